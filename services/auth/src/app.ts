@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { loggerOptions } from '../../common/src/logger-options.ts';
+import type { AuthConfig } from './config.ts';
+import servicesPlugin from './plugins/app/services.ts';
+import errorsPlugin from './plugins/external/errors.ts';
+import metricsPlugin from './plugins/external/metrics.ts';
+import pagesPlugin from './plugins/external/pages.ts';
+import postgresPlugin from './plugins/external/postgres.ts';
+import redisPlugin from './plugins/external/redis.ts';
+import sessionPlugin from './plugins/external/session.ts';
+import { anonymousRoutes } from './routes/anonymous/index.ts';
+import { anyRoutes } from './routes/any/index.ts';
+import { authenticatedRoutes } from './routes/authenticated/index.ts';
+import { enrollingRoutes } from './routes/enrolling/index.ts';
+import { opsRoutes } from './routes/ops/index.ts';
+import { passwordVerifiedRoutes } from './routes/password-verified/index.ts';
+import './session-types.ts';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export interface BuildOptions {
+  logger?: FastifyServerOptions['logger'];
+}
+
+export async function buildApp(config: AuthConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? loggerOptions(config.logLevel, config.replicaName),
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    // nginx passes its $request_id; accept it only if it looks like one, else make our own.
+    genReqId: (req) => {
+      const header = req.headers['x-request-id'];
+      return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
+    },
+    // Wrong types are errors, not something to coerce; unknown fields are refused, not dropped.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // On the root instance, so that setting it at SIGTERM is seen by every route.
+  app.decorate('draining', false);
+  await app.register(errorsPlugin);
+  await app.register(metricsPlugin, { config });
+  await app.register(postgresPlugin, { config });
+  await app.register(redisPlugin, { config });
+  await app.register(sessionPlugin, { config });
+  await app.register(pagesPlugin);
+  await app.register(servicesPlugin, { config });
+
+  await app.register(opsRoutes);
+  await app.register(anyRoutes);
+  await app.register(anonymousRoutes);
+  await app.register(passwordVerifiedRoutes);
+  await app.register(enrollingRoutes);
+  await app.register(authenticatedRoutes);
+  return app;
+}

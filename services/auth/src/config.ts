@@ -1,0 +1,113 @@
+import { hostname } from 'node:os';
+import { type Static, Type } from '@sinclair/typebox';
+import { ConfigError, loadEnv } from '../../common/src/env-loader.ts';
+import { parseKeyRing, type RingKey } from '../../common/src/secret-box.ts';
+
+const Int = (defaultValue: number, minimum: number, maximum: number) =>
+  Type.Integer({ default: defaultValue, minimum, maximum });
+
+/** Every setting of an auth replica; each can also be given as `<NAME>_FILE`. See README "Configuration". */
+export const EnvSchema = Type.Object({
+  TWOFOLD_HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
+  TWOFOLD_PORT: Int(3000, 0, 65535),
+  TWOFOLD_REPLICA_NAME: Type.String({ default: `${hostname()}-${process.pid}`, minLength: 1 }),
+  TWOFOLD_LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  TWOFOLD_DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://' }),
+  TWOFOLD_REDIS_URL: Type.String({ pattern: '^rediss?://' }),
+  TWOFOLD_SESSION_SECRET: Type.String({ minLength: 32 }),
+  TWOFOLD_ENCRYPTION_KEYS: Type.String({ minLength: 1 }),
+  TWOFOLD_ISSUER: Type.String({ default: 'Twofold', minLength: 1, maxLength: 64 }),
+  TWOFOLD_REQUIRE_2FA: Type.Boolean({ default: true }),
+  TWOFOLD_ARGON2_MEMORY_KIB: Int(19_456, 19_456, 4_194_304),
+  TWOFOLD_ARGON2_TIME_COST: Int(2, 2, 100),
+  TWOFOLD_ARGON2_PARALLELISM: Int(1, 1, 16),
+  TWOFOLD_SESSION_IDLE_SECONDS: Int(1_800, 10, 86_400),
+  TWOFOLD_SESSION_ABSOLUTE_SECONDS: Int(43_200, 60, 2_592_000),
+  TWOFOLD_COOKIE_SECURE: Type.Union([Type.Literal('auto'), Type.Literal('true'), Type.Literal('false')], {
+    default: 'auto',
+  }),
+  TWOFOLD_TRUST_PROXY: Type.String({ default: 'false' }),
+  TWOFOLD_BODY_LIMIT_BYTES: Int(16_384, 1_024, 1_048_576),
+  TWOFOLD_MAX_PASSWORD_FAILURES: Int(10, 1, 1_000),
+  TWOFOLD_MAX_PASSWORD_FAILURES_PER_IP: Int(100, 1, 100_000),
+  TWOFOLD_MAX_SECOND_FACTOR_FAILURES: Int(5, 1, 1_000),
+  TWOFOLD_LOCKOUT_SECONDS: Int(900, 1, 86_400),
+  TWOFOLD_DB_STATEMENT_TIMEOUT_MS: Int(5_000, 100, 600_000),
+  TWOFOLD_REDIS_COMMAND_TIMEOUT_MS: Int(1_000, 50, 60_000),
+  TWOFOLD_REDIS_WAIT_REPLICAS: Int(0, 0, 16),
+  TWOFOLD_DRAIN_DELAY_MS: Int(0, 0, 60_000),
+});
+
+export interface AuthConfig {
+  host: string;
+  port: number;
+  replicaName: string;
+  logLevel: string;
+  databaseUrl: string;
+  redisUrl: string;
+  sessionSecret: string;
+  encryptionKeys: RingKey[];
+  issuer: string;
+  require2fa: boolean;
+  argon2: { memoryKiB: number; timeCost: number; parallelism: number };
+  session: { idleSeconds: number; absoluteSeconds: number; cookieSecure: 'auto' | boolean };
+  trustProxy: boolean | string;
+  bodyLimitBytes: number;
+  limits: { passwordFailures: number; passwordFailuresPerIp: number; secondFactorFailures: number; lockoutSeconds: number };
+  timeouts: { dbStatementMs: number; redisCommandMs: number };
+  redisWaitReplicas: number;
+  drainDelayMs: number;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
+  const e = loadEnv(EnvSchema, env) as Static<typeof EnvSchema>;
+  let encryptionKeys: RingKey[];
+  try {
+    encryptionKeys = parseKeyRing(e.TWOFOLD_ENCRYPTION_KEYS);
+  } catch (error) {
+    throw new ConfigError(`TWOFOLD_ENCRYPTION_KEYS: ${(error as Error).message}`);
+  }
+  return {
+    host: e.TWOFOLD_HOST,
+    port: e.TWOFOLD_PORT,
+    replicaName: e.TWOFOLD_REPLICA_NAME,
+    logLevel: e.TWOFOLD_LOG_LEVEL,
+    databaseUrl: e.TWOFOLD_DATABASE_URL,
+    redisUrl: e.TWOFOLD_REDIS_URL,
+    sessionSecret: e.TWOFOLD_SESSION_SECRET,
+    encryptionKeys,
+    issuer: e.TWOFOLD_ISSUER,
+    require2fa: e.TWOFOLD_REQUIRE_2FA,
+    argon2: {
+      memoryKiB: e.TWOFOLD_ARGON2_MEMORY_KIB,
+      timeCost: e.TWOFOLD_ARGON2_TIME_COST,
+      parallelism: e.TWOFOLD_ARGON2_PARALLELISM,
+    },
+    session: {
+      idleSeconds: e.TWOFOLD_SESSION_IDLE_SECONDS,
+      absoluteSeconds: e.TWOFOLD_SESSION_ABSOLUTE_SECONDS,
+      cookieSecure: e.TWOFOLD_COOKIE_SECURE === 'auto' ? 'auto' : e.TWOFOLD_COOKIE_SECURE === 'true',
+    },
+    trustProxy: parseTrustProxy(e.TWOFOLD_TRUST_PROXY),
+    bodyLimitBytes: e.TWOFOLD_BODY_LIMIT_BYTES,
+    limits: {
+      passwordFailures: e.TWOFOLD_MAX_PASSWORD_FAILURES,
+      passwordFailuresPerIp: e.TWOFOLD_MAX_PASSWORD_FAILURES_PER_IP,
+      secondFactorFailures: e.TWOFOLD_MAX_SECOND_FACTOR_FAILURES,
+      lockoutSeconds: e.TWOFOLD_LOCKOUT_SECONDS,
+    },
+    timeouts: { dbStatementMs: e.TWOFOLD_DB_STATEMENT_TIMEOUT_MS, redisCommandMs: e.TWOFOLD_REDIS_COMMAND_TIMEOUT_MS },
+    redisWaitReplicas: e.TWOFOLD_REDIS_WAIT_REPLICAS,
+    drainDelayMs: e.TWOFOLD_DRAIN_DELAY_MS,
+  };
+}
+
+/** `false`, `true`, or a comma-separated list of addresses/CIDRs of the load balancers. */
+function parseTrustProxy(value: string): boolean | string {
+  if (value === 'false') return false;
+  if (value === 'true') return true;
+  return value;
+}

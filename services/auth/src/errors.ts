@@ -1,0 +1,22 @@
+/** An expected failure with the contract's shape: `{"error":{"code","message"}}` and a 4xx status. */
+export class ApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const invalidCredentials = () => new ApiError(401, 'invalid_credentials', 'Invalid username or password.');
+export const invalidCode = (statusCode = 401) => new ApiError(statusCode, 'invalid_code', 'That code is not valid.');
+export const unauthenticated = () => new ApiError(401, 'unauthenticated', 'You are not signed in.');
+export const forbiddenState = () =>
+  new ApiError(403, 'forbidden', 'This step is not available in the current state of your session.');
+export const tooManyAttempts = (retryAfterSeconds: number) =>
+  new ApiError(429, 'too_many_attempts', 'Too many attempts. Try again later.', {
+    'retry-after': String(retryAfterSeconds),
+  });
+export const invalidRequest = (message: string) => new ApiError(400, 'invalid_request', message);

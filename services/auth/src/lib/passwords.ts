@@ -1,0 +1,54 @@
+import argon2 from 'argon2';
+
+export interface Argon2Params {
+  memoryKiB: number;
+  timeCost: number;
+  parallelism: number;
+}
+
+export const MIN_PASSWORD_LENGTH = 10;
+export const MAX_PASSWORD_LENGTH = 256;
+
+/** NFKC so that the same password typed on two keyboards (composed or decomposed accents) matches. */
+export function normalizePassword(password: string): string {
+  return password.normalize('NFKC');
+}
+
+export class PasswordHasher {
+  readonly #options: argon2.HashOptions & { raw?: false };
+  /** A real hash of nothing useful: verifying against it costs what a real check costs. */
+  #dummyHash: Promise<string> | undefined;
+
+  constructor(params: Argon2Params) {
+    this.#options = {
+      type: argon2.argon2id,
+      memoryCost: params.memoryKiB,
+      timeCost: params.timeCost,
+      parallelism: params.parallelism,
+    };
+  }
+
+  hash(password: string): Promise<string> {
+    return argon2.hash(normalizePassword(password), this.#options);
+  }
+
+  async verify(hash: string, password: string): Promise<boolean> {
+    try {
+      return await argon2.verify(hash, normalizePassword(password));
+    } catch {
+      return false;
+    }
+  }
+
+  /** Spends the time of one verification, so "no such user" looks like "wrong password". */
+  async verifyDummy(password: string): Promise<false> {
+    this.#dummyHash ??= this.hash('twofold-dummy-password-for-timing');
+    await this.verify(await this.#dummyHash, password);
+    return false;
+  }
+
+  /** True when a stored hash was made with other parameters than today's (e.g. before they rose). */
+  needsRehash(hash: string): boolean {
+    return argon2.needsRehash(hash, this.#options);
+  }
+}

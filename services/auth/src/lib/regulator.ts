@@ -1,0 +1,49 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * Brute-force regulation shared by every replica through Redis.
+ *
+ * An attempt is *consumed before* the credential is checked, in one atomic script, so N parallel
+ * attempts through N replicas can never all see "under the limit" and all go through (the race of
+ * advisory GHSA-7h8m-vrxx-vr4m). A success resets the counter; a failure leaves it counted.
+ */
+const CONSUME_SCRIPT = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('TTL', KEYS[1])
+return {count, ttl}
+`;
+
+const REFUND_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 1 and tonumber(redis.call('GET', KEYS[1])) > 0 then
+  return redis.call('DECR', KEYS[1])
+end
+return 0
+`;
+
+export interface Verdict {
+  allowed: boolean;
+  retryAfterSeconds: number;
+}
+
+export class Regulator {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix = 'twofold:attempts:',
+  ) {}
+
+  async consume(scope: string, subject: string, limit: number, windowSeconds: number): Promise<Verdict> {
+    const key = `${this.prefix}${scope}:${subject}`;
+    const [count, ttl] = (await this.redis.eval(CONSUME_SCRIPT, 1, key, String(windowSeconds))) as [number, number];
+    return { allowed: count <= limit, retryAfterSeconds: Math.max(1, ttl) };
+  }
+
+  /** Gives back one consumed attempt (for a success that must not count against a shared subject). */
+  async refund(scope: string, subject: string): Promise<void> {
+    await this.redis.eval(REFUND_SCRIPT, 1, `${this.prefix}${scope}:${subject}`);
+  }
+
+  async reset(scope: string, subject: string): Promise<void> {
+    await this.redis.del(`${this.prefix}${scope}:${subject}`);
+  }
+}

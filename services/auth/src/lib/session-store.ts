@@ -1,0 +1,73 @@
+import type { SessionStore } from '@fastify/session';
+import type { Session } from 'fastify';
+import type { Redis } from 'ioredis';
+
+type Callback = (error?: unknown) => void;
+type GetCallback = (error: unknown, session?: Session | null) => void;
+
+/**
+ * Reads a session and slides its idle timeout, but never past the absolute deadline the session
+ * carries (`expiresAt`, epoch ms), in one round trip. A session without a deadline is dropped.
+ */
+const TOUCH_SCRIPT = `
+local value = redis.call('GET', KEYS[1])
+if not value then return false end
+local ok, session = pcall(cjson.decode, value)
+local deadline = ok and type(session) == 'table' and tonumber(session.expiresAt) or 0
+local ttl = math.min(tonumber(ARGV[1]), math.floor((deadline - tonumber(ARGV[2])) / 1000))
+if ttl <= 0 then
+  redis.call('DEL', KEYS[1])
+  return false
+end
+redis.call('EXPIRE', KEYS[1], ttl)
+return value
+`;
+
+interface StoredSession {
+  expiresAt?: number;
+}
+
+/**
+ * @fastify/session store over ioredis. No maintained store for @fastify/session targets ioredis
+ * with what we need: an idle timeout that slides on each read under an absolute deadline, and a
+ * `WAIT` for replicas after each write, so that an acknowledged login survives a master kill.
+ */
+export class RedisSessionStore implements SessionStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: { idleSeconds: number; waitReplicas: number; waitTimeoutMs: number; prefix?: string },
+  ) {}
+
+  private key(sessionId: string): string {
+    return `${this.options.prefix ?? 'twofold:sess:'}${sessionId}`;
+  }
+
+  set(sessionId: string, session: unknown, callback: Callback): void {
+    this.write(sessionId, session as StoredSession).then(() => callback(), callback);
+  }
+
+  get(sessionId: string, callback: GetCallback): void {
+    this.redis
+      .eval(TOUCH_SCRIPT, 1, this.key(sessionId), String(this.options.idleSeconds), String(Date.now()))
+      .then((json) => callback(null, typeof json === 'string' ? JSON.parse(json) : null), callback);
+  }
+
+  destroy(sessionId: string, callback: Callback): void {
+    this.redis.del(this.key(sessionId)).then(() => callback(), callback);
+  }
+
+  private async write(sessionId: string, session: StoredSession): Promise<void> {
+    const ttl = Math.min(this.options.idleSeconds, Math.floor(((session.expiresAt ?? 0) - Date.now()) / 1000));
+    if (ttl <= 0) {
+      await this.redis.del(this.key(sessionId));
+      return;
+    }
+    await this.redis.set(this.key(sessionId), JSON.stringify(session), 'EX', ttl);
+    if (this.options.waitReplicas > 0) {
+      const acknowledged = Number(await this.redis.wait(this.options.waitReplicas, this.options.waitTimeoutMs));
+      if (acknowledged < this.options.waitReplicas) {
+        throw Object.assign(new Error('NOREPLICAS session write not acknowledged by a replica'), { code: 'NOREPLICAS' });
+      }
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import type { FastifyRequest } from 'fastify';
+import { forbiddenState, unauthenticated } from '../errors.ts';
+import type { SessionData, SessionState } from '../session-types.ts';
+
+/**
+ * Moves the session to a new state under a *new id* (the old one is destroyed), then writes it and
+ * waits for the write to be acknowledged before the caller answers. The absolute deadline set at
+ * the password step carries over, so factor steps do not extend a session's life.
+ */
+export async function establishSession(
+  request: FastifyRequest,
+  data: Pick<SessionData, 'userId' | 'username' | 'state'>,
+  absoluteSeconds: number,
+): Promise<void> {
+  const sameUser = request.session.userId === data.userId;
+  const expiresAt = sameUser && request.session.expiresAt ? request.session.expiresAt : Date.now() + absoluteSeconds * 1000;
+  await request.session.regenerate();
+  request.session.userId = data.userId;
+  request.session.username = data.username;
+  request.session.state = data.state;
+  request.session.expiresAt = expiresAt;
+  if (data.state === 'authenticated') request.session.authenticatedAt = Date.now();
+  await request.session.save();
+}
+
+export function sessionUser(request: FastifyRequest): SessionData | undefined {
+  const { userId, username, state, expiresAt } = request.session;
+  if (!userId || !username || !state || !expiresAt) return undefined;
+  return { userId, username, state, expiresAt };
+}
+
+/** The guard of a security tier: the session must exist and be in one of the given states. */
+export function requireState(...states: SessionState[]) {
+  return async function guard(request: FastifyRequest): Promise<void> {
+    const user = sessionUser(request);
+    if (!user) throw unauthenticated();
+    if (!states.includes(user.state)) throw forbiddenState();
+  };
+}
+
+export function currentUser(request: FastifyRequest): SessionData {
+  const user = sessionUser(request);
+  if (!user) throw unauthenticated();
+  return user;
+}

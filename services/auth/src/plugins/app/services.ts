@@ -1,0 +1,35 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { SecretBox } from '../../../../common/src/secret-box.ts';
+import type { AuthConfig } from '../../config.ts';
+import { PasswordHasher } from '../../lib/passwords.ts';
+import { Regulator } from '../../lib/regulator.ts';
+import { RecoveryCodesRepository } from '../../repositories/recovery-codes.ts';
+import { TotpRepository } from '../../repositories/totp.ts';
+import { UsersRepository } from '../../repositories/users.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: AuthConfig;
+    users: UsersRepository;
+    totp: TotpRepository;
+    recoveryCodes: RecoveryCodesRepository;
+    passwords: PasswordHasher;
+    secretBox: SecretBox;
+    regulator: Regulator;
+  }
+}
+
+/** Repositories (all SQL) and libraries (all logic), as typed decorators the routes use. */
+export default fp(
+  async function services(app: FastifyInstance, { config }: { config: AuthConfig }) {
+    app.decorate('config', config);
+    app.decorate('users', new UsersRepository(app.db));
+    app.decorate('totp', new TotpRepository(app.db));
+    app.decorate('recoveryCodes', new RecoveryCodesRepository(app.db));
+    app.decorate('passwords', new PasswordHasher(config.argon2));
+    app.decorate('secretBox', new SecretBox(config.encryptionKeys));
+    app.decorate('regulator', new Regulator(app.redis));
+  },
+  { name: 'services', dependencies: ['postgres', 'redis'] },
+);

@@ -1,0 +1,47 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import { createMetricsRegistry } from '../../../../common/src/metrics-registry.ts';
+import type { AuthConfig } from '../../config.ts';
+
+export type LoginStep = 'register' | 'password' | 'totp' | 'recovery' | 'enroll' | 'confirm' | 'logout';
+export type StepResult = 'success' | 'failure' | 'locked' | 'rejected';
+
+export interface AuthMetrics {
+  registry: Registry;
+  loginSteps: Counter<'step' | 'result'>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: AuthMetrics;
+  }
+}
+
+export default fp(
+  async function metrics(app: FastifyInstance, { config }: { config: AuthConfig }) {
+    const registry = createMetricsRegistry({ service: 'auth', replica: config.replicaName });
+    const loginSteps = new Counter({
+      name: 'twofold_login_steps_total',
+      help: 'Login, enrolment and registration steps by outcome',
+      labelNames: ['step', 'result'] as const,
+      registers: [registry],
+    });
+    const duration = new Histogram({
+      name: 'twofold_http_request_duration_seconds',
+      help: 'HTTP request duration by route and status',
+      labelNames: ['method', 'route', 'status_code'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    });
+    app.decorate('metrics', { registry, loginSteps });
+    app.addHook('onResponse', async (request, reply) => {
+      const route = request.routeOptions.url ?? 'unmatched';
+      duration.observe(
+        { method: request.method, route, status_code: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
+    });
+  },
+  { name: 'metrics' },
+);

@@ -1,0 +1,34 @@
+import cookie from '@fastify/cookie';
+import session from '@fastify/session';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { AuthConfig } from '../../config.ts';
+import { RedisSessionStore } from '../../lib/session-store.ts';
+
+export const SESSION_COOKIE = 'twofold_sid';
+
+export default fp(
+  async function sessions(app: FastifyInstance, { config }: { config: AuthConfig }) {
+    await app.register(cookie);
+    await app.register(session, {
+      cookieName: SESSION_COOKIE,
+      secret: config.sessionSecret,
+      // Anonymous visitors get no session; one is created only when a password check succeeds.
+      saveUninitialized: false,
+      // Idle and absolute timeouts are enforced by the store's TTLs, not by re-sending the cookie.
+      rolling: false,
+      cookie: {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: config.session.cookieSecure,
+        path: '/',
+      },
+      store: new RedisSessionStore(app.redis, {
+        idleSeconds: config.session.idleSeconds,
+        waitReplicas: config.redisWaitReplicas,
+        waitTimeoutMs: config.timeouts.redisCommandMs,
+      }),
+    });
+  },
+  { name: 'sessions', dependencies: ['redis'] },
+);

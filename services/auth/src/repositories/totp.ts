@@ -1,0 +1,110 @@
+import type pg from 'pg';
+
+export interface TotpCredentialRow {
+  id: string;
+  userId: string;
+  secretEnvelope: string;
+  confirmed: boolean;
+  lastUsedStep: number | null;
+}
+
+const COLUMNS = `id, user_id AS "userId", secret_envelope AS "secretEnvelope",
+  confirmed_at IS NOT NULL AS confirmed, last_used_step::float8 AS "lastUsedStep"`;
+
+export class TotpRepository {
+  constructor(private readonly db: pg.Pool) {}
+
+  /** Starts an enrolment: replaces any earlier unconfirmed one, leaves a confirmed one in place. */
+  async createPending(credential: { id: string; userId: string; secretEnvelope: string }): Promise<void> {
+    const client = await this.db.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('DELETE FROM totp_credentials WHERE user_id = $1 AND confirmed_at IS NULL', [credential.userId]);
+      await client.query('INSERT INTO totp_credentials (id, user_id, secret_envelope) VALUES ($1, $2, $3)', [
+        credential.id,
+        credential.userId,
+        credential.secretEnvelope,
+      ]);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async findPending(userId: string): Promise<TotpCredentialRow | undefined> {
+    const { rows } = await this.db.query<TotpCredentialRow>(
+      `SELECT ${COLUMNS} FROM totp_credentials WHERE user_id = $1 AND confirmed_at IS NULL
+       ORDER BY created_at DESC LIMIT 1`,
+      [userId],
+    );
+    return rows[0];
+  }
+
+  async findConfirmed(userId: string): Promise<TotpCredentialRow | undefined> {
+    const { rows } = await this.db.query<TotpCredentialRow>(
+      `SELECT ${COLUMNS} FROM totp_credentials WHERE user_id = $1 AND confirmed_at IS NOT NULL`,
+      [userId],
+    );
+    return rows[0];
+  }
+
+  async hasConfirmed(userId: string): Promise<boolean> {
+    const { rows } = await this.db.query(
+      'SELECT 1 FROM totp_credentials WHERE user_id = $1 AND confirmed_at IS NOT NULL',
+      [userId],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * The replay guard: a step is accepted only if it is newer than the last one used, in one
+   * atomic statement, so the same code can win at most once even on two replicas at once.
+   */
+  async claimStep(credentialId: string, step: number): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      `UPDATE totp_credentials SET last_used_step = $2
+       WHERE id = $1 AND (last_used_step IS NULL OR last_used_step < $2)`,
+      [credentialId, step],
+    );
+    return rowCount === 1;
+  }
+
+  /**
+   * Confirms an enrolment with the step of its first code and swaps out any older authenticator,
+   * in one transaction; recovery codes are replaced in the same transaction by the caller's hashes.
+   */
+  async confirm(credentialId: string, userId: string, step: number, recoveryCodeHashes: Buffer[]): Promise<boolean> {
+    const client = await this.db.connect();
+    try {
+      await client.query('BEGIN');
+      const pending = await client.query(
+        `SELECT 1 FROM totp_credentials WHERE id = $1 AND user_id = $2 AND confirmed_at IS NULL FOR UPDATE`,
+        [credentialId, userId],
+      );
+      if (pending.rowCount !== 1) {
+        await client.query('ROLLBACK');
+        return false;
+      }
+      await client.query('DELETE FROM totp_credentials WHERE user_id = $1 AND confirmed_at IS NOT NULL', [userId]);
+      await client.query('UPDATE totp_credentials SET confirmed_at = now(), last_used_step = $2 WHERE id = $1', [
+        credentialId,
+        step,
+      ]);
+      await client.query('DELETE FROM recovery_codes WHERE user_id = $1', [userId]);
+      await client.query(
+        'INSERT INTO recovery_codes (user_id, code_hash) SELECT $1, unnest($2::bytea[])',
+        [userId, recoveryCodeHashes],
+      );
+      await client.query('COMMIT');
+      return true;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}

@@ -1,0 +1,47 @@
+import type pg from 'pg';
+
+export interface UserRow {
+  id: string;
+  username: string;
+  email: string | null;
+  passwordHash: string;
+  createdAt: Date;
+}
+
+const COLUMNS = 'id, username, email, password_hash AS "passwordHash", created_at AS "createdAt"';
+
+export class UsernameTakenError extends Error {
+  override name = 'UsernameTakenError';
+}
+
+export class UsersRepository {
+  constructor(private readonly db: pg.Pool) {}
+
+  async create(user: { id: string; username: string; usernameKey: string; email: string | null; passwordHash: string }): Promise<UserRow> {
+    try {
+      const { rows } = await this.db.query<UserRow>(
+        `INSERT INTO users (id, username, username_key, email, password_hash)
+         VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
+        [user.id, user.username, user.usernameKey, user.email, user.passwordHash],
+      );
+      return rows[0] as UserRow;
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505') throw new UsernameTakenError();
+      throw error;
+    }
+  }
+
+  async findByUsernameKey(usernameKey: string): Promise<UserRow | undefined> {
+    const { rows } = await this.db.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE username_key = $1`, [usernameKey]);
+    return rows[0];
+  }
+
+  async findById(id: string): Promise<UserRow | undefined> {
+    const { rows } = await this.db.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = $1`, [id]);
+    return rows[0];
+  }
+
+  async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
+    await this.db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [id, passwordHash]);
+  }
+}

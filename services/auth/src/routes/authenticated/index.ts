@@ -1,0 +1,9 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { requireState } from '../../lib/sessions.ts';
+import { me } from './me.ts';
+
+/** Tier "authenticated": both factors proven (or 2FA not required and the password proven). */
+export const authenticatedRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.addHook('onRequest', requireState('authenticated'));
+  await app.register(me);
+};

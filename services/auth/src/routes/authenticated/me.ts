@@ -1,0 +1,31 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { unauthenticated } from '../../errors.ts';
+import { currentUser } from '../../lib/sessions.ts';
+
+const MeResponse = Type.Object({
+  user: Type.Object({
+    id: Type.String(),
+    username: Type.String(),
+    email: Type.Union([Type.String(), Type.Null()]),
+    factors: Type.Array(Type.String()),
+    recoveryCodesRemaining: Type.Integer(),
+    createdAt: Type.String(),
+  }),
+});
+
+export const me: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/api/v1/me', { schema: { response: { 200: MeResponse } } }, async (request) => {
+    const { userId } = currentUser(request);
+    const [user, hasTotp, recoveryCodesRemaining] = await Promise.all([
+      app.users.findById(userId),
+      app.totp.hasConfirmed(userId),
+      app.recoveryCodes.countUnused(userId),
+    ]);
+    if (!user) throw unauthenticated();
+    const factors = hasTotp ? ['totp', ...(recoveryCodesRemaining > 0 ? ['recovery'] : [])] : [];
+    return {
+      user: { id: user.id, username: user.username, email: user.email, factors, recoveryCodesRemaining, createdAt: user.createdAt.toISOString() },
+    };
+  });
+};

@@ -1,0 +1,53 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { withTimeout } from '../../../../common/src/with-timeout.ts';
+import { unauthenticated } from '../../errors.ts';
+import { sessionUser } from '../../lib/sessions.ts';
+
+const CHECK_TIMEOUT_MS = 1_000;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Set at SIGTERM: readiness fails so the load balancers stop sending, while in-flight work finishes. */
+    draining: boolean;
+  }
+}
+
+async function check(name: string, probe: () => Promise<unknown>): Promise<'up' | 'down'> {
+  try {
+    await withTimeout(name, CHECK_TIMEOUT_MS, probe());
+    return 'up';
+  } catch {
+    return 'down';
+  }
+}
+
+/** Operations: liveness, readiness, metrics, and the nginx auth_request endpoint. */
+export const opsRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/healthz', async () => ({ status: 'ok', replica: app.config.replicaName }));
+
+  app.get('/readyz', async (_request, reply) => {
+    const [postgres, redis] = await Promise.all([
+      check('postgres', () => app.db.query('SELECT 1')),
+      check('redis', () => app.redis.ping()),
+    ]);
+    const checks = { postgres, redis, draining: app.draining };
+    if (app.draining || postgres === 'down' || redis === 'down') {
+      const reason = app.draining ? 'draining' : 'a dependency is down';
+      return reply.code(503).send({ error: { code: 'not_ready', message: `Not ready: ${reason}.` }, checks });
+    }
+    return { status: 'ready', replica: app.config.replicaName, checks };
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    reply.type(app.metrics.registry.contentType);
+    return app.metrics.registry.metrics();
+  });
+
+  // For nginx `auth_request`: only the status and the Remote-User header matter.
+  app.get('/auth/verify', async (request, reply) => {
+    const user = sessionUser(request);
+    if (!user || user.state !== 'authenticated') throw unauthenticated();
+    reply.header('remote-user', user.username).header('cache-control', 'no-store');
+    return { user: { id: user.userId, username: user.username } };
+  });
+};

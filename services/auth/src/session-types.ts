@@ -1,0 +1,14 @@
+export type SessionState = 'password_verified' | 'enrollment_required' | 'authenticated';
+
+export interface SessionData {
+  userId: string;
+  username: string;
+  state: SessionState;
+  /** Epoch ms after which the session is gone, whatever its activity (absolute timeout). */
+  expiresAt: number;
+  authenticatedAt?: number;
+}
+
+declare module 'fastify' {
+  interface Session extends Partial<SessionData> {}
+}

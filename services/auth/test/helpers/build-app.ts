@@ -1,0 +1,34 @@
+import type { TestContext } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { generateKeySpec, parseKeyRing } from '../../../common/src/secret-box.ts';
+import { createTestDatabase, getTestServices } from '../../../../test/support/services.ts';
+import { buildApp } from '../../src/app.ts';
+import { type AuthConfig, loadConfig } from '../../src/config.ts';
+
+const SHARED_KEYS = generateKeySpec('1');
+const SHARED_SESSION_SECRET = 'integration-test-session-secret-0123456789';
+
+/** A config on the real test PostgreSQL and Redis; argon2 at its minimum allowed cost to keep tests quick. */
+export async function testConfig(overrides: Partial<AuthConfig> = {}, databaseUrl?: string): Promise<AuthConfig> {
+  const services = await getTestServices();
+  const config = loadConfig({
+    TWOFOLD_DATABASE_URL: databaseUrl ?? (await createTestDatabase()),
+    TWOFOLD_REDIS_URL: services.redisUrl,
+    TWOFOLD_SESSION_SECRET: SHARED_SESSION_SECRET,
+    TWOFOLD_ENCRYPTION_KEYS: SHARED_KEYS,
+    TWOFOLD_REPLICA_NAME: 'test',
+    TWOFOLD_LOG_LEVEL: 'silent',
+  });
+  return { ...config, encryptionKeys: parseKeyRing(SHARED_KEYS), ...overrides };
+}
+
+/** Builds an app on its own fresh database (or a given one) and closes it when the test ends. */
+export async function buildTestApp(
+  t: Pick<TestContext, 'after'>,
+  config?: AuthConfig,
+): Promise<FastifyInstance> {
+  const app = await buildApp(config ?? (await testConfig()));
+  t.after(() => app.close());
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError } from '../../../common/src/env-loader.ts';
+import { generateKeySpec } from '../../../common/src/secret-box.ts';
+import { loadConfig } from '../../src/config.ts';
+
+const valid = {
+  TWOFOLD_DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db',
+  TWOFOLD_REDIS_URL: 'redis://127.0.0.1:6379',
+  TWOFOLD_SESSION_SECRET: 'x'.repeat(32),
+  TWOFOLD_ENCRYPTION_KEYS: generateKeySpec('1'),
+};
+
+describe('auth configuration', () => {
+  it('applies documented defaults', () => {
+    const config = loadConfig(valid);
+    assert.equal(config.port, 3000);
+    assert.deepEqual(config.argon2, { memoryKiB: 19_456, timeCost: 2, parallelism: 1 });
+    assert.equal(config.require2fa, true);
+    assert.equal(config.session.cookieSecure, 'auto');
+    assert.equal(config.encryptionKeys[0]?.id, '1');
+  });
+
+  it('converts numbers and booleans from strings', () => {
+    const config = loadConfig({ ...valid, TWOFOLD_PORT: '8443', TWOFOLD_REQUIRE_2FA: 'false' });
+    assert.equal(config.port, 8443);
+    assert.equal(config.require2fa, false);
+  });
+
+  it('names the variable that is missing or wrong', () => {
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ ...valid, TWOFOLD_DATABASE_URL: '' }, /^TWOFOLD_DATABASE_URL: missing/],
+      [{ ...valid, TWOFOLD_PORT: 'eighty' }, /^TWOFOLD_PORT: invalid/],
+      [{ ...valid, TWOFOLD_SESSION_SECRET: 'short' }, /^TWOFOLD_SESSION_SECRET: invalid/],
+      [{ ...valid, TWOFOLD_ARGON2_MEMORY_KIB: '1024' }, /^TWOFOLD_ARGON2_MEMORY_KIB: invalid/],
+      [{ ...valid, TWOFOLD_ENCRYPTION_KEYS: '1:AAAA' }, /^TWOFOLD_ENCRYPTION_KEYS: .*32 bytes/],
+      [{ ...valid, TWOFOLD_REDIS_URL: 'http://x' }, /^TWOFOLD_REDIS_URL: invalid/],
+    ];
+    for (const [env, message] of cases) {
+      assert.throws(() => loadConfig(env), (error: Error) => error instanceof ConfigError && message.test(error.message));
+    }
+  });
+
+  it('never echoes a secret value in its errors', () => {
+    const secret = 'tooShortButSecret';
+    assert.throws(
+      () => loadConfig({ ...valid, TWOFOLD_SESSION_SECRET: secret }),
+      (error: Error) => !error.message.includes(secret),
+    );
+  });
+
+  it('reads secrets from *_FILE variables', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twofold-config-'));
+    const file = join(dir, 'secret');
+    writeFileSync(file, `${'s'.repeat(40)}\n`);
+    const { TWOFOLD_SESSION_SECRET: _, ...rest } = valid;
+    assert.equal(loadConfig({ ...rest, TWOFOLD_SESSION_SECRET_FILE: file }).sessionSecret, 's'.repeat(40));
+    assert.throws(() => loadConfig({ ...rest, TWOFOLD_SESSION_SECRET_FILE: join(dir, 'absent') }), /TWOFOLD_SESSION_SECRET_FILE: cannot read/);
+    assert.throws(() => loadConfig({ ...valid, TWOFOLD_SESSION_SECRET_FILE: file }), /both set/);
+  });
+});
