@@ -56,7 +56,12 @@ export interface AuthConfig {
   session: { idleSeconds: number; absoluteSeconds: number; cookieSecure: 'auto' | boolean };
   trustProxy: boolean | string;
   bodyLimitBytes: number;
-  limits: { passwordFailures: number; passwordFailuresPerIp: number; secondFactorFailures: number; lockoutSeconds: number };
+  limits: {
+    passwordFailures: number;
+    passwordFailuresPerIp: number;
+    secondFactorFailures: number;
+    lockoutSeconds: number;
+  };
   timeouts: { dbStatementMs: number; redisCommandMs: number };
   redisWaitReplicas: number;
   drainDelayMs: number;
@@ -99,7 +104,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
       secondFactorFailures: e.TWOFOLD_MAX_SECOND_FACTOR_FAILURES,
       lockoutSeconds: e.TWOFOLD_LOCKOUT_SECONDS,
     },
-    timeouts: { dbStatementMs: e.TWOFOLD_DB_STATEMENT_TIMEOUT_MS, redisCommandMs: e.TWOFOLD_REDIS_COMMAND_TIMEOUT_MS },
+    timeouts: {
+      dbStatementMs: e.TWOFOLD_DB_STATEMENT_TIMEOUT_MS,
+      redisCommandMs: e.TWOFOLD_REDIS_COMMAND_TIMEOUT_MS,
+    },
     redisWaitReplicas: e.TWOFOLD_REDIS_WAIT_REPLICAS,
     drainDelayMs: e.TWOFOLD_DRAIN_DELAY_MS,
   };

@@ -10,8 +10,10 @@ export class ApiError extends Error {
   }
 }
 
-export const invalidCredentials = () => new ApiError(401, 'invalid_credentials', 'Invalid username or password.');
-export const invalidCode = (statusCode = 401) => new ApiError(statusCode, 'invalid_code', 'That code is not valid.');
+export const invalidCredentials = () =>
+  new ApiError(401, 'invalid_credentials', 'Invalid username or password.');
+export const invalidCode = (statusCode = 401) =>
+  new ApiError(statusCode, 'invalid_code', 'That code is not valid.');
 export const unauthenticated = () => new ApiError(401, 'unauthenticated', 'You are not signed in.');
 export const forbiddenState = () =>
   new ApiError(403, 'forbidden', 'This step is not available in the current state of your session.');

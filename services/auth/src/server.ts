@@ -1,6 +1,6 @@
 import closeWithGrace from 'close-with-grace';
-import { buildApp } from './app.ts';
 import { ConfigError } from '../../common/src/env-loader.ts';
+import { buildApp } from './app.ts';
 import { type AuthConfig, loadConfig } from './config.ts';
 
 let config: AuthConfig;

@@ -36,7 +36,9 @@ export function parseKeyRing(spec: string): RingKey[] {
     const separator = entry.indexOf(':');
     const id = separator > 0 ? entry.slice(0, separator) : '';
     if (!KEY_ID_PATTERN.test(id)) {
-      throw new SecretBoxError(`key #${index + 1}: expected "id:base64key" with an id of letters, digits, _ or -`);
+      throw new SecretBoxError(
+        `key #${index + 1}: expected "id:base64key" with an id of letters, digits, _ or -`,
+      );
     }
     if (seen.has(id)) throw new SecretBoxError(`key id "${id}" appears twice`);
     seen.add(id);

@@ -1,7 +1,10 @@
 /** Error raised when a dependency does not answer in time; the HTTP layer maps it to 503. */
 export class DependencyTimeoutError extends Error {
   override name = 'DependencyTimeoutError';
-  constructor(readonly dependency: string, readonly timeoutMs: number) {
+  constructor(
+    readonly dependency: string,
+    readonly timeoutMs: number,
+  ) {
     super(`${dependency} did not answer within ${timeoutMs} ms`);
   }
 }

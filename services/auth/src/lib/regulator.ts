@@ -34,7 +34,10 @@ export class Regulator {
 
   async consume(scope: string, subject: string, limit: number, windowSeconds: number): Promise<Verdict> {
     const key = `${this.prefix}${scope}:${subject}`;
-    const [count, ttl] = (await this.redis.eval(CONSUME_SCRIPT, 1, key, String(windowSeconds))) as [number, number];
+    const [count, ttl] = (await this.redis.eval(CONSUME_SCRIPT, 1, key, String(windowSeconds))) as [
+      number,
+      number,
+    ];
     return { allowed: count <= limit, retryAfterSeconds: Math.max(1, ttl) };
   }
 

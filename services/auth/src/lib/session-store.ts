@@ -35,7 +35,12 @@ interface StoredSession {
 export class RedisSessionStore implements SessionStore {
   constructor(
     private readonly redis: Redis,
-    private readonly options: { idleSeconds: number; waitReplicas: number; waitTimeoutMs: number; prefix?: string },
+    private readonly options: {
+      idleSeconds: number;
+      waitReplicas: number;
+      waitTimeoutMs: number;
+      prefix?: string;
+    },
   ) {}
 
   private key(sessionId: string): string {
@@ -57,16 +62,23 @@ export class RedisSessionStore implements SessionStore {
   }
 
   private async write(sessionId: string, session: StoredSession): Promise<void> {
-    const ttl = Math.min(this.options.idleSeconds, Math.floor(((session.expiresAt ?? 0) - Date.now()) / 1000));
+    const ttl = Math.min(
+      this.options.idleSeconds,
+      Math.floor(((session.expiresAt ?? 0) - Date.now()) / 1000),
+    );
     if (ttl <= 0) {
       await this.redis.del(this.key(sessionId));
       return;
     }
     await this.redis.set(this.key(sessionId), JSON.stringify(session), 'EX', ttl);
     if (this.options.waitReplicas > 0) {
-      const acknowledged = Number(await this.redis.wait(this.options.waitReplicas, this.options.waitTimeoutMs));
+      const acknowledged = Number(
+        await this.redis.wait(this.options.waitReplicas, this.options.waitTimeoutMs),
+      );
       if (acknowledged < this.options.waitReplicas) {
-        throw Object.assign(new Error('NOREPLICAS session write not acknowledged by a replica'), { code: 'NOREPLICAS' });
+        throw Object.assign(new Error('NOREPLICAS session write not acknowledged by a replica'), {
+          code: 'NOREPLICAS',
+        });
       }
     }
   }

@@ -13,7 +13,8 @@ export async function establishSession(
   absoluteSeconds: number,
 ): Promise<void> {
   const sameUser = request.session.userId === data.userId;
-  const expiresAt = sameUser && request.session.expiresAt ? request.session.expiresAt : Date.now() + absoluteSeconds * 1000;
+  const expiresAt =
+    sameUser && request.session.expiresAt ? request.session.expiresAt : Date.now() + absoluteSeconds * 1000;
   await request.session.regenerate();
   request.session.userId = data.userId;
   request.session.username = data.username;

@@ -20,10 +20,15 @@ export function openTotpSecret(
   log: FastifyBaseLogger,
 ): string | undefined {
   try {
-    return box.open(credential.secretEnvelope, totpAssociatedData(credential.id, credential.userId)).toString('utf8');
+    return box
+      .open(credential.secretEnvelope, totpAssociatedData(credential.id, credential.userId))
+      .toString('utf8');
   } catch (error) {
     if (!(error instanceof SecretBoxError)) throw error;
-    log.error({ credentialId: credential.id, userId: credential.userId, reason: error.message }, 'TOTP secret failed to decrypt');
+    log.error(
+      { credentialId: credential.id, userId: credential.userId, reason: error.message },
+      'TOTP secret failed to decrypt',
+    );
     return undefined;
   }
 }

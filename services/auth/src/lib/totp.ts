@@ -11,7 +11,14 @@ export function newTotpSecret(): string {
 }
 
 export function otpauthUri(issuer: string, accountName: string, secret: string): string {
-  return generateURI({ issuer, label: accountName, secret, algorithm: 'sha1', digits: TOTP_DIGITS, period: TOTP_PERIOD_SECONDS });
+  return generateURI({
+    issuer,
+    label: accountName,
+    secret,
+    algorithm: 'sha1',
+    digits: TOTP_DIGITS,
+    period: TOTP_PERIOD_SECONDS,
+  });
 }
 
 export function qrSvg(text: string): Promise<string> {
@@ -28,7 +35,11 @@ export function normalizeCode(input: string): string | undefined {
  * Checks a code against the current step and one step either side. Returns the matching step,
  * which the caller must then claim atomically (see TotpRepository.claimStep) to refuse replays.
  */
-export async function matchTotpStep(secret: string, code: string, nowMs = Date.now()): Promise<number | undefined> {
+export async function matchTotpStep(
+  secret: string,
+  code: string,
+  nowMs = Date.now(),
+): Promise<number | undefined> {
   const result = await verify({
     secret,
     token: code,

@@ -7,7 +7,10 @@ export type Validation = { ok: true; value: string } | { ok: false; message: str
 export function validateUsername(input: string): Validation {
   const value = input.normalize('NFKC').trim();
   if (!USERNAME_PATTERN.test(value)) {
-    return { ok: false, message: 'Username must be 3 to 32 characters: letters, digits, dot, dash or underscore.' };
+    return {
+      ok: false,
+      message: 'Username must be 3 to 32 characters: letters, digits, dot, dash or underscore.',
+    };
   }
   return { ok: true, value };
 }

@@ -19,7 +19,9 @@ export class TotpRepository {
     const client = await this.db.connect();
     try {
       await client.query('BEGIN');
-      await client.query('DELETE FROM totp_credentials WHERE user_id = $1 AND confirmed_at IS NULL', [credential.userId]);
+      await client.query('DELETE FROM totp_credentials WHERE user_id = $1 AND confirmed_at IS NULL', [
+        credential.userId,
+      ]);
       await client.query('INSERT INTO totp_credentials (id, user_id, secret_envelope) VALUES ($1, $2, $3)', [
         credential.id,
         credential.userId,
@@ -76,7 +78,12 @@ export class TotpRepository {
    * Confirms an enrolment with the step of its first code and swaps out any older authenticator,
    * in one transaction; recovery codes are replaced in the same transaction by the caller's hashes.
    */
-  async confirm(credentialId: string, userId: string, step: number, recoveryCodeHashes: Buffer[]): Promise<boolean> {
+  async confirm(
+    credentialId: string,
+    userId: string,
+    step: number,
+    recoveryCodeHashes: Buffer[],
+  ): Promise<boolean> {
     const client = await this.db.connect();
     try {
       await client.query('BEGIN');
@@ -88,16 +95,18 @@ export class TotpRepository {
         await client.query('ROLLBACK');
         return false;
       }
-      await client.query('DELETE FROM totp_credentials WHERE user_id = $1 AND confirmed_at IS NOT NULL', [userId]);
-      await client.query('UPDATE totp_credentials SET confirmed_at = now(), last_used_step = $2 WHERE id = $1', [
-        credentialId,
-        step,
+      await client.query('DELETE FROM totp_credentials WHERE user_id = $1 AND confirmed_at IS NOT NULL', [
+        userId,
       ]);
-      await client.query('DELETE FROM recovery_codes WHERE user_id = $1', [userId]);
       await client.query(
-        'INSERT INTO recovery_codes (user_id, code_hash) SELECT $1, unnest($2::bytea[])',
-        [userId, recoveryCodeHashes],
+        'UPDATE totp_credentials SET confirmed_at = now(), last_used_step = $2 WHERE id = $1',
+        [credentialId, step],
       );
+      await client.query('DELETE FROM recovery_codes WHERE user_id = $1', [userId]);
+      await client.query('INSERT INTO recovery_codes (user_id, code_hash) SELECT $1, unnest($2::bytea[])', [
+        userId,
+        recoveryCodeHashes,
+      ]);
       await client.query('COMMIT');
       return true;
     } catch (error) {

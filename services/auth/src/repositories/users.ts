@@ -17,7 +17,13 @@ export class UsernameTakenError extends Error {
 export class UsersRepository {
   constructor(private readonly db: pg.Pool) {}
 
-  async create(user: { id: string; username: string; usernameKey: string; email: string | null; passwordHash: string }): Promise<UserRow> {
+  async create(user: {
+    id: string;
+    username: string;
+    usernameKey: string;
+    email: string | null;
+    passwordHash: string;
+  }): Promise<UserRow> {
     try {
       const { rows } = await this.db.query<UserRow>(
         `INSERT INTO users (id, username, username_key, email, password_hash)
@@ -32,7 +38,9 @@ export class UsersRepository {
   }
 
   async findByUsernameKey(usernameKey: string): Promise<UserRow | undefined> {
-    const { rows } = await this.db.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE username_key = $1`, [usernameKey]);
+    const { rows } = await this.db.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE username_key = $1`, [
+      usernameKey,
+    ]);
     return rows[0];
   }
 

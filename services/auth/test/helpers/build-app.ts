@@ -1,7 +1,6 @@
-import type { TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { generateKeySpec, parseKeyRing } from '../../../common/src/secret-box.ts';
 import { createTestDatabase, getTestServices } from '../../../../test/support/services.ts';
+import { generateKeySpec, parseKeyRing } from '../../../common/src/secret-box.ts';
 import { buildApp } from '../../src/app.ts';
 import { type AuthConfig, loadConfig } from '../../src/config.ts';
 
@@ -9,7 +8,10 @@ const SHARED_KEYS = generateKeySpec('1');
 const SHARED_SESSION_SECRET = 'integration-test-session-secret-0123456789';
 
 /** A config on the real test PostgreSQL and Redis; argon2 at its minimum allowed cost to keep tests quick. */
-export async function testConfig(overrides: Partial<AuthConfig> = {}, databaseUrl?: string): Promise<AuthConfig> {
+export async function testConfig(
+  overrides: Partial<AuthConfig> = {},
+  databaseUrl?: string,
+): Promise<AuthConfig> {
   const services = await getTestServices();
   const config = loadConfig({
     TWOFOLD_DATABASE_URL: databaseUrl ?? (await createTestDatabase()),
@@ -24,7 +26,7 @@ export async function testConfig(overrides: Partial<AuthConfig> = {}, databaseUr
 
 /** Builds an app on its own fresh database (or a given one) and closes it when the test ends. */
 export async function buildTestApp(
-  t: Pick<TestContext, 'after'>,
+  t: { after: (fn: () => Promise<unknown>) => unknown },
   config?: AuthConfig,
 ): Promise<FastifyInstance> {
   const app = await buildApp(config ?? (await testConfig()));

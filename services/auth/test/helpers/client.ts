@@ -14,7 +14,12 @@ export class TestClient {
     return this;
   }
 
-  async request(method: InjectOptions['method'], url: string, body?: unknown, headers: Record<string, string> = {}) {
+  async request(
+    method: InjectOptions['method'],
+    url: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) {
     const response = await this.app.inject({
       method,
       url,
@@ -41,7 +46,8 @@ export class TestClient {
     // Like a browser: Set-Cookie headers apply in order, the last one for a name wins.
     const cookie = response.cookies.filter((c) => c.name === COOKIE).at(-1);
     if (!cookie) return;
-    const cleared = cookie.value === '' || (cookie.expires && new Date(cookie.expires).getTime() <= Date.now());
+    const cleared =
+      cookie.value === '' || (cookie.expires && new Date(cookie.expires).getTime() <= Date.now());
     this.cookie = cleared ? undefined : cookie.value;
   }
 }

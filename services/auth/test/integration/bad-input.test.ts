@@ -14,7 +14,10 @@ const JSON_ENDPOINTS = [
 ];
 
 function assertContractError(response: { statusCode: number; body: string }, label: string) {
-  assert.ok(response.statusCode >= 400 && response.statusCode < 500, `${label}: got ${response.statusCode} ${response.body}`);
+  assert.ok(
+    response.statusCode >= 400 && response.statusCode < 500,
+    `${label}: got ${response.statusCode} ${response.body}`,
+  );
   const body = JSON.parse(response.body);
   assert.match(body.error.code, /^[a-z_]+$/, label);
   assert.equal(typeof body.error.message, 'string', label);
@@ -34,10 +37,20 @@ describe('bad input gets a 4xx with the contract error shape, never a 500', asyn
     ['wrong types', '{"username": 42, "password": true, "code": 123456}'],
     ['nested objects', '{"username": {"$ne": null}, "password": {"$gt": ""}, "code": ["1"]}'],
     ['prototype pollution', '{"__proto__": {"admin": true}, "constructor": {"prototype": {"x": 1}}}'],
-    ['injection strings', `{"username": "x' OR '1'='1' --", "password": "'; DROP TABLE users; --", "code": "1' OR '1'='1"}`],
+    [
+      'injection strings',
+      `{"username": "x' OR '1'='1' --", "password": "'; DROP TABLE users; --", "code": "1' OR '1'='1"}`,
+    ],
     ['unicode', '{"username": "ユーザー\\u0000😀", "password": "\\ud800", "code": "١٢٣٤٥٦"}'],
     ['empty object', '{}'],
-    ['huge string fields', JSON.stringify({ username: 'a'.repeat(10_000), password: 'p'.repeat(10_000), code: '1'.repeat(10_000) })],
+    [
+      'huge string fields',
+      JSON.stringify({
+        username: 'a'.repeat(10_000),
+        password: 'p'.repeat(10_000),
+        code: '1'.repeat(10_000),
+      }),
+    ],
   ];
 
   for (const client of [new TestClient(app), passwordOnly, authenticated.client]) {
@@ -46,7 +59,12 @@ describe('bad input gets a 4xx with the contract error shape, never a 500', asyn
         for (const [label, body] of bodies) {
           const response = await client.request('POST', url, body);
           // logout and enrol ignore bodies, so a well-formed one may succeed there.
-          if (response.statusCode < 300 && ['/api/v1/logout', '/api/v1/totp/enroll'].includes(url) && label !== 'malformed JSON') continue;
+          if (
+            response.statusCode < 300 &&
+            ['/api/v1/logout', '/api/v1/totp/enroll'].includes(url) &&
+            label !== 'malformed JSON'
+          )
+            continue;
           assertContractError(response, `${url} ${label}`);
         }
       });
@@ -54,7 +72,11 @@ describe('bad input gets a 4xx with the contract error shape, never a 500', asyn
   }
 
   it('refuses an oversize body with 413', async () => {
-    const response = await new TestClient(app).request('POST', '/api/v1/register', JSON.stringify({ username: 'x', password: 'p'.repeat(100_000) }));
+    const response = await new TestClient(app).request(
+      'POST',
+      '/api/v1/register',
+      JSON.stringify({ username: 'x', password: 'p'.repeat(100_000) }),
+    );
     assert.equal(response.statusCode, 413);
     assert.equal(response.json().error.code, 'payload_too_large');
   });
@@ -63,16 +85,32 @@ describe('bad input gets a 4xx with the contract error shape, never a 500', asyn
     const client = new TestClient(app);
     assertContractError(await client.request('POST', '/api/v1/login', undefined), 'no body');
     assertContractError(await client.request('POST', '/api/v1/login', ''), 'empty JSON');
-    assertContractError(await client.request('POST', '/api/v1/login', 'username=a&password=b', { 'content-type': 'application/x-www-form-urlencoded' }), 'form post');
-    const extra = await client.post('/api/v1/register', { username: uniqueUsername(), password: PASSWORD, isAdmin: true });
+    assertContractError(
+      await client.request('POST', '/api/v1/login', 'username=a&password=b', {
+        'content-type': 'application/x-www-form-urlencoded',
+      }),
+      'form post',
+    );
+    const extra = await client.post('/api/v1/register', {
+      username: uniqueUsername(),
+      password: PASSWORD,
+      isAdmin: true,
+    });
     assert.equal(extra.statusCode, 400);
   });
 
   it('refuses short passwords and bad emails with a message saying what is wrong', async () => {
-    const short = await new TestClient(app).post('/api/v1/register', { username: uniqueUsername(), password: 'short' });
+    const short = await new TestClient(app).post('/api/v1/register', {
+      username: uniqueUsername(),
+      password: 'short',
+    });
     assert.equal(short.statusCode, 400);
     assert.match(short.json().error.message, /Password must be/);
-    const email = await new TestClient(app).post('/api/v1/register', { username: uniqueUsername(), password: PASSWORD, email: 'nope' });
+    const email = await new TestClient(app).post('/api/v1/register', {
+      username: uniqueUsername(),
+      password: PASSWORD,
+      email: 'nope',
+    });
     assert.match(email.json().error.message, /Email/);
   });
 
@@ -80,8 +118,14 @@ describe('bad input gets a 4xx with the contract error shape, never a 500', asyn
     const username = uniqueUsername();
     const composed = 'mot de passe été ☃ 🔐'; // é as one code point
     const decomposed = composed.normalize('NFD');
-    assert.equal((await new TestClient(app).post('/api/v1/register', { username, password: composed })).statusCode, 201);
-    assert.equal((await new TestClient(app).post('/api/v1/login', { username, password: decomposed })).statusCode, 200);
+    assert.equal(
+      (await new TestClient(app).post('/api/v1/register', { username, password: composed })).statusCode,
+      201,
+    );
+    assert.equal(
+      (await new TestClient(app).post('/api/v1/login', { username, password: decomposed })).statusCode,
+      200,
+    );
   });
 
   it('answers unknown routes and methods with a 404 in the contract shape', async () => {

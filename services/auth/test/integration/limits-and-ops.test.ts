@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { buildTestApp, testConfig } from '../helpers/build-app.ts';
-import { enrolledUser, expectStatus, PASSWORD, TestClient, totpCode, uniqueUsername } from '../helpers/client.ts';
+import {
+  enrolledUser,
+  expectStatus,
+  PASSWORD,
+  TestClient,
+  totpCode,
+  uniqueUsername,
+} from '../helpers/client.ts';
 
 describe('brute-force limits shared through Redis', () => {
   it('cuts parallel wrong TOTP codes at the limit exactly, then refuses even the right code', async (t: TestContext) => {
@@ -15,7 +22,9 @@ describe('brute-force limits shared through Redis', () => {
     const right = await totpCode(secret);
     const wrong = right === '000000' ? '111111' : '000000';
     const responses = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => client.use(i % 2 ? one : two).post('/api/v1/login/totp', { code: wrong })),
+      Array.from({ length: 20 }, (_, i) =>
+        client.use(i % 2 ? one : two).post('/api/v1/login/totp', { code: wrong }),
+      ),
     );
     const statuses = responses.map((r) => r.statusCode);
     assert.equal(statuses.filter((s) => s === 401).length, limit, `exactly ${limit} attempts were checked`);
@@ -30,12 +39,18 @@ describe('brute-force limits shared through Redis', () => {
 
   it('limits wrong passwords per account and lets the lock expire', async (t: TestContext) => {
     const config = await testConfig();
-    const app = await buildTestApp(t, { ...config, limits: { ...config.limits, passwordFailures: 3, lockoutSeconds: 2 } });
+    const app = await buildTestApp(t, {
+      ...config,
+      limits: { ...config.limits, passwordFailures: 3, lockoutSeconds: 2 },
+    });
     const username = uniqueUsername();
     expectStatus(await new TestClient(app).post('/api/v1/register', { username, password: PASSWORD }), 201);
     const client = new TestClient(app);
     const statuses = [];
-    for (let i = 0; i < 4; i += 1) statuses.push((await client.post('/api/v1/login', { username, password: 'wrong password!' })).statusCode);
+    for (let i = 0; i < 4; i += 1)
+      statuses.push(
+        (await client.post('/api/v1/login', { username, password: 'wrong password!' })).statusCode,
+      );
     assert.deepEqual(statuses, [401, 401, 401, 429]);
     assert.equal((await client.post('/api/v1/login', { username, password: PASSWORD })).statusCode, 429);
     await new Promise((resolve) => setTimeout(resolve, 2_200));

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { buildTestApp } from '../helpers/build-app.ts';
-import { enrolledUser, expectStatus, PASSWORD, TestClient, totpCode, uniqueUsername } from '../helpers/client.ts';
+import {
+  enrolledUser,
+  expectStatus,
+  PASSWORD,
+  TestClient,
+  totpCode,
+  uniqueUsername,
+} from '../helpers/client.ts';
 
 describe('register, enrol TOTP, log in with password + TOTP', async () => {
   const app = await buildTestApp({ after });
@@ -9,10 +16,16 @@ describe('register, enrol TOTP, log in with password + TOTP', async () => {
   it('registers a user and refuses the same name twice, whatever its case', async () => {
     const client = new TestClient(app);
     const username = uniqueUsername('Reg');
-    const created = expectStatus(await client.post('/api/v1/register', { username, password: PASSWORD, email: 'r@example.org' }), 201);
+    const created = expectStatus(
+      await client.post('/api/v1/register', { username, password: PASSWORD, email: 'r@example.org' }),
+      201,
+    );
     assert.equal(created.json().user.username, username);
     assert.match(created.json().user.id, /^[0-9a-f-]{36}$/);
-    const again = await client.post('/api/v1/register', { username: username.toLowerCase(), password: PASSWORD });
+    const again = await client.post('/api/v1/register', {
+      username: username.toLowerCase(),
+      password: PASSWORD,
+    });
     assert.equal(again.statusCode, 409);
     assert.equal(again.json().error.code, 'username_taken');
     assert.equal(client.cookie, undefined, 'registration alone opens no session');
@@ -31,10 +44,16 @@ describe('register, enrol TOTP, log in with password + TOTP', async () => {
     assert.match(enrol.secret, /^[A-Z2-7]{32}$/);
     assert.ok(enrol.otpauthUri.startsWith(`otpauth://totp/Twofold:${username}?`));
     assert.ok(enrol.qrSvg.startsWith('<svg'));
-    assert.equal((await client.post('/api/v1/totp/confirm', { code: '000000' })).json().error.code, 'invalid_code');
+    assert.equal(
+      (await client.post('/api/v1/totp/confirm', { code: '000000' })).json().error.code,
+      'invalid_code',
+    );
 
     const sessionBefore = client.cookie;
-    const confirm = expectStatus(await client.post('/api/v1/totp/confirm', { code: await totpCode(enrol.secret) }), 200).json();
+    const confirm = expectStatus(
+      await client.post('/api/v1/totp/confirm', { code: await totpCode(enrol.secret) }),
+      200,
+    ).json();
     assert.equal(confirm.state, 'authenticated');
     assert.equal(confirm.recoveryCodes.length, 10);
     assert.notEqual(client.cookie, sessionBefore, 'session id regenerated after the factor');
@@ -45,10 +64,17 @@ describe('register, enrol TOTP, log in with password + TOTP', async () => {
     assert.equal(me.user.recoveryCodesRemaining, 10);
 
     const fresh = new TestClient(app);
-    const second = expectStatus(await fresh.post('/api/v1/login', { username, password: PASSWORD }), 200).json();
+    const second = expectStatus(
+      await fresh.post('/api/v1/login', { username, password: PASSWORD }),
+      200,
+    ).json();
     assert.deepEqual(second, { state: 'mfa_required', factors: ['totp', 'recovery'] });
     assert.equal((await fresh.get('/api/v1/me')).statusCode, 403);
-    assert.equal((await fresh.post('/api/v1/totp/enroll')).statusCode, 403, 'a password alone cannot replace the factor');
+    assert.equal(
+      (await fresh.post('/api/v1/totp/enroll')).statusCode,
+      403,
+      'a password alone cannot replace the factor',
+    );
     const passwordSession = fresh.cookie;
     const next = await totpCode(enrol.secret, Date.now() + 30_000);
     expectStatus(await fresh.post('/api/v1/login/totp', { code: next }), 200);
@@ -59,7 +85,10 @@ describe('register, enrol TOTP, log in with password + TOTP', async () => {
   it('gives the same answer for an unknown user and a wrong password', async () => {
     const { username } = await enrolledUser(app);
     const wrong = await new TestClient(app).post('/api/v1/login', { username, password: 'not the password' });
-    const unknown = await new TestClient(app).post('/api/v1/login', { username: uniqueUsername('ghost'), password: PASSWORD });
+    const unknown = await new TestClient(app).post('/api/v1/login', {
+      username: uniqueUsername('ghost'),
+      password: PASSWORD,
+    });
     assert.equal(wrong.statusCode, 401);
     assert.deepEqual(wrong.json(), unknown.json());
     assert.equal(wrong.json().error.code, 'invalid_credentials');
@@ -103,7 +132,11 @@ describe('register, enrol TOTP, log in with password + TOTP', async () => {
     thief.cookie = stolenCookie;
     assert.equal((await thief.get('/api/v1/me')).statusCode, 401);
     assert.equal((await thief.get('/api/v1/session')).statusCode, 401);
-    assert.equal((await new TestClient(app).post('/api/v1/logout')).statusCode, 204, 'logout without a session is fine');
+    assert.equal(
+      (await new TestClient(app).post('/api/v1/logout')).statusCode,
+      204,
+      'logout without a session is fine',
+    );
   });
 
   it('answers /auth/verify with Remote-User only for a fully authenticated session', async () => {

@@ -13,19 +13,29 @@ describe('secrets at rest', () => {
     const databaseUrl = await createTestDatabase();
     const app = await buildTestApp(t, await testConfig({}, databaseUrl));
     const users = await Promise.all([enrolledUser(app), enrolledUser(app)]);
-    const dump = execFileSync(PG_DUMP, ['--data-only', '--inserts', databaseUrl], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const dump = execFileSync(PG_DUMP, ['--data-only', '--inserts', databaseUrl], {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    });
     assert.ok(dump.includes(users[0]?.username as string), 'the dump is of the right database');
     for (const user of users) {
       const rawSecret = Buffer.from(base32Decode(user.secret));
-      for (const needle of [user.secret, user.secret.toLowerCase(), rawSecret.toString('hex'), rawSecret.toString('base64'), PASSWORD]) {
+      for (const needle of [
+        user.secret,
+        user.secret.toLowerCase(),
+        rawSecret.toString('hex'),
+        rawSecret.toString('base64'),
+        PASSWORD,
+      ]) {
         assert.ok(!dump.includes(needle), `found ${needle.slice(0, 6)}… in the dump`);
       }
-      for (const code of user.recoveryCodes) assert.ok(!dump.includes(code) && !dump.includes(code.replace('-', '')));
+      for (const code of user.recoveryCodes)
+        assert.ok(!dump.includes(code) && !dump.includes(code.replace('-', '')));
     }
     assert.match(dump, /\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
   });
 
-  it('a TOTP ciphertext copied into another user\'s row does not decrypt (refused, not a 500)', async (t: TestContext) => {
+  it("a TOTP ciphertext copied into another user's row does not decrypt (refused, not a 500)", async (t: TestContext) => {
     const databaseUrl = await createTestDatabase();
     const app = await buildTestApp(t, await testConfig({}, databaseUrl));
     const victim = await enrolledUser(app);
@@ -41,7 +51,9 @@ describe('secrets at rest', () => {
     );
     const client = new TestClient(app);
     expectStatus(await client.post('/api/v1/login', { username: victim.username, password: PASSWORD }), 200);
-    const withAttackerCode = await client.post('/api/v1/login/totp', { code: await totpCode(attacker.secret) });
+    const withAttackerCode = await client.post('/api/v1/login/totp', {
+      code: await totpCode(attacker.secret),
+    });
     assert.equal(withAttackerCode.statusCode, 401);
     assert.equal(withAttackerCode.json().error.code, 'invalid_code');
   });

@@ -31,7 +31,10 @@ describe('two app instances sharing one PostgreSQL and one Redis', () => {
       const b = new TestClient(two);
       await Promise.all([a, b].map((c) => c.post('/api/v1/login', { username, password: PASSWORD })));
       const code = await totpCode(secret, Date.now() + round * 30_000);
-      const results = await Promise.all([a.post('/api/v1/login/totp', { code }), b.post('/api/v1/login/totp', { code })]);
+      const results = await Promise.all([
+        a.post('/api/v1/login/totp', { code }),
+        b.post('/api/v1/login/totp', { code }),
+      ]);
       assert.deepEqual(results.map((r) => r.statusCode).sort(), [200, 401], `round ${round}`);
     }
   });

@@ -40,7 +40,10 @@ describe('auth configuration', () => {
       [{ ...valid, TWOFOLD_REDIS_URL: 'http://x' }, /^TWOFOLD_REDIS_URL: invalid/],
     ];
     for (const [env, message] of cases) {
-      assert.throws(() => loadConfig(env), (error: Error) => error instanceof ConfigError && message.test(error.message));
+      assert.throws(
+        () => loadConfig(env),
+        (error: Error) => error instanceof ConfigError && message.test(error.message),
+      );
     }
   });
 
@@ -58,7 +61,10 @@ describe('auth configuration', () => {
     writeFileSync(file, `${'s'.repeat(40)}\n`);
     const { TWOFOLD_SESSION_SECRET: _, ...rest } = valid;
     assert.equal(loadConfig({ ...rest, TWOFOLD_SESSION_SECRET_FILE: file }).sessionSecret, 's'.repeat(40));
-    assert.throws(() => loadConfig({ ...rest, TWOFOLD_SESSION_SECRET_FILE: join(dir, 'absent') }), /TWOFOLD_SESSION_SECRET_FILE: cannot read/);
+    assert.throws(
+      () => loadConfig({ ...rest, TWOFOLD_SESSION_SECRET_FILE: join(dir, 'absent') }),
+      /TWOFOLD_SESSION_SECRET_FILE: cannot read/,
+    );
     assert.throws(() => loadConfig({ ...valid, TWOFOLD_SESSION_SECRET_FILE: file }), /both set/);
   });
 });

@@ -33,6 +33,7 @@ describe('usernames and emails', () => {
 
   it('accepts plausible emails and refuses the rest', () => {
     assert.equal(validateEmail('a@example.org').ok, true);
-    for (const bad of ['a', 'a@b', 'a @b.c', `${'a'.repeat(250)}@b.co`]) assert.equal(validateEmail(bad).ok, false, bad);
+    for (const bad of ['a', 'a@b', 'a @b.c', `${'a'.repeat(250)}@b.co`])
+      assert.equal(validateEmail(bad).ok, false, bad);
   });
 });

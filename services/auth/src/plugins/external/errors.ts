@@ -1,8 +1,8 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { DependencyTimeoutError } from '../../../../common/src/with-timeout.ts';
 import { isPgUnavailable } from '../../../../common/src/pg-pool.ts';
 import { isRedisUnavailable } from '../../../../common/src/redis-client.ts';
+import { DependencyTimeoutError } from '../../../../common/src/with-timeout.ts';
 import { ApiError } from '../../errors.ts';
 
 /** Fastify's own 4xx errors, mapped onto the contract's codes. */
@@ -36,8 +36,10 @@ export default fp(
       }
       const status = error.statusCode ?? 500;
       if (status >= 400 && status < 500) {
-        const code = FRAMEWORK_CODES[error.code] ?? (status === 413 ? 'payload_too_large' : 'invalid_request');
-        const message = status === 413 ? 'The request body is too large.' : `Invalid request: ${error.message}`;
+        const code =
+          FRAMEWORK_CODES[error.code] ?? (status === 413 ? 'payload_too_large' : 'invalid_request');
+        const message =
+          status === 413 ? 'The request body is too large.' : `Invalid request: ${error.message}`;
         return send(reply, status, code, message);
       }
       request.log.error({ err: error }, 'unhandled error');
@@ -45,7 +47,12 @@ export default fp(
     });
 
     app.setNotFoundHandler((request, reply) =>
-      send(reply, 404, 'not_found', `No route for ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}.`),
+      send(
+        reply,
+        404,
+        'not_found',
+        `No route for ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}.`,
+      ),
     );
   },
   { name: 'errors' },

@@ -29,7 +29,12 @@ export default fp(
       // Same-origin app; the default HSTS would be wrong on plain-HTTP loopback clusters.
       strictTransportSecurity: false,
     });
-    await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/static/', index: false, cacheControl: true });
+    await app.register(fastifyStatic, {
+      root: PUBLIC_DIR,
+      prefix: '/static/',
+      index: false,
+      cacheControl: true,
+    });
     for (const page of PAGES) {
       app.get(`/${page}`, (_request, reply) =>
         reply.header('cache-control', 'no-store').sendFile(`${page}.html`),

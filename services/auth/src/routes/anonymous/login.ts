@@ -1,5 +1,5 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { invalidCredentials, tooManyAttempts } from '../../errors.ts';
 import { establishSession } from '../../lib/sessions.ts';
 import { usernameKey } from '../../lib/usernames.ts';
@@ -11,49 +11,80 @@ const LoginBody = Type.Object(
 );
 
 const LoginResponse = Type.Object({
-  state: Type.Union([Type.Literal('mfa_required'), Type.Literal('enrollment_required'), Type.Literal('authenticated')]),
+  state: Type.Union([
+    Type.Literal('mfa_required'),
+    Type.Literal('enrollment_required'),
+    Type.Literal('authenticated'),
+  ]),
   factors: Type.Optional(Type.Array(Type.String())),
 });
 
 export const login: FastifyPluginAsyncTypebox = async (app) => {
   const { limits, session } = app.config;
 
-  app.post('/api/v1/login', { schema: { body: LoginBody, response: { 200: LoginResponse } } }, async (request) => {
-    const key = usernameKey(request.body.username);
-    const perAccount = await app.regulator.consume('password', key, limits.passwordFailures, limits.lockoutSeconds);
-    const perIp = await app.regulator.consume('password-ip', request.ip, limits.passwordFailuresPerIp, limits.lockoutSeconds);
-    if (!perAccount.allowed || !perIp.allowed) {
-      app.metrics.loginSteps.inc({ step: 'password', result: 'locked' });
-      request.log.info({ username: key, ip: request.ip }, 'password attempt refused: too many failures');
-      throw tooManyAttempts(Math.max(perAccount.allowed ? 0 : perAccount.retryAfterSeconds, perIp.allowed ? 0 : perIp.retryAfterSeconds));
-    }
+  app.post(
+    '/api/v1/login',
+    { schema: { body: LoginBody, response: { 200: LoginResponse } } },
+    async (request) => {
+      const key = usernameKey(request.body.username);
+      const perAccount = await app.regulator.consume(
+        'password',
+        key,
+        limits.passwordFailures,
+        limits.lockoutSeconds,
+      );
+      const perIp = await app.regulator.consume(
+        'password-ip',
+        request.ip,
+        limits.passwordFailuresPerIp,
+        limits.lockoutSeconds,
+      );
+      if (!perAccount.allowed || !perIp.allowed) {
+        app.metrics.loginSteps.inc({ step: 'password', result: 'locked' });
+        request.log.info({ username: key, ip: request.ip }, 'password attempt refused: too many failures');
+        throw tooManyAttempts(
+          Math.max(
+            perAccount.allowed ? 0 : perAccount.retryAfterSeconds,
+            perIp.allowed ? 0 : perIp.retryAfterSeconds,
+          ),
+        );
+      }
 
-    const user = await app.users.findByUsernameKey(key);
-    // Unknown users cost a real argon2 verification too, so timing does not reveal who exists.
-    const valid = user
-      ? await app.passwords.verify(user.passwordHash, request.body.password)
-      : await app.passwords.verifyDummy(request.body.password);
-    if (!user || !valid) {
-      app.metrics.loginSteps.inc({ step: 'password', result: 'failure' });
-      request.log.info({ username: key, reason: user ? 'wrong_password' : 'no_such_user' }, 'password check failed');
-      throw invalidCredentials();
-    }
+      const user = await app.users.findByUsernameKey(key);
+      // Unknown users cost a real argon2 verification too, so timing does not reveal who exists.
+      const valid = user
+        ? await app.passwords.verify(user.passwordHash, request.body.password)
+        : await app.passwords.verifyDummy(request.body.password);
+      if (!user || !valid) {
+        app.metrics.loginSteps.inc({ step: 'password', result: 'failure' });
+        request.log.info(
+          { username: key, reason: user ? 'wrong_password' : 'no_such_user' },
+          'password check failed',
+        );
+        throw invalidCredentials();
+      }
 
-    await app.regulator.reset('password', key);
-    // The per-IP budget counts failures only: many people may share one address.
-    await app.regulator.refund('password-ip', request.ip);
-    if (app.passwords.needsRehash(user.passwordHash)) {
-      await app.users.updatePasswordHash(user.id, await app.passwords.hash(request.body.password));
-    }
-    const hasTotp = await app.totp.hasConfirmed(user.id);
-    const state: SessionState = hasTotp
-      ? 'password_verified'
-      : app.config.require2fa
-        ? 'enrollment_required'
-        : 'authenticated';
-    await establishSession(request, { userId: user.id, username: user.username, state }, session.absoluteSeconds);
-    app.metrics.loginSteps.inc({ step: 'password', result: 'success' });
-    if (state === 'password_verified') return { state: 'mfa_required' as const, factors: ['totp', 'recovery'] };
-    return { state };
-  });
+      await app.regulator.reset('password', key);
+      // The per-IP budget counts failures only: many people may share one address.
+      await app.regulator.refund('password-ip', request.ip);
+      if (app.passwords.needsRehash(user.passwordHash)) {
+        await app.users.updatePasswordHash(user.id, await app.passwords.hash(request.body.password));
+      }
+      const hasTotp = await app.totp.hasConfirmed(user.id);
+      const state: SessionState = hasTotp
+        ? 'password_verified'
+        : app.config.require2fa
+          ? 'enrollment_required'
+          : 'authenticated';
+      await establishSession(
+        request,
+        { userId: user.id, username: user.username, state },
+        session.absoluteSeconds,
+      );
+      app.metrics.loginSteps.inc({ step: 'password', result: 'success' });
+      if (state === 'password_verified')
+        return { state: 'mfa_required' as const, factors: ['totp', 'recovery'] };
+      return { state };
+    },
+  );
 };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { ApiError, invalidRequest } from '../../errors.ts';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../lib/passwords.ts';
 import { usernameKey, validateEmail, validateUsername } from '../../lib/usernames.ts';
@@ -38,7 +38,13 @@ export const register: FastifyPluginAsyncTypebox = async (app) => {
       if (await app.users.findByUsernameKey(key)) throw usernameTaken();
       const passwordHash = await app.passwords.hash(password);
       try {
-        const user = await app.users.create({ id: randomUUID(), username: username.value, usernameKey: key, email, passwordHash });
+        const user = await app.users.create({
+          id: randomUUID(),
+          username: username.value,
+          usernameKey: key,
+          email,
+          passwordHash,
+        });
         app.metrics.loginSteps.inc({ step: 'register', result: 'success' });
         return reply.code(201).send({ user: { id: user.id, username: user.username } });
       } catch (error) {

@@ -1,5 +1,5 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { unauthenticated } from '../../errors.ts';
 import { sessionUser } from '../../lib/sessions.ts';
 import { SESSION_COOKIE } from '../../plugins/external/session.ts';

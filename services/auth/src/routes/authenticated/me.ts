@@ -1,5 +1,5 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { unauthenticated } from '../../errors.ts';
 import { currentUser } from '../../lib/sessions.ts';
 
@@ -25,7 +25,14 @@ export const me: FastifyPluginAsyncTypebox = async (app) => {
     if (!user) throw unauthenticated();
     const factors = hasTotp ? ['totp', ...(recoveryCodesRemaining > 0 ? ['recovery'] : [])] : [];
     return {
-      user: { id: user.id, username: user.username, email: user.email, factors, recoveryCodesRemaining, createdAt: user.createdAt.toISOString() },
+      user: {
+        id: user.id,
+        username: user.username,
+        email: user.email,
+        factors,
+        recoveryCodesRemaining,
+        createdAt: user.createdAt.toISOString(),
+      },
     };
   });
 };

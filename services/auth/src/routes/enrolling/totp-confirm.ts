@@ -1,5 +1,5 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { invalidCode, tooManyAttempts } from '../../errors.ts';
 import { hashRecoveryCode, newRecoveryCodes, normalizeRecoveryCode } from '../../lib/recovery-codes.ts';
 import { currentUser, establishSession } from '../../lib/sessions.ts';
@@ -7,33 +7,49 @@ import { matchTotpStep, normalizeCode } from '../../lib/totp.ts';
 import { openTotpSecret } from '../../lib/totp-secrets.ts';
 import { CodeBody } from '../../schemas.ts';
 
-const ConfirmResponse = Type.Object({ state: Type.Literal('authenticated'), recoveryCodes: Type.Array(Type.String()) });
+const ConfirmResponse = Type.Object({
+  state: Type.Literal('authenticated'),
+  recoveryCodes: Type.Array(Type.String()),
+});
 
 export const totpConfirm: FastifyPluginAsyncTypebox = async (app) => {
   const { limits, session } = app.config;
 
-  app.post('/api/v1/totp/confirm', { schema: { body: CodeBody, response: { 200: ConfirmResponse } } }, async (request, reply) => {
-    const user = currentUser(request);
-    const verdict = await app.regulator.consume('totp-confirm', user.userId, limits.secondFactorFailures, limits.lockoutSeconds);
-    if (!verdict.allowed) throw tooManyAttempts(verdict.retryAfterSeconds);
-    const code = normalizeCode(request.body.code);
-    const pending = code ? await app.totp.findPending(user.userId) : undefined;
-    let confirmed = false;
-    const recoveryCodes = newRecoveryCodes();
-    if (code && pending) {
-      const secret = openTotpSecret(app.secretBox, pending, request.log);
-      const step = secret ? await matchTotpStep(secret, code) : undefined;
-      const hashes = recoveryCodes.map((c) => hashRecoveryCode(normalizeRecoveryCode(c) as string));
-      confirmed = step !== undefined && (await app.totp.confirm(pending.id, user.userId, step, hashes));
-    }
-    if (!confirmed) {
-      app.metrics.loginSteps.inc({ step: 'confirm', result: 'failure' });
-      throw invalidCode(400);
-    }
-    await app.regulator.reset('totp-confirm', user.userId);
-    await establishSession(request, { userId: user.userId, username: user.username, state: 'authenticated' }, session.absoluteSeconds);
-    app.metrics.loginSteps.inc({ step: 'confirm', result: 'success' });
-    reply.header('cache-control', 'no-store');
-    return { state: 'authenticated' as const, recoveryCodes };
-  });
+  app.post(
+    '/api/v1/totp/confirm',
+    { schema: { body: CodeBody, response: { 200: ConfirmResponse } } },
+    async (request, reply) => {
+      const user = currentUser(request);
+      const verdict = await app.regulator.consume(
+        'totp-confirm',
+        user.userId,
+        limits.secondFactorFailures,
+        limits.lockoutSeconds,
+      );
+      if (!verdict.allowed) throw tooManyAttempts(verdict.retryAfterSeconds);
+      const code = normalizeCode(request.body.code);
+      const pending = code ? await app.totp.findPending(user.userId) : undefined;
+      let confirmed = false;
+      const recoveryCodes = newRecoveryCodes();
+      if (code && pending) {
+        const secret = openTotpSecret(app.secretBox, pending, request.log);
+        const step = secret ? await matchTotpStep(secret, code) : undefined;
+        const hashes = recoveryCodes.map((c) => hashRecoveryCode(normalizeRecoveryCode(c) as string));
+        confirmed = step !== undefined && (await app.totp.confirm(pending.id, user.userId, step, hashes));
+      }
+      if (!confirmed) {
+        app.metrics.loginSteps.inc({ step: 'confirm', result: 'failure' });
+        throw invalidCode(400);
+      }
+      await app.regulator.reset('totp-confirm', user.userId);
+      await establishSession(
+        request,
+        { userId: user.userId, username: user.username, state: 'authenticated' },
+        session.absoluteSeconds,
+      );
+      app.metrics.loginSteps.inc({ step: 'confirm', result: 'success' });
+      reply.header('cache-control', 'no-store');
+      return { state: 'authenticated' as const, recoveryCodes };
+    },
+  );
 };

@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { currentUser } from '../../lib/sessions.ts';
 import { newTotpSecret, otpauthUri, qrSvg } from '../../lib/totp.ts';
 import { sealTotpSecret } from '../../lib/totp-secrets.ts';
 
-const EnrollResponse = Type.Object({ secret: Type.String(), otpauthUri: Type.String(), qrSvg: Type.String() });
+const EnrollResponse = Type.Object({
+  secret: Type.String(),
+  otpauthUri: Type.String(),
+  qrSvg: Type.String(),
+});
 
 export const totpEnroll: FastifyPluginAsyncTypebox = async (app) => {
   app.post(

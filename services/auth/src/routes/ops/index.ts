@@ -46,7 +46,7 @@ export const opsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // For nginx `auth_request`: only the status and the Remote-User header matter.
   app.get('/auth/verify', async (request, reply) => {
     const user = sessionUser(request);
-    if (!user || user.state !== 'authenticated') throw unauthenticated();
+    if (user?.state !== 'authenticated') throw unauthenticated();
     reply.header('remote-user', user.username).header('cache-control', 'no-store');
     return { user: { id: user.userId, username: user.username } };
   });

@@ -1,0 +1,13 @@
+// `npm run bench`: figures to record in notes, never asserted. Run on an idle machine and compare
+// figures from one run side by side; absolute times differ between runs on shared 2-core boxes.
+import { argv } from 'node:process';
+import { benchArgon2 } from './argon2.ts';
+
+const only = argv[2];
+const suites: Record<string, () => Promise<void>> = { argon2: benchArgon2 };
+
+for (const [name, run] of Object.entries(suites)) {
+  if (only && only !== name) continue;
+  console.log(`\n## ${name}`);
+  await run();
+}

@@ -1,0 +1,53 @@
+// Where the Debian packages put the programs the cluster runs, and which package provides each.
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
+
+export const pgBinDir = process.env.TWOFOLD_PG_BIN_DIR ?? '/usr/lib/postgresql/15/bin';
+
+export interface Binary {
+  name: string;
+  /** Debian package that installs it. */
+  debianPackage: string;
+  /** Absolute paths tried before PATH (sbin is often missing from a non-root PATH). */
+  candidates: string[];
+}
+
+export const binaries = {
+  initdb: { name: 'initdb', debianPackage: 'postgresql-15', candidates: [path.join(pgBinDir, 'initdb')] },
+  postgres: {
+    name: 'postgres',
+    debianPackage: 'postgresql-15',
+    candidates: [path.join(pgBinDir, 'postgres')],
+  },
+  redisServer: { name: 'redis-server', debianPackage: 'redis-server', candidates: ['/usr/bin/redis-server'] },
+  nginx: { name: 'nginx', debianPackage: 'nginx-light', candidates: ['/usr/sbin/nginx'] },
+} satisfies Record<string, Binary>;
+
+const isExecutable = (file: string): boolean => {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Absolute path of the binary, or undefined when it is not installed. */
+export function findBinary(binary: Binary): string | undefined {
+  const pathDirs = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
+  const onPath = binary.candidates[0]?.startsWith(pgBinDir)
+    ? []
+    : pathDirs.map((dir) => path.join(dir, binary.name));
+  return [...binary.candidates, ...onPath].find(isExecutable);
+}
+
+/** Like findBinary, but throws a message naming the package to install. */
+export function requireBinary(binary: Binary): string {
+  const found = findBinary(binary);
+  if (!found) {
+    throw new Error(
+      `${binary.name} is not installed (Debian package ${binary.debianPackage}); run \`twofold up\` as root to install it`,
+    );
+  }
+  return found;
+}

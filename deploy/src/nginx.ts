@@ -1,0 +1,133 @@
+// One nginx load balancer rendered from nginx/twofold.conf.template, checked with `nginx -t`
+// and run in the foreground with everything (pid, logs, temp files) in its own prefix directory.
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { binaries, requireBinary } from './binaries.ts';
+import { ensureDir } from './files.ts';
+import { memberDir, memberLogFile, memberPidFile, repoRoot } from './paths.ts';
+import { isPortInUse } from './ports.ts';
+import { type ChildOptions, type ProcessHandle, startProcess } from './process-handle.ts';
+import { renderTemplate } from './template.ts';
+import { waitForTcp } from './wait.ts';
+
+export const templateFile = path.join(repoRoot, 'nginx', 'twofold.conf.template');
+
+export interface NginxConfigOptions {
+  /** Instance name: "a" or "b" (the member is lb-<name>). */
+  name: string;
+  prefix: string;
+  listenPort: number;
+  upstreamPorts: number[];
+}
+
+export function renderNginxConfig(template: string, options: NginxConfigOptions): string {
+  if (!/^[a-z0-9-]+$/.test(options.name)) throw new Error(`invalid load balancer name "${options.name}"`);
+  // The prefix is written into quoted nginx strings; these characters would break out of them.
+  if (/["\\$;{}\s]/.test(options.prefix.replaceAll(' ', ''))) {
+    throw new Error(`unsupported characters for nginx in ${options.prefix}`);
+  }
+  if (options.upstreamPorts.length === 0) throw new Error('a load balancer needs at least one upstream');
+  const servers = options.upstreamPorts.map(
+    (port) => `    server 127.0.0.1:${port} max_fails=2 fail_timeout=5s;`,
+  );
+  return renderTemplate(template, {
+    NAME: options.name,
+    PREFIX: options.prefix,
+    LISTEN_PORT: String(options.listenPort),
+    UPSTREAM_SERVERS: servers.join('\n'),
+  });
+}
+
+/** Renders the template into <prefix>/nginx.conf and creates the directories it names. */
+export async function writeNginxConfig(options: NginxConfigOptions): Promise<string> {
+  await ensureDir(options.prefix, 0o700);
+  await ensureDir(path.join(options.prefix, 'logs'), 0o700);
+  await ensureDir(path.join(options.prefix, 'temp'), 0o700);
+  const confFile = path.join(options.prefix, 'nginx.conf');
+  const config = renderNginxConfig(await readFile(templateFile, 'utf8'), options);
+  await writeFile(confFile, config, { mode: 0o600 });
+  return confFile;
+}
+
+export const nginxArgs = (prefix: string, confFile: string): string[] => [
+  '-p',
+  prefix,
+  '-c',
+  confFile,
+  // Startup errors to stderr instead of the compiled-in log path, which may not be writable.
+  '-e',
+  'stderr',
+  '-g',
+  'daemon off;',
+];
+
+/** `nginx -t` with the same arguments; throws with nginx's own explanation when the config is bad. */
+export async function testNginxConfig(prefix: string, confFile: string): Promise<void> {
+  try {
+    await promisify(execFile)(requireBinary(binaries.nginx), [...nginxArgs(prefix, confFile), '-t'], {
+      timeout: 15_000,
+    });
+  } catch (error) {
+    const { stderr, message } = error as { stderr?: string; message: string };
+    throw new Error(`nginx -t rejected ${confFile}:\n${(stderr || message).trim()}`);
+  }
+}
+
+export interface NginxOptions extends ChildOptions {
+  dataDir: string;
+  name: string;
+  listenPort: number;
+  upstreamPorts: number[];
+}
+
+export interface NginxServer {
+  member: string;
+  url: string;
+  prefix: string;
+  handle: ProcessHandle;
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+export async function startNginx(options: NginxOptions): Promise<NginxServer> {
+  const member = `lb-${options.name}`;
+  const prefix = memberDir(options.dataDir, member);
+  const confFile = await writeNginxConfig({ ...options, prefix });
+  await testNginxConfig(prefix, confFile);
+  if (await isPortInUse(options.listenPort))
+    throw new Error(`${member}: port ${options.listenPort} is already in use`);
+  const handle = await startProcess({
+    member,
+    command: requireBinary(binaries.nginx),
+    args: nginxArgs(prefix, confFile),
+    cwd: prefix,
+    logFile: memberLogFile(options.dataDir, member),
+    pidFile: memberPidFile(options.dataDir, member),
+    stopSignal: 'SIGQUIT', // graceful: finish the requests in flight, then exit
+    stopTimeoutMs: 10_000,
+    ref: options.ref,
+    detached: options.detached,
+  });
+  try {
+    await waitForTcp(options.listenPort, {
+      description: `${member} to listen on 127.0.0.1:${options.listenPort}`,
+      timeoutMs: 10_000,
+      abort: handle.failOnExit(),
+    });
+  } catch (error) {
+    await handle.stop();
+    throw error;
+  }
+  return {
+    member,
+    url: `http://127.0.0.1:${options.listenPort}/`,
+    prefix,
+    handle,
+    logFile: handle.logFile,
+    stop: async () => {
+      await handle.stop();
+    },
+  };
+}

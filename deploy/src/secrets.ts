@@ -1,0 +1,52 @@
+// Generated secrets: created once per data directory (random, mode 600) and reused on every
+// later start, so a restarted cluster still opens its own database and decrypts its own data.
+import { randomBytes } from 'node:crypto';
+import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ensureDir } from './files.ts';
+import { secretsDir } from './paths.ts';
+
+/** URL-safe, so a password can sit in a connection URL unescaped. */
+export const randomPassword = (bytes = 24): string => randomBytes(bytes).toString('base64url');
+
+/** Returns the secret in `file`, generating it first if the file does not exist yet. */
+export async function ensureSecret(file: string, generate: () => string): Promise<string> {
+  await ensureDir(path.dirname(file), 0o700);
+  try {
+    // 'wx' fails when the file exists, so two starters can never overwrite each other's secret.
+    await writeFile(file, generate(), { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  if (((await stat(file)).mode & 0o077) !== 0) await chmod(file, 0o600);
+  const secret = (await readFile(file, 'utf8')).trim();
+  if (!secret) throw new Error(`secret file ${file} is empty; delete it to generate a new one`);
+  return secret;
+}
+
+export interface ClusterSecrets {
+  /** Files handed to the auth replicas (they read them themselves). */
+  sessionSecretFile: string;
+  encryptionKeysFile: string;
+  /** Password of the `twofold` database role. */
+  databasePassword: string;
+}
+
+export async function ensureClusterSecrets(dataDir: string): Promise<ClusterSecrets> {
+  const dir = secretsDir(dataDir);
+  const sessionSecretFile = path.join(dir, 'session-secret');
+  const encryptionKeysFile = path.join(dir, 'encryption-keys');
+  await ensureSecret(sessionSecretFile, () => randomBytes(48).toString('base64url'));
+  // Key ring format: comma-separated `id:base64key`, the first one encrypts.
+  await ensureSecret(encryptionKeysFile, () => `1:${randomBytes(32).toString('base64')}`);
+  const databasePassword = await ensureDatabasePassword(dataDir);
+  return { sessionSecretFile, encryptionKeysFile, databasePassword };
+}
+
+/** Superuser password of one PostgreSQL member (set by initdb, needed for admin work). */
+export const ensurePostgresSuperuserPassword = (dataDir: string, member: string): Promise<string> =>
+  ensureSecret(path.join(secretsDir(dataDir), `${member}-superuser.password`), () => randomPassword());
+
+/** Password of the `twofold` database role. */
+export const ensureDatabasePassword = (dataDir: string): Promise<string> =>
+  ensureSecret(path.join(secretsDir(dataDir), 'postgres-twofold.password'), () => randomPassword());

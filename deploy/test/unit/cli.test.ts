@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { repoRoot } from '../../src/paths.ts';
+
+const run = async (...args: string[]) => {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [
+      path.join(repoRoot, 'bin/twofold.js'),
+      ...args,
+    ]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
+    return { code, stdout, stderr };
+  }
+};
+
+describe('twofold CLI', () => {
+  test('--help lists the commands', async () => {
+    const { code, stdout } = await run('--help');
+    assert.equal(code, 0);
+    assert.match(stdout, /Usage: twofold <command>/);
+    assert.match(stdout, /^\s+up\s+start the local cluster/m);
+  });
+
+  test('up --help shows its options', async () => {
+    const { code, stdout } = await run('up', '--help');
+    assert.equal(code, 0);
+    assert.match(stdout, /--port-base N/);
+    assert.match(stdout, /--data-dir DIR/);
+  });
+
+  test('an unknown command or option is a usage error (exit 2)', async () => {
+    assert.equal((await run('nope')).code, 2);
+    const { code, stderr } = await run('up', '--no-such-option');
+    assert.equal(code, 2);
+    assert.match(stderr, /no-such-option/);
+  });
+
+  test('a bad port base is reported before anything starts', async () => {
+    const { code, stderr } = await run(
+      'up',
+      '--port-base',
+      '80',
+      '--data-dir',
+      '/nonexistent/twofold-cli-test',
+    );
+    assert.equal(code, 2);
+    assert.match(stderr, /port base must be an integer/);
+    assert.equal((await run('up', '--replicas', 'many')).code, 2);
+  });
+});

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { describe, test } from 'node:test';
+import { planMembers } from '../../src/members.ts';
+import { DEFAULT_PORT_BASE, derivePorts, freePort, isPortInUse, resolvePortBase } from '../../src/ports.ts';
+
+describe('derivePorts', () => {
+  test('the default base gives the documented map', () => {
+    assert.deepEqual(derivePorts(DEFAULT_PORT_BASE), {
+      base: 8080,
+      lbA: 8080,
+      lbB: 8081,
+      auth: [8091, 8092],
+      postgres: 8100,
+      redis: 8110,
+    });
+  });
+
+  test('another base moves every port with it', () => {
+    const ports = derivePorts(18080, 3);
+    assert.deepEqual(ports.auth, [18091, 18092, 18093]);
+    assert.equal(ports.postgres, 18100);
+    assert.equal(ports.redis, 18110);
+  });
+
+  test('no two members share a port, even with the most replicas', () => {
+    const ports = derivePorts(20000, 9);
+    const all = [ports.lbA, ports.lbB, ...ports.auth, ports.postgres, ports.redis];
+    assert.equal(new Set(all).size, all.length);
+  });
+
+  test('rejects bases and replica counts that do not fit', () => {
+    assert.throws(() => derivePorts(80), RangeError);
+    assert.throws(() => derivePorts(65530), RangeError);
+    assert.throws(() => derivePorts(8080.5), RangeError);
+    assert.throws(() => derivePorts(8080, 0), RangeError);
+    assert.throws(() => derivePorts(8080, 10), RangeError);
+  });
+});
+
+describe('resolvePortBase', () => {
+  test('flag, then TWOFOLD_PORT_BASE, then 8080', () => {
+    assert.equal(resolvePortBase('9000', { TWOFOLD_PORT_BASE: '7000' }), 9000);
+    assert.equal(resolvePortBase(undefined, { TWOFOLD_PORT_BASE: '7000' }), 7000);
+    assert.equal(resolvePortBase(undefined, {}), 8080);
+    assert.equal(resolvePortBase(undefined, { TWOFOLD_PORT_BASE: '' }), 8080);
+  });
+
+  test('rejects what is not a number', () => {
+    assert.throws(() => resolvePortBase('80a', {}), /must be a number/);
+  });
+});
+
+describe('planMembers', () => {
+  test('stable names in start order, each on its derived port', () => {
+    const plan = planMembers(derivePorts(8080, 2));
+    assert.deepEqual(
+      plan.map((member) => [member.name, member.kind, member.port]),
+      [
+        ['pg-1', 'postgres', 8100],
+        ['redis-1', 'redis', 8110],
+        ['auth-1', 'auth', 8091],
+        ['auth-2', 'auth', 8092],
+        ['lb-a', 'nginx', 8080],
+        ['lb-b', 'nginx', 8081],
+      ],
+    );
+  });
+});
+
+describe('freePort and isPortInUse', () => {
+  test('a free port is free, and in use once something listens on it', async () => {
+    const port = await freePort();
+    assert.equal(await isPortInUse(port), false);
+    const server = net.createServer().listen(port, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      assert.equal(await isPortInUse(port), true);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});

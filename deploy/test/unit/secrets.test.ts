@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { authReplicaEnv } from '../../src/auth-replica.ts';
+import { ensureClusterSecrets, ensureSecret } from '../../src/secrets.ts';
+
+describe('generated secrets', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'twofold-secrets-test-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('created once with mode 600, then reused', async () => {
+    const file = path.join(dir, 'secrets', 'one');
+    const first = await ensureSecret(file, () => 'first-value');
+    const second = await ensureSecret(file, () => 'second-value');
+    assert.equal(first, 'first-value');
+    assert.equal(second, 'first-value');
+    assert.equal((await stat(file)).mode & 0o777, 0o600);
+    assert.equal((await stat(path.dirname(file))).mode & 0o777, 0o700);
+  });
+
+  test('cluster secrets have the formats the auth replica expects', async () => {
+    const secrets = await ensureClusterSecrets(dir);
+    const session = await readFile(secrets.sessionSecretFile, 'utf8');
+    assert.ok(session.length >= 32);
+    const keys = await readFile(secrets.encryptionKeysFile, 'utf8');
+    assert.match(keys, /^1:[A-Za-z0-9+/]+=*$/);
+    assert.equal(Buffer.from(keys.slice(2), 'base64').length, 32);
+    assert.match(secrets.databasePassword, /^[A-Za-z0-9_-]{32}$/);
+    assert.deepEqual(await ensureClusterSecrets(dir), secrets, 'a second start reuses them');
+  });
+});
+
+describe('authReplicaEnv', () => {
+  test('sets what the replica needs and drops inherited twins of those settings', () => {
+    const saved = { ...process.env };
+    process.env.TWOFOLD_SESSION_SECRET = 'inherited';
+    process.env.TWOFOLD_DATABASE_URL_FILE = '/elsewhere';
+    process.env.TWOFOLD_LOG_LEVEL = 'debug';
+    try {
+      const env = authReplicaEnv({
+        dataDir: '/d',
+        index: 2,
+        port: 18092,
+        databaseUrl: 'postgres://u:p@127.0.0.1:1/twofold',
+        redisUrl: 'redis://127.0.0.1:2',
+        secrets: { sessionSecretFile: '/d/s', encryptionKeysFile: '/d/k' },
+      });
+      assert.equal(env.TWOFOLD_PORT, '18092');
+      assert.equal(env.TWOFOLD_REPLICA_NAME, 'auth-2');
+      assert.equal(env.TWOFOLD_TRUST_PROXY, '127.0.0.1');
+      assert.equal(env.TWOFOLD_SESSION_SECRET_FILE, '/d/s');
+      assert.equal(env.TWOFOLD_SESSION_SECRET, undefined);
+      assert.equal(env.TWOFOLD_DATABASE_URL_FILE, undefined);
+      assert.equal(env.TWOFOLD_LOG_LEVEL, 'debug', 'other settings pass through');
+    } finally {
+      process.env = saved;
+    }
+  });
+});

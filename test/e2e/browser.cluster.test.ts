@@ -1,0 +1,68 @@
+// A person's path in a real browser: register, scan (read) the secret, confirm, reach the dashboard,
+// log out, log back in through the other load balancer with password + TOTP.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/browser.ts';
+import { startTestCluster, type TestCluster } from '../support/cluster.ts';
+import { totpCode } from '../support/http-client.ts';
+
+describe('the web pages in headless Chromium, through nginx', () => {
+  let cluster: TestCluster;
+  let browser: Browser;
+
+  before(async () => {
+    cluster = await startTestCluster();
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await cluster?.destroy();
+  });
+
+  it('registers, enrols by the QR page, and logs in again with password + TOTP', async () => {
+    const [lbA, lbB] = cluster.lbUrls as [string, string];
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) problems.push(message.text());
+    });
+
+    const username = `browser${Date.now()}`;
+    const password = 'a long browser password';
+    await page.goto(new URL('/register', lbA).href);
+    await page.fill('#username', username);
+    await page.fill('#password', password);
+    await page.click('#register-submit');
+    await page.waitForURL(/\/setup-2fa$/);
+
+    await page.locator('#qr').waitFor();
+    assert.match((await page.getAttribute('#qr', 'src')) ?? '', /^data:image\/svg\+xml/);
+    const secret = (await page.getAttribute('#secret', 'data-secret')) as string;
+    assert.match(secret, /^[A-Z2-7]{32}$/);
+    await page.fill('#code', await totpCode(secret, Date.now() - 30_000));
+    await page.click('#confirm-submit');
+    await page.locator('#recovery-codes li').first().waitFor();
+    assert.equal(await page.locator('#recovery-codes li').count(), 10);
+    await page.click('#continue');
+    await page.waitForURL(/\/dashboard$/);
+    await page.locator('#user-username', { hasText: username }).waitFor();
+
+    await page.click('#logout');
+    await page.waitForURL(/\/login/);
+    await page.goto(new URL('/login', lbB).href);
+    await page.fill('#username', username);
+    await page.fill('#password', password);
+    await page.click('#login-submit');
+    await page.waitForURL(/\/verify-2fa$/);
+    await page.fill('#code', await totpCode(secret));
+    await page.click('#verify-submit');
+    await page.waitForURL(/\/dashboard$/);
+    await page.locator('#user-username', { hasText: username }).waitFor();
+    await page.screenshot({ path: `${cluster.dataDir}/dashboard.png` });
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+});

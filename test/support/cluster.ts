@@ -1,0 +1,59 @@
+// A whole local cluster on spare ports, for tests that go through nginx like a browser does.
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  type Cluster,
+  type ClusterOptions,
+  MemberStartError,
+  startCluster,
+} from '../../deploy/src/cluster.ts';
+import { tailFile } from '../../deploy/src/files.ts';
+import { derivePorts, isPortInUse } from '../../deploy/src/ports.ts';
+
+/**
+ * A port base whose every derived port is free right now. Bases stay below Linux's ephemeral
+ * range (32768+), where outgoing connections could take a port between this check and the bind.
+ */
+export async function spareBase(authReplicas = 2): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const base = 20_000 + 40 * Math.floor(Math.random() * 300);
+    const ports = derivePorts(base, authReplicas);
+    const all = [ports.lbA, ports.lbB, ...ports.auth, ports.postgres, ports.redis];
+    if (!(await Promise.all(all.map((port) => isPortInUse(port)))).some(Boolean)) return base;
+  }
+  throw new Error('no spare port base found');
+}
+
+export interface TestCluster extends Cluster {
+  dataDir: string;
+  /** Stops the cluster and removes its data directory. */
+  destroy(): Promise<void>;
+}
+
+/** Starts the real cluster (real replicas) in a fresh temporary data directory. */
+export async function startTestCluster(options: Partial<ClusterOptions> = {}): Promise<TestCluster> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'twofold-e2e-'));
+  await chmod(dataDir, 0o755); // PostgreSQL runs as `postgres`, who must be able to enter it
+  try {
+    const cluster = await startCluster({
+      dataDir,
+      portBase: await spareBase(options.authReplicas ?? 2),
+      detached: false, // an interrupted test run takes the cluster down with it
+      ...options,
+    });
+    return {
+      ...cluster,
+      dataDir,
+      destroy: async () => {
+        await cluster.stop();
+        await rm(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    // The data directory goes away with the failure, so carry the failing member's log along.
+    if (error instanceof MemberStartError) error.message += `\n${await tailFile(error.logFile, 30)}`;
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+}
