@@ -14,12 +14,12 @@ local value = redis.call('GET', KEYS[1])
 if not value then return false end
 local ok, session = pcall(cjson.decode, value)
 local deadline = ok and type(session) == 'table' and tonumber(session.expiresAt) or 0
-local ttl = math.min(tonumber(ARGV[1]), math.floor((deadline - tonumber(ARGV[2])) / 1000))
+local ttl = math.min(tonumber(ARGV[1]) * 1000, deadline - tonumber(ARGV[2]))
 if ttl <= 0 then
   redis.call('DEL', KEYS[1])
   return false
 end
-redis.call('EXPIRE', KEYS[1], ttl)
+redis.call('PEXPIRE', KEYS[1], math.floor(ttl))
 return value
 `;
 
