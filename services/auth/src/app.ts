@@ -41,6 +41,11 @@ export async function buildApp(config: AuthConfig, options: BuildOptions = {}): 
 
   // On the root instance, so that setting it at SIGTERM is seen by every route.
   app.decorate('draining', false);
+  // While draining, every answer closes its connection, so nginx's keepalive pool lets go of this
+  // replica and sends the next requests elsewhere before the listener closes.
+  app.addHook('onRequest', async (_request, reply) => {
+    if (app.draining) reply.header('connection', 'close');
+  });
   await app.register(errorsPlugin);
   await app.register(metricsPlugin, { config });
   await app.register(postgresPlugin, { config });

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { type Static, Type } from '@sinclair/typebox';
 import { ConfigError, loadEnv } from '../../common/src/env-loader.ts';
+import type { RedisTarget } from '../../common/src/redis-client.ts';
 import { parseKeyRing, type RingKey } from '../../common/src/secret-box.ts';
 
 const Int = (defaultValue: number, minimum: number, maximum: number) =>
@@ -16,7 +17,9 @@ export const EnvSchema = Type.Object({
     { default: 'info' },
   ),
   TWOFOLD_DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://' }),
-  TWOFOLD_REDIS_URL: Type.String({ pattern: '^rediss?://' }),
+  TWOFOLD_REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  TWOFOLD_REDIS_SENTINELS: Type.Optional(Type.String({ pattern: '^[^,:]+:\\d+(,[^,:]+:\\d+)*$' })),
+  TWOFOLD_REDIS_MASTER_NAME: Type.String({ default: 'twofold', minLength: 1 }),
   TWOFOLD_SESSION_SECRET: Type.String({ minLength: 32 }),
   TWOFOLD_ENCRYPTION_KEYS: Type.String({ minLength: 1 }),
   TWOFOLD_ISSUER: Type.String({ default: 'Twofold', minLength: 1, maxLength: 64 }),
@@ -47,7 +50,7 @@ export interface AuthConfig {
   replicaName: string;
   logLevel: string;
   databaseUrl: string;
-  redisUrl: string;
+  redis: RedisTarget;
   sessionSecret: string;
   encryptionKeys: RingKey[];
   issuer: string;
@@ -81,7 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
     replicaName: e.TWOFOLD_REPLICA_NAME,
     logLevel: e.TWOFOLD_LOG_LEVEL,
     databaseUrl: e.TWOFOLD_DATABASE_URL,
-    redisUrl: e.TWOFOLD_REDIS_URL,
+    redis: redisTarget(e),
     sessionSecret: e.TWOFOLD_SESSION_SECRET,
     encryptionKeys,
     issuer: e.TWOFOLD_ISSUER,
@@ -111,6 +114,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
     redisWaitReplicas: e.TWOFOLD_REDIS_WAIT_REPLICAS,
     drainDelayMs: e.TWOFOLD_DRAIN_DELAY_MS,
   };
+}
+
+/** Sentinels when given (the cluster), else one Redis URL (development, tests). */
+function redisTarget(e: Static<typeof EnvSchema>): RedisTarget {
+  if (e.TWOFOLD_REDIS_SENTINELS) {
+    const sentinels = e.TWOFOLD_REDIS_SENTINELS.split(',').map((entry) => {
+      const [host, port] = entry.split(':') as [string, string];
+      return { host, port: Number(port) };
+    });
+    return { sentinels, masterName: e.TWOFOLD_REDIS_MASTER_NAME };
+  }
+  if (e.TWOFOLD_REDIS_URL) return { url: e.TWOFOLD_REDIS_URL };
+  throw new ConfigError('TWOFOLD_REDIS_URL: missing (or set TWOFOLD_REDIS_SENTINELS)');
 }
 
 /** `false`, `true`, or a comma-separated list of addresses/CIDRs of the load balancers. */

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { isPgRetryable } from './pg-retry.ts';
 
 export interface PgPoolOptions {
   connectionString: string;
@@ -30,12 +31,9 @@ export function createPgPool(options: PgPoolOptions): pg.Pool {
   return pool;
 }
 
-/** SQLSTATE classes that mean "the database is unreachable or restarting", not "your query is wrong". */
+/** Errors that mean "the database is unreachable, restarting or too slow", not "your query is wrong". */
 export function isPgUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: string }).code ?? '';
-  if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03') return true;
-  if (code === '25006' || code === '40001' || code === '57014') return true;
-  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH'].includes(code)) return true;
-  return /timeout|Connection terminated|connect ECONNREFUSED/i.test(error.message);
+  if (isPgRetryable(error)) return true;
+  const code = (error as { code?: string } | undefined)?.code;
+  return code === '57014' || (error instanceof Error && /timeout/i.test(error.message));
 }

@@ -1,18 +1,24 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
+
+export type RedisTarget =
+  | { url: string }
+  | { sentinels: Array<{ host: string; port: number }>; masterName: string };
 
 export interface RedisClientOptions {
-  url: string;
+  target: RedisTarget;
+  name: string;
   commandTimeoutMs?: number;
   connectTimeoutMs?: number;
-  name: string;
 }
 
 /**
  * An ioredis client that never lets a request hang: every command has a timeout and is retried
  * at most once on reconnect, so a dead Redis turns into a fast error (503) instead of a queue.
+ * With Sentinel, it asks the sentinels for the master, follows a failover as soon as a sentinel
+ * announces it (failoverDetector), and reconnects when a demoted master answers READONLY.
  */
 export function createRedisClient(options: RedisClientOptions): Redis {
-  const client = new Redis(options.url, {
+  const common: RedisOptions = {
     connectionName: options.name,
     commandTimeout: options.commandTimeoutMs ?? 1_000,
     connectTimeout: options.connectTimeoutMs ?? 2_000,
@@ -20,7 +26,21 @@ export function createRedisClient(options: RedisClientOptions): Redis {
     enableOfflineQueue: true,
     lazyConnect: true,
     retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
-  });
+    reconnectOnError: (error) => (/^(READONLY|LOADING|MASTERDOWN)/.test(error.message) ? 2 : false),
+  };
+  const client =
+    'url' in options.target
+      ? new Redis(options.target.url, common)
+      : new Redis({
+          ...common,
+          sentinels: options.target.sentinels,
+          name: options.target.masterName,
+          role: 'master',
+          failoverDetector: true,
+          sentinelCommandTimeout: 1_000,
+          sentinelRetryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
+          sentinelReconnectStrategy: (attempt) => Math.min(attempt * 100, 1_000),
+        });
   // Errors surface on the commands themselves; without a listener ioredis would log each reconnect failure.
   client.on('error', () => {});
   return client;
@@ -32,7 +52,7 @@ export function isRedisUnavailable(error: unknown): boolean {
   const code = (error as { code?: string }).code ?? '';
   return (
     name === 'MaxRetriesPerRequestError' ||
-    /Command timed out|Connection is closed|Stream isn't writeable|READONLY|LOADING|MASTERDOWN|NOREPLICAS/i.test(
+    /Command timed out|Connection is closed|Stream isn't writeable|READONLY|LOADING|MASTERDOWN|NOREPLICAS|All sentinels are unreachable|master.*not found|Failed to connect/i.test(
       error.message,
     ) ||
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code)

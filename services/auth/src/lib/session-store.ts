@@ -40,6 +40,8 @@ export class RedisSessionStore implements SessionStore {
       waitReplicas: number;
       waitTimeoutMs: number;
       prefix?: string;
+      /** Called when a write was not acknowledged by enough replicas in time. */
+      onUnreplicated?: (acknowledged: number) => void;
     },
   ) {}
 
@@ -75,11 +77,9 @@ export class RedisSessionStore implements SessionStore {
       const acknowledged = Number(
         await this.redis.wait(this.options.waitReplicas, this.options.waitTimeoutMs),
       );
-      if (acknowledged < this.options.waitReplicas) {
-        throw Object.assign(new Error('NOREPLICAS session write not acknowledged by a replica'), {
-          code: 'NOREPLICAS',
-        });
-      }
+      // With no replica to acknowledge, refusing every login would turn one lost replica into an
+      // outage; the session is kept (on the master only) and the degraded durability is reported.
+      if (acknowledged < this.options.waitReplicas) this.options.onUnreplicated?.(acknowledged);
     }
   }
 }

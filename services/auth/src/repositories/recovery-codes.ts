@@ -1,7 +1,7 @@
-import type pg from 'pg';
+import type { Database } from '../../../common/src/database.ts';
 
 export class RecoveryCodesRepository {
-  constructor(private readonly db: pg.Pool) {}
+  constructor(private readonly db: Database) {}
 
   /** Spends a code atomically: of two concurrent uses of the same code, exactly one wins. */
   async consume(userId: string, codeHash: Buffer): Promise<boolean> {

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { Database } from '../../../common/src/database.ts';
 
 export interface TotpCredentialRow {
   id: string;
@@ -12,28 +12,21 @@ const COLUMNS = `id, user_id AS "userId", secret_envelope AS "secretEnvelope",
   confirmed_at IS NOT NULL AS confirmed, last_used_step::float8 AS "lastUsedStep"`;
 
 export class TotpRepository {
-  constructor(private readonly db: pg.Pool) {}
+  constructor(private readonly db: Database) {}
 
   /** Starts an enrolment: replaces any earlier unconfirmed one, leaves a confirmed one in place. */
   async createPending(credential: { id: string; userId: string; secretEnvelope: string }): Promise<void> {
-    const client = await this.db.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query('DELETE FROM totp_credentials WHERE user_id = $1 AND confirmed_at IS NULL', [
-        credential.userId,
-      ]);
-      await client.query('INSERT INTO totp_credentials (id, user_id, secret_envelope) VALUES ($1, $2, $3)', [
-        credential.id,
-        credential.userId,
-        credential.secretEnvelope,
-      ]);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    await this.db.transaction(async (client) => {
+      await client.query(
+        'DELETE FROM totp_credentials WHERE user_id = $1 AND confirmed_at IS NULL AND id <> $2',
+        [credential.userId, credential.id],
+      );
+      // ON CONFLICT: a retry after a commit whose answer was lost must not fail.
+      await client.query(
+        'INSERT INTO totp_credentials (id, user_id, secret_envelope) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING',
+        [credential.id, credential.userId, credential.secretEnvelope],
+      );
+    });
   }
 
   async findPending(userId: string): Promise<TotpCredentialRow | undefined> {
@@ -84,17 +77,12 @@ export class TotpRepository {
     step: number,
     recoveryCodeHashes: Buffer[],
   ): Promise<boolean> {
-    const client = await this.db.connect();
-    try {
-      await client.query('BEGIN');
+    return this.db.transaction(async (client) => {
       const pending = await client.query(
         `SELECT 1 FROM totp_credentials WHERE id = $1 AND user_id = $2 AND confirmed_at IS NULL FOR UPDATE`,
         [credentialId, userId],
       );
-      if (pending.rowCount !== 1) {
-        await client.query('ROLLBACK');
-        return false;
-      }
+      if (pending.rowCount !== 1) return false;
       await client.query('DELETE FROM totp_credentials WHERE user_id = $1 AND confirmed_at IS NOT NULL', [
         userId,
       ]);
@@ -107,13 +95,7 @@ export class TotpRepository {
         userId,
         recoveryCodeHashes,
       ]);
-      await client.query('COMMIT');
       return true;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 }

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { Database } from '../../../common/src/database.ts';
 
 export interface UserRow {
   id: string;
@@ -15,7 +15,7 @@ export class UsernameTakenError extends Error {
 }
 
 export class UsersRepository {
-  constructor(private readonly db: pg.Pool) {}
+  constructor(private readonly db: Database) {}
 
   async create(user: {
     id: string;
@@ -32,8 +32,11 @@ export class UsersRepository {
       );
       return rows[0] as UserRow;
     } catch (error) {
-      if ((error as { code?: string }).code === '23505') throw new UsernameTakenError();
-      throw error;
+      if ((error as { code?: string }).code !== '23505') throw error;
+      // Our own row, committed by an attempt whose answer a failover swallowed: that is a success.
+      const existing = await this.findById(user.id);
+      if (existing && existing.username === user.username) return existing;
+      throw new UsernameTakenError();
     }
   }
 

@@ -46,11 +46,16 @@ async function waitReady(port: string): Promise<void> {
 describe('the auth replica process', () => {
   it('exits with code 2 and names the variable when the configuration is bad', async () => {
     const env = await validEnv();
-    delete env.TWOFOLD_REDIS_URL;
-    const server = startServer({ ...env, TWOFOLD_ARGON2_TIME_COST: '1' });
-    const [code] = await once(server.child, 'exit');
-    assert.equal(code, 2);
-    assert.match(server.output(), /bad configuration: TWOFOLD_REDIS_URL: missing/);
+    const cases: Array<[NodeJS.ProcessEnv, RegExp]> = [
+      [{ ...env, TWOFOLD_ARGON2_TIME_COST: '1' }, /bad configuration: TWOFOLD_ARGON2_TIME_COST: invalid/],
+      [{ ...env, TWOFOLD_REDIS_URL: undefined }, /bad configuration: TWOFOLD_REDIS_URL: missing/],
+    ];
+    for (const [badEnv, message] of cases) {
+      const server = startServer(badEnv);
+      const [code] = await once(server.child, 'exit');
+      assert.equal(code, 2);
+      assert.match(server.output(), message);
+    }
   });
 
   it('drains on SIGTERM: readiness fails, the in-flight request finishes, then it exits 0', async () => {

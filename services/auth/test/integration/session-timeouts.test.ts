@@ -7,10 +7,10 @@ import { enrolledUser, expectStatus } from '../helpers/client.ts';
 describe('session lifetime', () => {
   it('ends a session left idle longer than the idle timeout', async (t: TestContext) => {
     const config = await testConfig();
-    const app = await buildTestApp(t, { ...config, session: { ...config.session, idleSeconds: 1 } });
+    const app = await buildTestApp(t, { ...config, session: { ...config.session, idleSeconds: 2 } });
     const { client } = await enrolledUser(app);
     expectStatus(await client.get('/api/v1/me'), 200);
-    await sleep(2_200);
+    await sleep(3_000);
     assert.equal((await client.get('/api/v1/me')).statusCode, 401);
   });
 

@@ -1,15 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type pg from 'pg';
+import { Database } from '../../../../common/src/database.ts';
 import { createPgPool } from '../../../../common/src/pg-pool.ts';
 import type { AuthConfig } from '../../config.ts';
 import { migrate } from '../../lib/migrate.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    db: pg.Pool;
+    db: Database;
   }
 }
+
+/** How long a statement is retried through a failover before the request gets a 503. */
+const FAILOVER_RETRY_BUDGET_MS = 15_000;
 
 export default fp(
   async function postgres(app: FastifyInstance, { config }: { config: AuthConfig }) {
@@ -18,7 +21,12 @@ export default fp(
       applicationName: `twofold-${config.replicaName}`,
       statementTimeoutMs: config.timeouts.dbStatementMs,
     });
-    app.decorate('db', pool);
+    app.decorate(
+      'db',
+      new Database(pool, FAILOVER_RETRY_BUDGET_MS, (error, attempt) =>
+        app.log.warn({ err: error, attempt }, 'database unavailable, retrying'),
+      ),
+    );
     app.addHook('onClose', () => pool.end());
     const { from, to } = await migrate(pool);
     if (from !== to) app.log.info({ from, to }, 'database schema migrated');

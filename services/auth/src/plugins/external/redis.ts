@@ -14,7 +14,7 @@ declare module 'fastify' {
 export default fp(
   async function redis(app: FastifyInstance, { config }: { config: AuthConfig }) {
     const client = createRedisClient({
-      url: config.redisUrl,
+      target: config.redis,
       name: `twofold-${config.replicaName}`,
       commandTimeoutMs: config.timeouts.redisCommandMs,
     });

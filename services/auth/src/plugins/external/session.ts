@@ -26,7 +26,13 @@ export default fp(
       store: new RedisSessionStore(app.redis, {
         idleSeconds: config.session.idleSeconds,
         waitReplicas: config.redisWaitReplicas,
-        waitTimeoutMs: config.timeouts.redisCommandMs,
+        // Under the command timeout, so that WAIT itself never trips it.
+        waitTimeoutMs: Math.max(50, Math.floor(config.timeouts.redisCommandMs / 2)),
+        onUnreplicated: (acknowledged) =>
+          app.log.warn(
+            { acknowledged, wanted: config.redisWaitReplicas },
+            'session write not acknowledged by a Redis replica',
+          ),
       }),
     });
   },

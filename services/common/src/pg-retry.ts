@@ -1,0 +1,40 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * Errors after which the same statement may well succeed on the next try: the connection broke, the
+ * server is shutting down or starting, or it is no longer the primary (a failover is under way).
+ */
+export function isPgRetryable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: string }).code ?? '';
+  if (code.startsWith('08')) return true; // connection exceptions
+  if (['57P01', '57P02', '57P03', '25006', '40001', '40P01'].includes(code)) return true;
+  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(code)) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/i.test(
+    error.message,
+  );
+}
+
+export interface RetryOptions {
+  /** Give up (and let the caller answer 503) once this much time has gone by. */
+  budgetMs: number;
+  onRetry?: (error: unknown, attempt: number) => void;
+}
+
+/**
+ * Runs `work` again while it fails with a retryable error and the time budget lasts: through
+ * HAProxy, a Patroni failover looks like a few seconds of refused or broken connections.
+ */
+export async function withPgRetry<T>(work: () => Promise<T>, options: RetryOptions): Promise<T> {
+  const deadline = Date.now() + options.budgetMs;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await work();
+    } catch (error) {
+      const pause = Math.min(100 * 2 ** (attempt - 1), 1_000);
+      if (!isPgRetryable(error) || Date.now() + pause >= deadline) throw error;
+      options.onRetry?.(error, attempt);
+      await sleep(pause);
+    }
+  }
+}
