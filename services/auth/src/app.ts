@@ -46,6 +46,8 @@ export async function buildApp(config: AuthConfig, options: BuildOptions = {}): 
   app.addHook('onRequest', async (_request, reply) => {
     if (app.draining) reply.header('connection', 'close');
   });
+  // JSON only: a cross-site form (urlencoded, multipart or text/plain) cannot reach the API.
+  app.removeContentTypeParser('text/plain');
   await app.register(errorsPlugin);
   await app.register(metricsPlugin, { config });
   await app.register(postgresPlugin, { config });

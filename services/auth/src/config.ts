@@ -20,6 +20,7 @@ export const EnvSchema = Type.Object({
   TWOFOLD_REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   TWOFOLD_REDIS_SENTINELS: Type.Optional(Type.String({ pattern: '^[^,:]+:\\d+(,[^,:]+:\\d+)*$' })),
   TWOFOLD_REDIS_MASTER_NAME: Type.String({ default: 'twofold', minLength: 1 }),
+  TWOFOLD_REDIS_KEY_PREFIX: Type.String({ default: 'twofold:', pattern: '^[A-Za-z0-9:_-]{1,64}$' }),
   TWOFOLD_SESSION_SECRET: Type.String({ minLength: 32 }),
   TWOFOLD_ENCRYPTION_KEYS: Type.String({ minLength: 1 }),
   TWOFOLD_ISSUER: Type.String({ default: 'Twofold', minLength: 1, maxLength: 64 }),
@@ -51,6 +52,8 @@ export interface AuthConfig {
   logLevel: string;
   databaseUrl: string;
   redis: RedisTarget;
+  /** Every Redis key starts with it, so that several deployments (or test runs) can share a Redis. */
+  redisKeyPrefix: string;
   sessionSecret: string;
   encryptionKeys: RingKey[];
   issuer: string;
@@ -85,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
     logLevel: e.TWOFOLD_LOG_LEVEL,
     databaseUrl: e.TWOFOLD_DATABASE_URL,
     redis: redisTarget(e),
+    redisKeyPrefix: e.TWOFOLD_REDIS_KEY_PREFIX,
     sessionSecret: e.TWOFOLD_SESSION_SECRET,
     encryptionKeys,
     issuer: e.TWOFOLD_ISSUER,

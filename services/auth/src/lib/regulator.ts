@@ -29,7 +29,7 @@ export interface Verdict {
 export class Regulator {
   constructor(
     private readonly redis: Redis,
-    private readonly prefix = 'twofold:attempts:',
+    private readonly prefix: string,
   ) {}
 
   async consume(scope: string, subject: string, limit: number, windowSeconds: number): Promise<Verdict> {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { createTestDatabase, getTestServices } from '../../../../test/support/services.ts';
 import { generateKeySpec, parseKeyRing } from '../../../common/src/secret-box.ts';
@@ -20,6 +21,8 @@ export async function testConfig(
     TWOFOLD_ENCRYPTION_KEYS: SHARED_KEYS,
     TWOFOLD_REPLICA_NAME: 'test',
     TWOFOLD_LOG_LEVEL: 'silent',
+    // Apps built from one config share sessions and counters; other tests' counters stay apart.
+    TWOFOLD_REDIS_KEY_PREFIX: `test-${randomBytes(6).toString('hex')}:`,
   });
   return { ...config, encryptionKeys: parseKeyRing(SHARED_KEYS), ...overrides };
 }

@@ -57,7 +57,10 @@ describe('auth configuration', () => {
 
   it('takes Redis through Sentinel when sentinels are given, else one URL', () => {
     const { TWOFOLD_REDIS_URL: _, ...withoutUrl } = valid;
-    const viaSentinel = loadConfig({ ...withoutUrl, TWOFOLD_REDIS_SENTINELS: '127.0.0.1:26379,127.0.0.1:26380' });
+    const viaSentinel = loadConfig({
+      ...withoutUrl,
+      TWOFOLD_REDIS_SENTINELS: '127.0.0.1:26379,127.0.0.1:26380',
+    });
     assert.deepEqual(viaSentinel.redis, {
       sentinels: [
         { host: '127.0.0.1', port: 26379 },
@@ -67,7 +70,10 @@ describe('auth configuration', () => {
     });
     assert.deepEqual(loadConfig(valid).redis, { url: 'redis://127.0.0.1:6379' });
     assert.throws(() => loadConfig(withoutUrl), /^ConfigError: TWOFOLD_REDIS_URL: missing/);
-    assert.throws(() => loadConfig({ ...withoutUrl, TWOFOLD_REDIS_SENTINELS: 'nohost' }), /TWOFOLD_REDIS_SENTINELS: invalid/);
+    assert.throws(
+      () => loadConfig({ ...withoutUrl, TWOFOLD_REDIS_SENTINELS: 'nohost' }),
+      /TWOFOLD_REDIS_SENTINELS: invalid/,
+    );
   });
 
   it('reads secrets from *_FILE variables', () => {

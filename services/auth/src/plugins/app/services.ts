@@ -29,7 +29,7 @@ export default fp(
     app.decorate('recoveryCodes', new RecoveryCodesRepository(app.db));
     app.decorate('passwords', new PasswordHasher(config.argon2));
     app.decorate('secretBox', new SecretBox(config.encryptionKeys));
-    app.decorate('regulator', new Regulator(app.redis));
+    app.decorate('regulator', new Regulator(app.redis, `${config.redisKeyPrefix}attempts:`));
   },
   { name: 'services', dependencies: ['postgres', 'redis'] },
 );

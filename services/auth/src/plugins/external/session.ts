@@ -25,6 +25,7 @@ export default fp(
       },
       store: new RedisSessionStore(app.redis, {
         idleSeconds: config.session.idleSeconds,
+        prefix: `${config.redisKeyPrefix}sess:`,
         waitReplicas: config.redisWaitReplicas,
         // Under the command timeout, so that WAIT itself never trips it.
         waitTimeoutMs: Math.max(50, Math.floor(config.timeouts.redisCommandMs / 2)),

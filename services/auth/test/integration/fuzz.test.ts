@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import fc from 'fast-check';
+import { buildTestApp } from '../helpers/build-app.ts';
+import { COOKIE, enrolledUser, PASSWORD, TestClient } from '../helpers/client.ts';
+
+const ENDPOINTS: Array<{ method: 'GET' | 'POST'; url: string }> = [
+  { method: 'POST', url: '/api/v1/register' },
+  { method: 'POST', url: '/api/v1/login' },
+  { method: 'POST', url: '/api/v1/login/totp' },
+  { method: 'POST', url: '/api/v1/login/recovery' },
+  { method: 'POST', url: '/api/v1/totp/enroll' },
+  { method: 'POST', url: '/api/v1/totp/confirm' },
+  { method: 'POST', url: '/api/v1/logout' },
+  { method: 'GET', url: '/api/v1/session' },
+  { method: 'GET', url: '/api/v1/me' },
+  { method: 'GET', url: '/auth/verify' },
+];
+
+const jsonish = fc.oneof(
+  fc.json(),
+  fc.string({ unit: 'binary', maxLength: 200 }),
+  fc
+    .record({ username: fc.anything(), password: fc.anything(), code: fc.anything(), email: fc.anything() })
+    .map((v) => {
+      try {
+        return JSON.stringify(v);
+      } catch {
+        return '{}';
+      }
+    }),
+);
+const contentType = fc.constantFrom(
+  'application/json',
+  'application/json; charset=utf-8',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/json; charset=latin1',
+  '',
+);
+const cookieValue = fc.oneof(
+  fc.string({ maxLength: 100 }),
+  fc.constant('s%3Aforged.sig'),
+  fc.string({ unit: 'grapheme', maxLength: 20 }),
+);
+const headerText = fc.string({ unit: 'grapheme-ascii', maxLength: 60 }).filter((s) => !/[\r\n\0]/.test(s));
+
+describe('property: random bodies, headers and cookies never cause a 5xx or open a session', async () => {
+  const app = await buildTestApp({ after });
+  // A real user, so that wrong-but-well-formed credentials reach the deeper code paths too.
+  const { username } = await enrolledUser(app);
+
+  it('holds for every endpoint', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...ENDPOINTS),
+        jsonish,
+        contentType,
+        fc.option(cookieValue),
+        fc.dictionary(
+          fc.constantFrom('x-request-id', 'x-forwarded-for', 'user-agent', 'accept', 'origin'),
+          headerText,
+        ),
+        fc.boolean(),
+        async (endpoint, body, type, cookie, headers, useKnownUser) => {
+          const payload = useKnownUser ? body.replace(/"username":[^,}]*/, `"username":"${username}"`) : body;
+          const response = await app.inject({
+            method: endpoint.method,
+            url: endpoint.url,
+            headers: {
+              ...headers,
+              ...(type ? { 'content-type': type } : {}),
+              ...(cookie !== null ? { cookie: `${COOKIE}=${cookie}` } : {}),
+            },
+            ...(endpoint.method === 'POST' ? { payload } : {}),
+          });
+          assert.ok(
+            response.statusCode < 500,
+            `${endpoint.method} ${endpoint.url} -> ${response.statusCode} ${response.body}`,
+          );
+          if (response.statusCode >= 400) {
+            assert.match(response.json().error.code, /^[a-z_]+$/);
+          }
+          const opened = response.cookies.some((c) => c.name === COOKIE && c.value !== '');
+          assert.equal(opened, false, `${endpoint.url} opened a session for ${payload.slice(0, 80)}`);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it('refuses a cross-site form post with 415', async () => {
+    const response = await new TestClient(app).request(
+      'POST',
+      '/api/v1/login',
+      `username=${username}&password=${PASSWORD}`,
+      {
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+    );
+    assert.equal(response.statusCode, 415);
+    const plain = await new TestClient(app).request(
+      'POST',
+      '/api/v1/login',
+      JSON.stringify({ username, password: PASSWORD }),
+      {
+        'content-type': 'text/plain',
+      },
+    );
+    assert.equal(plain.statusCode, 415);
+    assert.equal(plain.json().error.code, 'unsupported_media_type');
+  });
+});
