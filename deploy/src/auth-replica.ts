@@ -17,7 +17,11 @@ export interface AuthReplicaOptions extends ChildOptions {
   index: number;
   port: number;
   databaseUrl: string;
+  /** redis-1's URL: what a replica uses when it is given no Sentinels. */
   redisUrl: string;
+  /** host:port of each Sentinel, and the master name they monitor. */
+  redisSentinels?: string[];
+  redisMasterName?: string;
   secrets: Pick<ClusterSecrets, 'sessionSecretFile' | 'encryptionKeysFile'>;
   /** Entry point; default authEntry(). */
   entry?: string;
@@ -46,6 +50,16 @@ export function authReplicaEnv(options: AuthReplicaOptions): NodeJS.ProcessEnv {
     TWOFOLD_REPLICA_NAME: `auth-${options.index}`,
     TWOFOLD_DATABASE_URL: options.databaseUrl,
     TWOFOLD_REDIS_URL: options.redisUrl,
+    ...(options.redisSentinels?.length
+      ? {
+          TWOFOLD_REDIS_SENTINELS: options.redisSentinels.join(','),
+          TWOFOLD_REDIS_MASTER_NAME: options.redisMasterName ?? 'twofold',
+          // A session write waits for the Redis replica, so a master failover loses no acknowledged login.
+          TWOFOLD_REDIS_WAIT_REPLICAS: '1',
+        }
+      : {}),
+    // After SIGTERM readiness says 503 this long, so nginx stops sending before the listener closes.
+    TWOFOLD_DRAIN_DELAY_MS: '2000',
     TWOFOLD_SESSION_SECRET_FILE: options.secrets.sessionSecretFile,
     TWOFOLD_ENCRYPTION_KEYS_FILE: options.secrets.encryptionKeysFile,
     // Only the local load balancers may set X-Forwarded-For.

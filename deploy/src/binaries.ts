@@ -19,8 +19,24 @@ export const binaries = {
     debianPackage: 'postgresql-15',
     candidates: [path.join(pgBinDir, 'postgres')],
   },
+  pgRewind: {
+    name: 'pg_rewind',
+    debianPackage: 'postgresql-15',
+    candidates: [path.join(pgBinDir, 'pg_rewind')],
+  },
   redisServer: { name: 'redis-server', debianPackage: 'redis-server', candidates: ['/usr/bin/redis-server'] },
+  redisSentinel: {
+    name: 'redis-sentinel',
+    debianPackage: 'redis-sentinel',
+    candidates: ['/usr/bin/redis-sentinel'],
+  },
   nginx: { name: 'nginx', debianPackage: 'nginx-light', candidates: ['/usr/sbin/nginx'] },
+  // Debian's Patroni runs on the system's /usr/bin/python3 (its shebang), whatever python3 PATH finds.
+  patroni: { name: 'patroni', debianPackage: 'patroni', candidates: ['/usr/bin/patroni'] },
+  etcd: { name: 'etcd', debianPackage: 'etcd-server', candidates: ['/usr/bin/etcd'] },
+  // Not run by the cluster, but the operator's way to look into what Patroni keeps in etcd.
+  etcdctl: { name: 'etcdctl', debianPackage: 'etcd-client', candidates: ['/usr/bin/etcdctl'] },
+  haproxy: { name: 'haproxy', debianPackage: 'haproxy', candidates: ['/usr/sbin/haproxy'] },
 } satisfies Record<string, Binary>;
 
 const isExecutable = (file: string): boolean => {

@@ -4,9 +4,14 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Command } from './commands/command.ts';
 import { UsageError } from './commands/command.ts';
+import { downCommand } from './commands/down.ts';
+import { killCommand } from './commands/kill.ts';
+import { logsCommand } from './commands/logs.ts';
+import { restartCommand } from './commands/restart.ts';
+import { statusCommand } from './commands/status.ts';
 import { upCommand } from './commands/up.ts';
 
-const commands: Command[] = [upCommand];
+const commands: Command[] = [upCommand, downCommand, statusCommand, killCommand, restartCommand, logsCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((command) => command.name.length)) + 2;

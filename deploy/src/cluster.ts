@@ -1,17 +1,34 @@
-// The programmatic cluster: PostgreSQL, Redis, the auth replicas and two nginx load balancers,
-// each started after the one before is ready, and stopped in reverse order.
-import { startAuthReplica } from './auth-replica.ts';
-import { ensureDir } from './files.ts';
-import { type MemberPlan, MemberRegistry, planMembers, type RunningMember } from './members.ts';
-import { startNginx } from './nginx.ts';
-import { memberDir, memberLogFile } from './paths.ts';
-import { liveRecordedMembers } from './pidfiles.ts';
-import { DEFAULT_PORT_BASE, derivePorts, type PortMap } from './ports.ts';
-import { startPostgres } from './postgres.ts';
-import { describeExit, type ExitInfo } from './process-handle.ts';
-import { startRedis } from './redis.ts';
-import { ensureClusterSecrets } from './secrets.ts';
-import { waitForHttp } from './wait.ts';
+// The programmatic cluster: etcd, two PostgreSQL nodes under Patroni, HAProxy, Redis master +
+// replica, three Sentinels, the auth replicas and two nginx load balancers, each started after
+// the one before is ready, and stopped in reverse order.
+
+import { authEntry as defaultAuthEntry } from './auth-replica.ts';
+import {
+  ensureAppDatabase,
+  waitForPostgresLeader,
+  waitForRedisReplication,
+  waitForSentinels,
+} from './cluster-gates.ts';
+import {
+  adminDatabaseUrl,
+  appDatabaseUrl,
+  type ClusterContext,
+  createLaunchers,
+} from './cluster-launchers.ts';
+import { resolveMember } from './cluster-resolve.ts';
+import { ensureDir, exists } from './files.ts';
+import { liveLeftovers } from './leftovers.ts';
+import { type MemberStatus, memberStatus } from './member-status.ts';
+import { type MemberRegistry, planMembers } from './members.ts';
+import { memberLogFile } from './paths.ts';
+import { DEFAULT_AUTH_REPLICAS, DEFAULT_PORT_BASE, derivePorts, type PortMap } from './ports.ts';
+import type { ExitInfo } from './process-handle.ts';
+import { ensureClusterSecrets, ensurePatroniPasswords } from './secrets.ts';
+import { MemberStartError, Supervisor } from './supervisor.ts';
+import { abortedBy } from './wait.ts';
+
+export type { MemberStatus } from './member-status.ts';
+export { MemberStartError } from './supervisor.ts';
 
 export interface ClusterOptions {
   dataDir: string;
@@ -39,148 +56,114 @@ export interface Cluster {
   ports: PortMap;
   lbUrls: string[];
   authUrls: string[];
+  /** Role `twofold` on database `twofold`, through HAProxy's read-write port. */
   databaseUrl: string;
+  /** The superuser on database `postgres`, through HAProxy's read-write port. */
+  adminDatabaseUrl: string;
+  /** redis-1 (the master at first; ask a Sentinel who is master now). */
   redisUrl: string;
+  sentinels: Array<{ host: string; port: number }>;
   members: MemberRegistry;
+  /** SIGKILL to every process of the member (or SIGTERM when graceful); resolves once it is gone. */
+  kill(member: string, options?: { graceful?: boolean }): Promise<void>;
+  /** Starts the member again; stops it first when it runs. Aliases are resolved first. */
+  restart(member: string): Promise<void>;
+  /** Every planned member, in start order, running or not. */
+  status(): Promise<MemberStatus[]>;
+  /** A member name, or an alias (pg-primary, redis-master) resolved to whoever holds the role now. */
+  resolve(member: string): Promise<string>;
   /** Stops every member in reverse start order; safe to call more than once. */
   stop(): Promise<void>;
 }
 
-export class MemberStartError extends Error {
-  constructor(
-    readonly member: string,
-    readonly logFile: string,
-    cause: unknown,
-  ) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    super(`${member} failed to start: ${reason}\nSee its log: ${logFile}`, { cause });
-  }
-}
-
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
-  const { dataDir, log = () => {}, detached } = options;
-  const ports = derivePorts(options.portBase ?? DEFAULT_PORT_BASE, options.authReplicas ?? 2);
+  const { dataDir, log = () => {} } = options;
+  const ports = derivePorts(
+    options.portBase ?? DEFAULT_PORT_BASE,
+    options.authReplicas ?? DEFAULT_AUTH_REPLICAS,
+  );
   const plan = planMembers(ports);
-  const byName = (name: string) => plan.find((member) => member.name === name) as MemberPlan;
-  const registry = new MemberRegistry(plan);
-  let stopping = false;
-
-  const start = async <T extends Omit<RunningMember, 'plan'>>(member: MemberPlan, run: () => Promise<T>) => {
-    options.signal?.throwIfAborted();
-    const logFile = memberLogFile(dataDir, member.name);
-    log(`${member.name.padEnd(8)} starting ${member.title} on 127.0.0.1:${member.port} (log: ${logFile})`);
-    const began = Date.now();
-    let started: T;
-    try {
-      started = await run();
-    } catch (error) {
-      throw error instanceof MemberStartError ? error : new MemberStartError(member.name, logFile, error);
-    }
-    registry.add({ ...started, plan: member });
-    started.handle.onExit((info) => {
-      if (info.expected || stopping) return;
-      log(`${member.name.padEnd(8)} ${describeExit(info)} unexpectedly (log: ${logFile})`);
-      options.onMemberExit?.(member.name, info);
-    });
-    log(`${member.name.padEnd(8)} ready in ${((Date.now() - began) / 1000).toFixed(1)}s`);
-    return started;
-  };
-
-  let stopped: Promise<void> | undefined;
-  const stop = () => {
-    stopped ??= stopAll();
-    return stopped;
-  };
-  const stopAll = async () => {
-    stopping = true;
-    const failures: string[] = [];
-    for (const member of registry.list().reverse()) {
-      try {
-        if (member.handle.running) log(`${member.plan.name.padEnd(8)} stopping`);
-        await member.stop();
-        registry.remove(member.plan.name);
-      } catch (error) {
-        failures.push(`${member.plan.name}: ${(error as Error).message}`);
-      }
-    }
-    if (failures.length > 0) throw new Error(`could not stop every member:\n${failures.join('\n')}`);
-  };
-
-  const running = await liveRecordedMembers(dataDir);
-  if (running.length > 0) {
-    const list = running.map(({ member, pid }) => `${member} (pid ${pid})`).join(', ');
-    throw new Error(`a cluster is already running from ${dataDir}: ${list}; stop it first`);
-  }
-  try {
-    await ensureDir(dataDir, 0o711);
-    const secrets = await ensureClusterSecrets(dataDir);
-    const pg = await start(byName('pg-1'), async () => {
-      const server = await startPostgres({
-        dataDir,
-        port: ports.postgres,
-        appPassword: secrets.databasePassword,
-        detached,
-      });
-      return { ...server, url: server.databaseUrl as string };
-    });
-    const redis = await start(byName('redis-1'), () => startRedis({ dataDir, port: ports.redis, detached }));
-    // Replicas start side by side (their migrations serialise on an advisory lock).
-    const replicas = await Promise.allSettled(
-      ports.auth.map((port, i) =>
-        start(byName(`auth-${i + 1}`), () =>
-          startAuthReplica({
-            dataDir,
-            index: i + 1,
-            port,
-            databaseUrl: pg.url,
-            redisUrl: redis.url,
-            secrets,
-            env: options.authEnv,
-            entry: options.authEntry,
-            detached,
-          }),
-        ),
-      ),
+  const leftovers = await liveLeftovers(dataDir);
+  if (leftovers.length > 0) {
+    const list = leftovers.map(({ member, pid }) => `${member} (pid ${pid})`).join(', ');
+    throw new Error(
+      `a cluster is already running from ${dataDir}: ${list}; stop it first (twofold down --data-dir ${dataDir})`,
     );
+  }
+  const entry = options.authEntry ?? defaultAuthEntry();
+  if (!(await exists(entry))) {
+    throw new MemberStartError(
+      'auth-1',
+      memberLogFile(dataDir, 'auth-1'),
+      `the auth replica's entry point ${entry} does not exist`,
+    );
+  }
+  await ensureDir(dataDir, 0o711);
+  const ctx: ClusterContext = {
+    dataDir,
+    ports,
+    plan,
+    detached: options.detached,
+    secrets: await ensureClusterSecrets(dataDir),
+    pgPasswords: await ensurePatroniPasswords(dataDir),
+    authEntry: entry,
+    authEnv: options.authEnv,
+  };
+  const supervisor = new Supervisor(ctx, createLaunchers(ctx), {
+    log,
+    onMemberExit: options.onMemberExit,
+    signal: options.signal,
+  });
+  const names = (kind: string) => plan.filter((member) => member.kind === kind).map((member) => member.name);
+  const aborted = abortedBy(options.signal);
+  const gate = async <T>(member: string, what: () => Promise<T>) => {
+    options.signal?.throwIfAborted();
+    try {
+      return await what();
+    } catch (error) {
+      throw new MemberStartError(member, memberLogFile(dataDir, member), error);
+    }
+  };
+  try {
+    await supervisor.start('etcd');
+    for (const name of names('postgres')) await supervisor.start(name);
+    const roles = await gate('pg-1', () => waitForPostgresLeader(ctx, aborted));
+    log(`${'patroni'.padEnd(10)} leader ${roles.leader}, sync standby ${roles.syncStandby}`);
+    await supervisor.start('haproxy');
+    await gate('pg-1', () => ensureAppDatabase(ctx, aborted));
+    log(`${'postgres'.padEnd(10)} role and database twofold ready through haproxy`);
+    for (const name of names('redis')) await supervisor.start(name);
+    await gate('redis-1', () => waitForRedisReplication(ctx, aborted));
+    for (const name of names('sentinel')) await supervisor.start(name);
+    await gate('sentinel-1', () => waitForSentinels(ctx, aborted));
+    log(`${'sentinels'.padEnd(10)} agree on the master and see its replica`);
+    // Replicas start side by side (their migrations serialise on an advisory lock).
+    const replicas = await Promise.allSettled(names('auth').map((name) => supervisor.start(name)));
     const failed = replicas.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
-    const lbs = [];
-    for (const [name, port] of [['a', ports.lbA] as const, ['b', ports.lbB] as const]) {
-      const member = byName(`lb-${name}`);
-      lbs.push(
-        await start(member, async () => {
-          const lb = await startNginx({
-            dataDir,
-            name,
-            listenPort: port,
-            upstreamPorts: ports.auth,
-            detached,
-          });
-          // Proves the whole path: client -> nginx -> a replica.
-          await waitForHttp(`${lb.url}healthz`, {
-            description: `GET /healthz through ${member.name} (nginx errors: ${memberDir(dataDir, member.name)}/logs/error.log)`,
-            timeoutMs: 10_000,
-            abort: lb.handle.failOnExit(),
-          }).catch(async (error) => {
-            await lb.stop();
-            throw error;
-          });
-          return lb;
-        }),
-      );
-    }
-    return {
-      dataDir,
-      ports,
-      lbUrls: lbs.map((lb) => lb.url),
-      authUrls: replicas.map((result) => (result.status === 'fulfilled' ? result.value.url : '')),
-      databaseUrl: pg.url,
-      redisUrl: redis.url,
-      members: registry,
-      stop,
-    };
+    for (const name of names('nginx')) await supervisor.start(name);
   } catch (error) {
-    await stop().catch((stopError) => log(`while cleaning up: ${(stopError as Error).message}`));
+    await supervisor
+      .stopAll()
+      .catch((stopError) => log(`while cleaning up: ${(stopError as Error).message}`));
     throw error;
   }
+  const resolve = (member: string) => resolveMember(member, ctx);
+  return {
+    dataDir,
+    ports,
+    lbUrls: [ports.lbA, ports.lbB].map((port) => `http://127.0.0.1:${port}/`),
+    authUrls: ports.auth.map((port) => `http://127.0.0.1:${port}/`),
+    databaseUrl: appDatabaseUrl(ctx),
+    adminDatabaseUrl: adminDatabaseUrl(ctx),
+    redisUrl: `redis://127.0.0.1:${ports.redis[0]}`,
+    sentinels: ports.sentinels.map((port) => ({ host: '127.0.0.1', port })),
+    members: supervisor.registry,
+    kill: async (member, killOptions) => supervisor.kill(await resolve(member), killOptions),
+    restart: async (member) => supervisor.restart(await resolve(member)),
+    status: () =>
+      Promise.all(plan.map((member) => memberStatus(member, supervisor.registry.get(member.name), ports))),
+    resolve,
+    stop: () => supervisor.stopAll(),
+  };
 }

@@ -1,21 +1,27 @@
-// The cluster's members under stable names (pg-1, redis-1, auth-1..N, lb-a, lb-b), in start
-// order. Commands address members by these names; the registry holds the running ones.
+// The cluster's members under stable names (etcd, pg-1, pg-2, haproxy, redis-1, redis-2,
+// sentinel-1..3, auth-1..N, lb-a, lb-b), in start order. Commands address members by these
+// names; the registry holds the process each one runs now.
 import type { PortMap } from './ports.ts';
+import { descendants, isAlive } from './proc.ts';
 import type { ProcessHandle } from './process-handle.ts';
 
-export type MemberKind = 'postgres' | 'redis' | 'auth' | 'nginx';
+export type MemberKind = 'etcd' | 'postgres' | 'haproxy' | 'redis' | 'sentinel' | 'auth' | 'nginx';
 
 export interface MemberPlan {
   name: string;
   kind: MemberKind;
+  /** The port clients use (PostgreSQL's, not Patroni's; HAProxy's read-write port). */
   port: number;
   /** What it is, for humans. */
   title: string;
 }
 
 const TITLES: Record<MemberKind, string> = {
-  postgres: 'PostgreSQL',
+  etcd: 'etcd (Patroni DCS)',
+  postgres: 'PostgreSQL under Patroni',
+  haproxy: 'HAProxy for PostgreSQL',
   redis: 'Redis',
+  sentinel: 'Redis Sentinel',
   auth: 'auth replica',
   nginx: 'nginx load balancer',
 };
@@ -29,8 +35,11 @@ export function planMembers(ports: PortMap): MemberPlan[] {
     title: TITLES[kind],
   });
   return [
-    member('pg-1', 'postgres', ports.postgres),
-    member('redis-1', 'redis', ports.redis),
+    member('etcd', 'etcd', ports.etcd.client),
+    ...ports.postgres.map((port, i) => member(`pg-${i + 1}`, 'postgres', port)),
+    member('haproxy', 'haproxy', ports.haproxy.readWrite),
+    ...ports.redis.map((port, i) => member(`redis-${i + 1}`, 'redis', port)),
+    ...ports.sentinels.map((port, i) => member(`sentinel-${i + 1}`, 'sentinel', port)),
     ...ports.auth.map((port, i) => member(`auth-${i + 1}`, 'auth', port)),
     member('lb-a', 'nginx', ports.lbA),
     member('lb-b', 'nginx', ports.lbB),
@@ -41,7 +50,19 @@ export interface RunningMember {
   plan: MemberPlan;
   handle: ProcessHandle;
   url: string;
+  /** Stops it politely (forcibly after a timeout); resolves once every process of it is gone. */
   stop(): Promise<void>;
+  /** SIGKILL to every process the member is (pg-N: Patroni and its postmaster). */
+  kill?(): Promise<void>;
+  /** Every live process of the member, when that is more than its process tree. */
+  pids?(): number[];
+}
+
+/** The live processes a member is: its own tree, plus what it started outside it (postmasters). */
+export function memberProcesses(member: RunningMember): number[] {
+  return (
+    member.pids?.() ?? [member.handle.pid, ...descendants(member.handle.pid)].filter((pid) => isAlive(pid))
+  );
 }
 
 export class MemberRegistry {
@@ -50,9 +71,8 @@ export class MemberRegistry {
   /** `plan` fixes the order of list(), whatever order the members became ready in. */
   constructor(private readonly plan: MemberPlan[]) {}
 
-  add(member: RunningMember): void {
-    if (this.members.has(member.plan.name))
-      throw new Error(`member ${member.plan.name} is already registered`);
+  /** Records the member's current process (a restart replaces the previous one). */
+  set(member: RunningMember): void {
     this.members.set(member.plan.name, member);
   }
 

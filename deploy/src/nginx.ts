@@ -20,6 +20,8 @@ export interface NginxConfigOptions {
   prefix: string;
   listenPort: number;
   upstreamPorts: number[];
+  /** The push channel's servers; default: the auth replicas (until the push gateway exists). */
+  pushUpstreamPorts?: number[];
 }
 
 export function renderNginxConfig(template: string, options: NginxConfigOptions): string {
@@ -29,14 +31,16 @@ export function renderNginxConfig(template: string, options: NginxConfigOptions)
     throw new Error(`unsupported characters for nginx in ${options.prefix}`);
   }
   if (options.upstreamPorts.length === 0) throw new Error('a load balancer needs at least one upstream');
-  const servers = options.upstreamPorts.map(
-    (port) => `    server 127.0.0.1:${port} max_fails=2 fail_timeout=5s;`,
-  );
+  const servers = (ports: number[]) =>
+    ports.map((port) => `    server 127.0.0.1:${port} max_fails=2 fail_timeout=5s;`).join('\n');
+  const pushPorts = options.pushUpstreamPorts ?? options.upstreamPorts;
+  if (pushPorts.length === 0) throw new Error('the push channel needs at least one upstream');
   return renderTemplate(template, {
     NAME: options.name,
     PREFIX: options.prefix,
     LISTEN_PORT: String(options.listenPort),
-    UPSTREAM_SERVERS: servers.join('\n'),
+    UPSTREAM_SERVERS: servers(options.upstreamPorts),
+    PUSH_UPSTREAM_SERVERS: servers(pushPorts),
   });
 }
 

@@ -13,3 +13,6 @@ export const memberDir = (dataDir: string, member: string) => path.join(dataDir,
 export const memberLogFile = (dataDir: string, member: string) =>
   path.join(logsDir(dataDir), `${member}.log`);
 export const memberPidFile = (dataDir: string, member: string) => path.join(runDir(dataDir), `${member}.pid`);
+/** The `up` process's control API (HTTP over a unix socket, root only) and its pid/port base. */
+export const controlSocket = (dataDir: string) => path.join(runDir(dataDir), 'control.sock');
+export const supervisorFile = (dataDir: string) => path.join(runDir(dataDir), 'supervisor.json');

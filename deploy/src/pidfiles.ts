@@ -12,7 +12,26 @@ export interface RecordedMember {
 }
 
 /** Binaries our members run; a pid file pointing at anything else is stale (the pid was reused). */
-const MEMBER_PROGRAMS = new Set(['postgres', 'redis-server', 'nginx', 'node']);
+const MEMBER_PROGRAMS = new Set([
+  'postgres',
+  'redis-server',
+  'redis-sentinel',
+  'nginx',
+  'node',
+  'etcd',
+  'haproxy',
+  'patroni',
+]);
+
+/**
+ * The program a command line runs: nginx and postgres rename their processes ("nginx: master
+ * process ..."), so the first word counts; Patroni runs as `python3 /usr/bin/patroni`.
+ */
+export function programOf(argv: string[] | undefined): string | undefined {
+  const first = argv?.[0] && path.basename(argv[0].split(/[\s:]/)[0] ?? '');
+  if (first && /^python3?(\.\d+)?$/.test(first) && argv?.[1]) return path.basename(argv[1]);
+  return first || undefined;
+}
 
 /** Members whose pid file names a live process of the expected kind. */
 export async function liveRecordedMembers(dataDir: string): Promise<RecordedMember[]> {
@@ -25,9 +44,7 @@ export async function liveRecordedMembers(dataDir: string): Promise<RecordedMemb
   const members: RecordedMember[] = [];
   for (const file of files) {
     const pid = Number((await readFile(path.join(runDir(dataDir), file), 'utf8').catch(() => '')).trim());
-    const program = pid > 0 && isAlive(pid) ? commandLine(pid)?.[0] : undefined;
-    // nginx and postgres rename their processes ("nginx: master process ..."): compare the first word.
-    const name = program && path.basename(program.split(/[\s:]/)[0] ?? '');
+    const name = pid > 0 && isAlive(pid) ? programOf(commandLine(pid)) : undefined;
     if (name && MEMBER_PROGRAMS.has(name)) members.push({ member: file.slice(0, -'.pid'.length), pid });
   }
   return members;
@@ -55,8 +72,8 @@ export function refuseIfAlreadyRunning(member: string, command: string, pidFile:
   } catch {
     return;
   }
-  const argv0 = pid > 0 && isAlive(pid) ? commandLine(pid)?.[0] : undefined;
-  if (argv0 && path.basename(argv0) === path.basename(command)) {
+  const program = pid > 0 && isAlive(pid) ? programOf(commandLine(pid)) : undefined;
+  if (program && program === path.basename(command)) {
     throw new Error(
       `${member} is already running (pid ${pid}, from ${pidFile}); stop it before starting another`,
     );

@@ -3,9 +3,24 @@
 import net from 'node:net';
 
 export const DEFAULT_PORT_BASE = 8080;
-/** auth-N listens on base+10+N and PostgreSQL on base+20, so at most 9 auth replicas fit. */
+/** auth-N listens on base+10+N and pg-1 on base+20, so at most 9 auth replicas fit. */
 export const MAX_AUTH_REPLICAS = 9;
-const HIGHEST_OFFSET = 30;
+export const DEFAULT_AUTH_REPLICAS = 3;
+
+/**
+ * Offsets from the base (default base 8080 in brackets):
+ *   +0, +1     lb-a, lb-b (nginx)                       [8080, 8081]
+ *   +11..+19   auth-1..auth-9                           [8091..8099]
+ *   +20, +21   pg-1, pg-2 (PostgreSQL)                  [8100, 8101]
+ *   +22, +23   Patroni REST API of pg-1, pg-2           [8102, 8103]
+ *   +25, +26   HAProxy read-write, read-only            [8105, 8106]
+ *   +27        HAProxy stats page and /metrics          [8107]
+ *   +30, +31   redis-1, redis-2                         [8110, 8111]
+ *   +32..+34   sentinel-1..sentinel-3                   [8112..8114]
+ *   +40, +41   etcd client, etcd peer                   [8120, 8121]
+ * The supervisor's control API is a unix socket (<dataDir>/run/control.sock), not a port.
+ */
+const HIGHEST_OFFSET = 41;
 
 export interface PortMap {
   base: number;
@@ -13,11 +28,18 @@ export interface PortMap {
   lbB: number;
   /** auth[i] is the port of auth-(i+1). */
   auth: number[];
-  postgres: number;
-  redis: number;
+  /** postgres[i] is the port of pg-(i+1); patroni[i] its Patroni REST API. */
+  postgres: number[];
+  patroni: number[];
+  haproxy: { readWrite: number; readOnly: number; stats: number };
+  /** redis[i] is the port of redis-(i+1). */
+  redis: number[];
+  /** sentinels[i] is the port of sentinel-(i+1). */
+  sentinels: number[];
+  etcd: { client: number; peer: number };
 }
 
-export function derivePorts(base: number, authReplicas = 2): PortMap {
+export function derivePorts(base: number, authReplicas = DEFAULT_AUTH_REPLICAS): PortMap {
   if (!Number.isInteger(base) || base < 1024 || base + HIGHEST_OFFSET > 65535) {
     throw new RangeError(`port base must be an integer from 1024 to ${65535 - HIGHEST_OFFSET}, got ${base}`);
   }
@@ -29,9 +51,31 @@ export function derivePorts(base: number, authReplicas = 2): PortMap {
     lbA: base,
     lbB: base + 1,
     auth: Array.from({ length: authReplicas }, (_, i) => base + 10 + i + 1),
-    postgres: base + 20,
-    redis: base + 30,
+    postgres: [base + 20, base + 21],
+    patroni: [base + 22, base + 23],
+    haproxy: { readWrite: base + 25, readOnly: base + 26, stats: base + 27 },
+    redis: [base + 30, base + 31],
+    sentinels: [base + 32, base + 33, base + 34],
+    etcd: { client: base + 40, peer: base + 41 },
   };
+}
+
+/** Every port of the map, each once (what must be free before a cluster can start there). */
+export function allPorts(ports: PortMap): number[] {
+  return [
+    ports.lbA,
+    ports.lbB,
+    ...ports.auth,
+    ...ports.postgres,
+    ...ports.patroni,
+    ports.haproxy.readWrite,
+    ports.haproxy.readOnly,
+    ports.haproxy.stats,
+    ...ports.redis,
+    ...ports.sentinels,
+    ports.etcd.client,
+    ports.etcd.peer,
+  ];
 }
 
 /** The `--port-base` flag wins over TWOFOLD_PORT_BASE, which wins over the default. */

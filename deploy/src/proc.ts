@@ -72,3 +72,26 @@ export function systemUser(name: string): SystemUser | undefined {
 }
 
 export const isRoot = (): boolean => process.geteuid?.() === 0;
+
+/** Process group of a live process (field 5 of /proc/<pid>/stat), or undefined when it is gone. */
+export function processGroupOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** SIGKILL to pid and every descendant (collected first: orphans would be reparented away). */
+export function killTree(pid: number): number[] {
+  const victims = [pid, ...descendants(pid)];
+  for (const victim of victims) {
+    try {
+      process.kill(victim, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  return victims;
+}

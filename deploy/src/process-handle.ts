@@ -96,6 +96,11 @@ export class ProcessHandle {
     return failed;
   }
 
+  /** The next exit is wanted (an operator's kill): it is not reported as unexpected. */
+  expectExit(): void {
+    this.stopping = true;
+  }
+
   /** Send a signal to the process, or with group=true to its whole process group. */
   signal(signal: NodeJS.Signals, group = false): void {
     try {

@@ -50,3 +50,16 @@ export const ensurePostgresSuperuserPassword = (dataDir: string, member: string)
 /** Password of the `twofold` database role. */
 export const ensureDatabasePassword = (dataDir: string): Promise<string> =>
   ensureSecret(path.join(secretsDir(dataDir), 'postgres-twofold.password'), () => randomPassword());
+
+/**
+ * Passwords of the Patroni cluster, shared by both nodes: a replica is a copy of the primary,
+ * roles and all, so its superuser and replication passwords are the primary's.
+ */
+export async function ensurePatroniPasswords(dataDir: string) {
+  const file = (name: string) => path.join(secretsDir(dataDir), name);
+  return {
+    superuser: await ensureSecret(file('postgres-superuser.password'), () => randomPassword()),
+    replication: await ensureSecret(file('postgres-replication.password'), () => randomPassword()),
+    restApi: await ensureSecret(file('patroni-rest-api.password'), () => randomPassword()),
+  };
+}

@@ -90,3 +90,15 @@ export function waitForHttp(url: string, options: WaitOptions & { status?: numbe
     return true;
   }, options);
 }
+
+/** A promise that rejects when the signal aborts: pass it as `abort` to stop a wait on Ctrl-C. */
+export function abortedBy(signal: AbortSignal | undefined): Promise<never> | undefined {
+  if (!signal) return undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    const fail = () => reject(signal.reason ?? new Error('aborted'));
+    if (signal.aborted) fail();
+    else signal.addEventListener('abort', fail, { once: true });
+  });
+  aborted.catch(() => {});
+  return aborted;
+}

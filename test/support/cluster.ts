@@ -9,17 +9,17 @@ import {
   startCluster,
 } from '../../deploy/src/cluster.ts';
 import { tailFile } from '../../deploy/src/files.ts';
-import { derivePorts, isPortInUse } from '../../deploy/src/ports.ts';
+import { allPorts, DEFAULT_AUTH_REPLICAS, derivePorts, isPortInUse } from '../../deploy/src/ports.ts';
 
 /**
  * A port base whose every derived port is free right now. Bases stay below Linux's ephemeral
  * range (32768+), where outgoing connections could take a port between this check and the bind.
  */
-export async function spareBase(authReplicas = 2): Promise<number> {
+export async function spareBase(authReplicas = DEFAULT_AUTH_REPLICAS): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = 20_000 + 40 * Math.floor(Math.random() * 300);
-    const ports = derivePorts(base, authReplicas);
-    const all = [ports.lbA, ports.lbB, ...ports.auth, ports.postgres, ports.redis];
+    // Steps of 50 keep two bases' port ranges (base..base+41) apart; the last base is 32_700.
+    const base = 20_000 + 50 * Math.floor(Math.random() * 255);
+    const all = allPorts(derivePorts(base, authReplicas));
     if (!(await Promise.all(all.map((port) => isPortInUse(port)))).some(Boolean)) return base;
   }
   throw new Error('no spare port base found');
@@ -38,7 +38,7 @@ export async function startTestCluster(options: Partial<ClusterOptions> = {}): P
   try {
     const cluster = await startCluster({
       dataDir,
-      portBase: await spareBase(options.authReplicas ?? 2),
+      portBase: await spareBase(options.authReplicas),
       detached: false, // an interrupted test run takes the cluster down with it
       ...options,
     });

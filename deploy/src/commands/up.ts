@@ -1,10 +1,12 @@
-// `twofold up`: install what is missing, start the cluster in the foreground, stop it in
-// reverse order on Ctrl-C or SIGTERM.
+// `twofold up`: install what is missing, start the cluster in the foreground, serve the control
+// API for the other commands, stop it in reverse order on Ctrl-C, SIGTERM or `twofold down`.
 import { type Cluster, startCluster } from '../cluster.ts';
+import { type ControlServer, startControlServer } from '../control-server.ts';
 import { tailFile } from '../files.ts';
 import { ensureInstalled } from '../install.ts';
-import { killRecordedMembers } from '../pidfiles.ts';
-import { derivePorts, MAX_AUTH_REPLICAS } from '../ports.ts';
+import { killLeftovers } from '../leftovers.ts';
+import { DEFAULT_AUTH_REPLICAS, derivePorts, MAX_AUTH_REPLICAS } from '../ports.ts';
+import { liveSupervisor, removeSupervisorFile, writeSupervisorFile } from '../supervisor-file.ts';
 import {
   type Command,
   clusterOptions,
@@ -19,22 +21,26 @@ export const upCommand: Command = {
   summary: 'start the local cluster in the foreground (Ctrl-C stops it)',
   help: `Usage: twofold up [options]
 
-Starts PostgreSQL, Redis, the auth replicas and two nginx load balancers, then waits.
-Ctrl-C or SIGTERM stops them in reverse order; a second Ctrl-C kills them at once.
+Starts etcd, PostgreSQL x2 under Patroni, HAProxy, Redis master + replica, 3 Sentinels, the auth
+replicas and two nginx load balancers, then waits. Ctrl-C, SIGTERM or \`twofold down\` stops them in
+reverse order; a second Ctrl-C kills them at once. A member that dies is not restarted: see
+\`twofold status\`, and \`twofold restart <member>\`.
 
 ${clusterOptionsHelp}
-  --replicas N       number of auth replicas, 1 to ${MAX_AUTH_REPLICAS} (default: 2)`,
+  --replicas N       number of auth replicas, 1 to ${MAX_AUTH_REPLICAS} (default: ${DEFAULT_AUTH_REPLICAS})`,
   options: { ...clusterOptions, replicas: { type: 'string' } },
 
   async run(values) {
     const dataDir = dataDirOption(values);
     const portBase = portBaseOption(values);
-    const replicas = Number(values.replicas ?? 2);
+    const replicas = Number(values.replicas ?? DEFAULT_AUTH_REPLICAS);
     try {
       derivePorts(portBase, replicas); // a base or replica count that does not fit fails before anything starts
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
+    const owner = await liveSupervisor(dataDir);
+    if (owner) throw new Error(`a cluster is already running from ${dataDir} (twofold up, pid ${owner.pid})`);
     await ensureInstalled();
 
     const stopRequested = new AbortController();
@@ -48,42 +54,70 @@ ${clusterOptionsHelp}
       }
       // Under `npm start` one Ctrl-C arrives twice: from the terminal and forwarded by npm.
       if (Date.now() - firstSignalAt < 1000) return;
-      void killRecordedMembers(dataDir).then((killed) => {
+      void killLeftovers(dataDir).then(async (killed) => {
         console.log(`killed ${killed.map((m) => m.member).join(', ') || 'nothing'}`);
+        await removeSupervisorFile(dataDir);
         process.exit(130);
       });
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
 
-    console.log(`twofold: starting the cluster in ${dataDir} (port base ${portBase})`);
-    let cluster: Cluster;
+    await writeSupervisorFile(dataDir, portBase);
     try {
-      cluster = await startCluster({
-        dataDir,
-        portBase,
-        authReplicas: replicas,
-        signal: stopRequested.signal,
-        log: (line) => console.log(line),
-      });
-    } catch (error) {
-      if (stopRequested.signal.aborted) {
-        console.log('twofold: stopped before the cluster was ready');
-        return 0;
-      }
-      console.error(`\ntwofold: ${(error as Error).message}`);
-      const logFile = (error as { logFile?: string }).logFile;
-      const tail = logFile ? await tailFile(logFile, 15) : '';
-      if (tail) console.error(`\nlast lines of ${logFile}:\n${tail}`);
-      return 1;
+      return await runCluster({ dataDir, portBase, replicas, stopRequested });
+    } finally {
+      await removeSupervisorFile(dataDir);
     }
-    if (!stopRequested.signal.aborted) {
-      console.log(`\nTwofold is up:\n${cluster.lbUrls.map((url) => `  ${url}`).join('\n')}`);
-      console.log('Press Ctrl-C to stop.');
-      await new Promise((resolve) => stopRequested.signal.addEventListener('abort', resolve, { once: true }));
-    }
-    await cluster.stop();
-    console.log('twofold: stopped');
-    return 0;
   },
 };
+
+interface RunOptions {
+  dataDir: string;
+  portBase: number;
+  replicas: number;
+  stopRequested: AbortController;
+}
+
+async function runCluster({ dataDir, portBase, replicas, stopRequested }: RunOptions): Promise<number> {
+  console.log(`twofold: starting the cluster in ${dataDir} (port base ${portBase})`);
+  const began = Date.now();
+  let cluster: Cluster;
+  try {
+    cluster = await startCluster({
+      dataDir,
+      portBase,
+      authReplicas: replicas,
+      signal: stopRequested.signal,
+      log: (line) => console.log(line),
+    });
+  } catch (error) {
+    if (stopRequested.signal.aborted) {
+      console.log('twofold: stopped before the cluster was ready');
+      return 0;
+    }
+    console.error(`\ntwofold: ${(error as Error).message}`);
+    const logFile = (error as { logFile?: string }).logFile;
+    const tail = logFile ? await tailFile(logFile, 15) : '';
+    if (tail) console.error(`\nlast lines of ${logFile}:\n${tail}`);
+    return 1;
+  }
+  let control: ControlServer | undefined;
+  try {
+    control = await startControlServer(cluster, { onDown: () => stopRequested.abort() });
+  } catch (error) {
+    console.error(`twofold: no control API (${(error as Error).message}); status/kill/restart will not work`);
+  }
+  if (!stopRequested.signal.aborted) {
+    const seconds = ((Date.now() - began) / 1000).toFixed(1);
+    console.log(`\nTwofold is up (in ${seconds}s):\n${cluster.lbUrls.map((url) => `  ${url}`).join('\n')}`);
+    console.log(`PostgreSQL (read-write, via HAProxy): 127.0.0.1:${cluster.ports.haproxy.readWrite}`);
+    console.log(`HAProxy stats: http://127.0.0.1:${cluster.ports.haproxy.stats}/stats`);
+    console.log('Press Ctrl-C to stop, or run `twofold status | kill | restart | logs | down` elsewhere.');
+    await new Promise((resolve) => stopRequested.signal.addEventListener('abort', resolve, { once: true }));
+  }
+  await control?.close();
+  await cluster.stop();
+  console.log('twofold: stopped');
+  return 0;
+}

@@ -23,7 +23,33 @@ describe('twofold CLI', () => {
     const { code, stdout } = await run('--help');
     assert.equal(code, 0);
     assert.match(stdout, /Usage: twofold <command>/);
-    assert.match(stdout, /^\s+up\s+start the local cluster/m);
+    for (const command of ['up', 'down', 'status', 'kill', 'restart', 'logs']) {
+      assert.match(stdout, new RegExp(`^\\s+${command}\\s+\\S`, 'm'));
+    }
+  });
+
+  test('kill and restart take exactly one member', async () => {
+    for (const command of ['kill', 'restart', 'logs']) {
+      const { code, stderr } = await run(command, '--data-dir', '/nonexistent/twofold-cli-test');
+      assert.equal(code, 2, command);
+      assert.match(stderr, /name exactly one member/);
+    }
+    assert.match((await run('kill', '--help')).stdout, /pg-primary\s+the current PostgreSQL primary/);
+  });
+
+  test('commands for a running cluster say so when there is none', async () => {
+    const dataDir = '/nonexistent/twofold-cli-test';
+    for (const args of [['status'], ['kill', 'pg-1'], ['restart', 'redis-master']]) {
+      const { code, stderr } = await run(...args, '--data-dir', dataDir);
+      assert.equal(code, 1, args.join(' '));
+      assert.match(stderr, /no cluster is running from \/nonexistent\/twofold-cli-test/);
+    }
+    const down = await run('down', '--data-dir', dataDir);
+    assert.equal(down.code, 0);
+    assert.match(down.stdout, /no cluster was running/);
+    const logs = await run('logs', 'pg-1', '--data-dir', dataDir);
+    assert.equal(logs.code, 2);
+    assert.match(logs.stderr, /no log for "pg-1"/);
   });
 
   test('up --help shows its options', async () => {

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, test } from 'node:test';
 import { planMembers } from '../../src/members.ts';
-import { DEFAULT_PORT_BASE, derivePorts, freePort, isPortInUse, resolvePortBase } from '../../src/ports.ts';
+import {
+  allPorts,
+  DEFAULT_PORT_BASE,
+  derivePorts,
+  freePort,
+  isPortInUse,
+  resolvePortBase,
+} from '../../src/ports.ts';
 
 describe('derivePorts', () => {
   test('the default base gives the documented map', () => {
@@ -10,28 +17,35 @@ describe('derivePorts', () => {
       base: 8080,
       lbA: 8080,
       lbB: 8081,
-      auth: [8091, 8092],
-      postgres: 8100,
-      redis: 8110,
+      auth: [8091, 8092, 8093],
+      postgres: [8100, 8101],
+      patroni: [8102, 8103],
+      haproxy: { readWrite: 8105, readOnly: 8106, stats: 8107 },
+      redis: [8110, 8111],
+      sentinels: [8112, 8113, 8114],
+      etcd: { client: 8120, peer: 8121 },
     });
   });
 
   test('another base moves every port with it', () => {
-    const ports = derivePorts(18080, 3);
-    assert.deepEqual(ports.auth, [18091, 18092, 18093]);
-    assert.equal(ports.postgres, 18100);
-    assert.equal(ports.redis, 18110);
+    const ports = derivePorts(18080, 2);
+    assert.deepEqual(ports.auth, [18091, 18092]);
+    assert.deepEqual(ports.postgres, [18100, 18101]);
+    assert.deepEqual(ports.redis, [18110, 18111]);
+    assert.equal(ports.etcd.peer, 18121);
   });
 
   test('no two members share a port, even with the most replicas', () => {
-    const ports = derivePorts(20000, 9);
-    const all = [ports.lbA, ports.lbB, ...ports.auth, ports.postgres, ports.redis];
+    const all = allPorts(derivePorts(20000, 9));
     assert.equal(new Set(all).size, all.length);
+    assert.equal(all.length, 2 + 9 + 4 + 3 + 5 + 2);
+    assert.equal(Math.max(...all), 20041);
   });
 
   test('rejects bases and replica counts that do not fit', () => {
     assert.throws(() => derivePorts(80), RangeError);
-    assert.throws(() => derivePorts(65530), RangeError);
+    assert.throws(() => derivePorts(65500), RangeError);
+    assert.doesNotThrow(() => derivePorts(65494));
     assert.throws(() => derivePorts(8080.5), RangeError);
     assert.throws(() => derivePorts(8080, 0), RangeError);
     assert.throws(() => derivePorts(8080, 10), RangeError);
@@ -53,14 +67,22 @@ describe('resolvePortBase', () => {
 
 describe('planMembers', () => {
   test('stable names in start order, each on its derived port', () => {
-    const plan = planMembers(derivePorts(8080, 2));
+    const plan = planMembers(derivePorts(8080));
     assert.deepEqual(
       plan.map((member) => [member.name, member.kind, member.port]),
       [
+        ['etcd', 'etcd', 8120],
         ['pg-1', 'postgres', 8100],
+        ['pg-2', 'postgres', 8101],
+        ['haproxy', 'haproxy', 8105],
         ['redis-1', 'redis', 8110],
+        ['redis-2', 'redis', 8111],
+        ['sentinel-1', 'sentinel', 8112],
+        ['sentinel-2', 'sentinel', 8113],
+        ['sentinel-3', 'sentinel', 8114],
         ['auth-1', 'auth', 8091],
         ['auth-2', 'auth', 8092],
+        ['auth-3', 'auth', 8093],
         ['lb-a', 'nginx', 8080],
         ['lb-b', 'nginx', 8081],
       ],

@@ -63,4 +63,23 @@ describe('authReplicaEnv', () => {
       process.env = saved;
     }
   });
+
+  test('Redis through the Sentinels, with WAIT for the replica, and a drain delay', () => {
+    const env = authReplicaEnv({
+      dataDir: '/d',
+      index: 1,
+      port: 18091,
+      databaseUrl: 'postgres://twofold:pw@127.0.0.1:18105/twofold',
+      redisUrl: 'redis://127.0.0.1:18110',
+      redisSentinels: ['127.0.0.1:18112', '127.0.0.1:18113', '127.0.0.1:18114'],
+      redisMasterName: 'twofold',
+      secrets: { sessionSecretFile: '/d/s', encryptionKeysFile: '/d/k' },
+    });
+    assert.equal(env.TWOFOLD_DATABASE_URL, 'postgres://twofold:pw@127.0.0.1:18105/twofold');
+    assert.equal(env.TWOFOLD_REDIS_URL, 'redis://127.0.0.1:18110');
+    assert.equal(env.TWOFOLD_REDIS_SENTINELS, '127.0.0.1:18112,127.0.0.1:18113,127.0.0.1:18114');
+    assert.equal(env.TWOFOLD_REDIS_MASTER_NAME, 'twofold');
+    assert.equal(env.TWOFOLD_REDIS_WAIT_REPLICAS, '1');
+    assert.equal(env.TWOFOLD_DRAIN_DELAY_MS, '2000');
+  });
 });

@@ -52,6 +52,27 @@ describe('renderNginxConfig', () => {
     assert.doesNotMatch(config, /^\s*proxy_next_upstream [^;]*non_idempotent/m);
   });
 
+  test('/push/ upgrades to WebSocket through its own upstream (the auth replicas for now)', async () => {
+    const config = renderNginxConfig(await readFile(templateFile, 'utf8'), options);
+    const push = config.slice(config.indexOf('upstream twofold_push {'));
+    assert.match(push.slice(0, push.indexOf('}')), /server 127\.0\.0\.1:18091 max_fails=2 fail_timeout=5s;/);
+    assert.match(config, /map \$http_upgrade \$connection_upgrade \{\s+default upgrade;/);
+    const location = config.slice(config.indexOf('location /push/ {'));
+    const body = location.slice(0, location.indexOf('\n    }'));
+    assert.match(body, /proxy_pass http:\/\/twofold_push;/);
+    assert.match(body, /proxy_set_header Upgrade \$http_upgrade;/);
+    assert.match(body, /proxy_set_header Connection \$connection_upgrade;/);
+    assert.match(body, /proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;/);
+    const gateway = renderNginxConfig(await readFile(templateFile, 'utf8'), {
+      ...options,
+      pushUpstreamPorts: [18095],
+    });
+    assert.match(
+      gateway.slice(gateway.indexOf('upstream twofold_push {')),
+      /^\s+server 127\.0\.0\.1:18095 /m,
+    );
+  });
+
   test('rejects names and prefixes that would break the config', async () => {
     const template = await readFile(templateFile, 'utf8');
     assert.throws(() => renderNginxConfig(template, { ...options, name: 'a;b' }), /invalid/);

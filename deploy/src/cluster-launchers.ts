@@ -1,0 +1,183 @@
+// How to start each member of the cluster, by name: used for the first start and again by
+// `restart`. A launcher resolves once its member is ready for the next one.
+import { startAuthReplica } from './auth-replica.ts';
+import { startEtcd } from './etcd.ts';
+import { startHaproxy } from './haproxy.ts';
+import type { MemberPlan, RunningMember } from './members.ts';
+import { startNginx } from './nginx.ts';
+import { memberDir } from './paths.ts';
+import { startPatroniNode } from './patroni.ts';
+import type { PatroniPasswords } from './patroni-config.ts';
+import type { PortMap } from './ports.ts';
+import { postgresUrl } from './postgres-admin.ts';
+import { startRedis } from './redis.ts';
+import { redisCommand, redisInfo } from './redis-protocol.ts';
+import type { ClusterSecrets } from './secrets.ts';
+import { askSentinelsForMaster, lastKnownMaster, startSentinel } from './sentinel.ts';
+import { SENTINEL_MASTER_NAME } from './sentinel-config.ts';
+import { waitFor, waitForHttp } from './wait.ts';
+
+export interface ClusterContext {
+  dataDir: string;
+  ports: PortMap;
+  plan: MemberPlan[];
+  detached?: boolean;
+  secrets: ClusterSecrets;
+  pgPasswords: PatroniPasswords;
+  authEntry?: string;
+  authEnv?: NodeJS.ProcessEnv;
+}
+
+export type Launcher = () => Promise<Omit<RunningMember, 'plan'>>;
+
+/** The URL of role `twofold` on database `twofold`, through HAProxy's read-write port. */
+export const appDatabaseUrl = (ctx: ClusterContext) =>
+  postgresUrl({
+    user: 'twofold',
+    password: ctx.secrets.databasePassword,
+    port: ctx.ports.haproxy.readWrite,
+    database: 'twofold',
+  });
+
+export const adminDatabaseUrl = (ctx: ClusterContext) =>
+  postgresUrl({
+    user: 'postgres',
+    password: ctx.pgPasswords.superuser,
+    port: ctx.ports.haproxy.readWrite,
+    database: 'postgres',
+  });
+
+/** The Redis master now: as the Sentinels say, else as they last wrote down, else redis-1. */
+export async function currentRedisMaster(ctx: ClusterContext): Promise<number> {
+  const { ports, plan, dataDir } = ctx;
+  const sentinels = plan.filter((member) => member.kind === 'sentinel').map((member) => member.name);
+  const fromSentinels = await askSentinelsForMaster(ports.sentinels);
+  if (fromSentinels !== undefined && ports.redis.includes(fromSentinels)) return fromSentinels;
+  return (await lastKnownMaster(dataDir, sentinels, ports.redis)) ?? (ports.redis[0] as number);
+}
+
+export function createLaunchers(ctx: ClusterContext): Map<string, Launcher> {
+  const { dataDir, ports, detached } = ctx;
+  const launchers = new Map<string, Launcher>();
+  const nodes = ports.postgres.map((postgresPort, i) => ({
+    name: `pg-${i + 1}`,
+    index: i + 1,
+    postgresPort,
+    restPort: ports.patroni[i] as number,
+  }));
+  launchers.set('etcd', () =>
+    startEtcd({ dataDir, clientPort: ports.etcd.client, peerPort: ports.etcd.peer, detached }),
+  );
+  for (const { name, ...node } of nodes) {
+    launchers.set(name, () =>
+      startPatroniNode({
+        dataDir,
+        ...node,
+        etcdPort: ports.etcd.client,
+        passwords: ctx.pgPasswords,
+        detached,
+      }),
+    );
+  }
+  launchers.set('haproxy', () =>
+    startHaproxy({
+      dataDir,
+      readWritePort: ports.haproxy.readWrite,
+      readOnlyPort: ports.haproxy.readOnly,
+      statsPort: ports.haproxy.stats,
+      nodes,
+      detached,
+    }),
+  );
+  for (const [i, port] of ports.redis.entries()) {
+    launchers.set(`redis-${i + 1}`, () => launchRedis(ctx, i + 1, port));
+  }
+  for (const [i, port] of ports.sentinels.entries()) {
+    launchers.set(`sentinel-${i + 1}`, async () =>
+      startSentinel({ dataDir, index: i + 1, port, masterPort: await currentRedisMaster(ctx), detached }),
+    );
+  }
+  for (const [i, port] of ports.auth.entries()) {
+    launchers.set(`auth-${i + 1}`, () =>
+      startAuthReplica({
+        dataDir,
+        index: i + 1,
+        port,
+        databaseUrl: appDatabaseUrl(ctx),
+        redisUrl: `redis://127.0.0.1:${ports.redis[0]}`,
+        redisSentinels: ports.sentinels.map((sentinel) => `127.0.0.1:${sentinel}`),
+        redisMasterName: SENTINEL_MASTER_NAME,
+        secrets: ctx.secrets,
+        env: ctx.authEnv,
+        entry: ctx.authEntry,
+        detached,
+      }),
+    );
+  }
+  launchers.set('lb-a', () => launchNginx(ctx, 'a', ports.lbA));
+  launchers.set('lb-b', () => launchNginx(ctx, 'b', ports.lbB));
+  return launchers;
+}
+
+/**
+ * A replica of the current master (never a second master), or the master itself. A replica is
+ * ready once it has synced, unless its master is not running yet (a cold start after a failover
+ * starts redis-1 as a replica of redis-2, which comes next): the cluster then waits for both.
+ */
+async function launchRedis(ctx: ClusterContext, index: number, port: number) {
+  const master = await currentRedisMaster(ctx);
+  const replicaOf = master === port ? undefined : master;
+  const server = await startRedis({
+    dataDir: ctx.dataDir,
+    member: `redis-${index}`,
+    port,
+    replicaOf,
+    detached: ctx.detached,
+  });
+  const masterRuns = await redisCommand(master, ['PING']).then(
+    () => true,
+    () => false,
+  );
+  if (replicaOf === undefined || !masterRuns) return server;
+  try {
+    await waitForReplicaSync(port, server.handle.failOnExit());
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return server;
+}
+
+export function waitForReplicaSync(port: number, abort?: Promise<never>): Promise<void> {
+  return waitFor(
+    async () => {
+      const info = await redisInfo(port, 'replication');
+      if (info.role === 'master' || info.master_link_status === 'up') return true;
+      throw new Error(`link to the master on port ${info.master_port} is ${info.master_link_status}`);
+    },
+    { description: `the Redis on port ${port} to finish its sync with the master`, timeoutMs: 30_000, abort },
+  );
+}
+
+async function launchNginx(ctx: ClusterContext, name: 'a' | 'b', port: number) {
+  const member = `lb-${name}`;
+  const lb = await startNginx({
+    dataDir: ctx.dataDir,
+    name,
+    listenPort: port,
+    upstreamPorts: ctx.ports.auth,
+    detached: ctx.detached,
+  });
+  try {
+    // Proves the whole path: client -> nginx -> a replica.
+    await waitForHttp(`${lb.url}healthz`, {
+      description: `GET /healthz through ${member} (nginx errors: ${memberDir(ctx.dataDir, member)}/logs/error.log)`,
+      timeoutMs: 10_000,
+      abort: lb.handle.failOnExit(),
+    });
+  } catch (error) {
+    await lb.stop();
+    throw error;
+  }
+  return lb;
+}

@@ -1,0 +1,110 @@
+// What `status` says about each member: its role now (asked from the member itself: Patroni's
+// REST API, Redis's INFO replication) and whether it does its job, probed with short timeouts.
+import { getText } from './http-json.ts';
+import type { MemberKind, MemberPlan, RunningMember } from './members.ts';
+import { nodeStatus } from './patroni-rest.ts';
+import type { PortMap } from './ports.ts';
+import { redisCommand, redisInfo } from './redis-protocol.ts';
+import { SENTINEL_MASTER_NAME } from './sentinel-config.ts';
+import { canConnect, httpStatus } from './wait.ts';
+
+export interface MemberStatus {
+  name: string;
+  kind: MemberKind;
+  /** pg-N: primary, sync_standby, replica, stopped...; redis-N: master, replica, stopped; else the kind. */
+  role: string;
+  /** The member's main process (pg-N: Patroni), null when it is not running. */
+  pid: number | null;
+  port: number;
+  healthy: boolean;
+  /** One line for humans (what it replicates from, which node HAProxy sends writes to...). */
+  detail: string;
+}
+
+const KIND_ROLES: Record<MemberKind, string> = {
+  etcd: 'etcd',
+  postgres: 'postgres',
+  haproxy: 'haproxy',
+  redis: 'redis',
+  sentinel: 'sentinel',
+  auth: 'auth',
+  nginx: 'load-balancer',
+};
+
+type Probe = { role?: string; healthy: boolean; detail?: string };
+
+async function probe(plan: MemberPlan, ports: PortMap): Promise<Probe> {
+  const index = Number(plan.name.split('-')[1]) - 1;
+  switch (plan.kind) {
+    case 'etcd':
+      return { healthy: (await httpStatus(`http://127.0.0.1:${plan.port}/health`, 1500)) === 200 };
+    case 'postgres': {
+      const node = await nodeStatus(ports.patroni[index] as number);
+      return { role: node.role, healthy: node.running, detail: `Patroni REST :${ports.patroni[index]}` };
+    }
+    case 'haproxy':
+      return haproxyProbe(ports.haproxy.stats);
+    case 'redis': {
+      const info = await redisInfo(plan.port, 'replication');
+      if (info.role === 'master')
+        return { role: 'master', healthy: true, detail: `${info.connected_slaves ?? 0} replica(s)` };
+      const up = info.master_link_status === 'up';
+      const detail = `replica of :${info.master_port} (link ${info.master_link_status})`;
+      return { role: 'replica', healthy: up, detail };
+    }
+    case 'sentinel': {
+      const reply = await redisCommand(plan.port, [
+        'SENTINEL',
+        'get-master-addr-by-name',
+        SENTINEL_MASTER_NAME,
+      ]);
+      const port = Array.isArray(reply) ? reply[1] : undefined;
+      return { healthy: port !== undefined, detail: `sees master at :${port}` };
+    }
+    case 'auth':
+      return { healthy: (await httpStatus(`http://127.0.0.1:${plan.port}/readyz`, 1500)) === 200 };
+    case 'nginx':
+      return { healthy: await canConnect(plan.port) };
+  }
+}
+
+/** Which PostgreSQL node HAProxy's read-write port sends clients to, from its CSV stats. */
+async function haproxyProbe(statsPort: number): Promise<Probe> {
+  const csv = await getText(`http://127.0.0.1:${statsPort}/stats;csv`, 1500);
+  const up = (proxy: string) =>
+    csv
+      .split('\n')
+      .map((line) => line.split(','))
+      .filter((fields) => fields[0] === proxy && fields[17] === 'UP' && fields[1] !== 'BACKEND')
+      .map((fields) => fields[1]);
+  const rw = up('postgres_rw');
+  return {
+    healthy: true,
+    detail: `rw -> ${rw.join(',') || 'none'}, ro -> ${up('postgres_ro').join(',') || 'none'}`,
+  };
+}
+
+export async function memberStatus(
+  plan: MemberPlan,
+  running: RunningMember | undefined,
+  ports: PortMap,
+): Promise<MemberStatus> {
+  const base = { name: plan.name, kind: plan.kind, port: plan.port };
+  const stoppedRole = plan.kind === 'postgres' || plan.kind === 'redis' ? 'stopped' : KIND_ROLES[plan.kind];
+  if (!running?.handle.running) {
+    return { ...base, role: stoppedRole, pid: null, healthy: false, detail: 'not running' };
+  }
+  try {
+    const result = await probe(plan, ports);
+    return {
+      ...base,
+      role: result.role ?? KIND_ROLES[plan.kind],
+      pid: running.handle.pid,
+      healthy: result.healthy,
+      detail: result.detail ?? '',
+    };
+  } catch (error) {
+    const role = plan.kind === 'postgres' || plan.kind === 'redis' ? 'unknown' : KIND_ROLES[plan.kind];
+    return { ...base, role, pid: running.handle.pid, healthy: false, detail: (error as Error).message };
+  }
+}
