@@ -6,11 +6,30 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { startTestCluster, type TestCluster } from '../support/cluster.ts';
 import { HttpClient, totpCode } from '../support/http-client.ts';
-import { longestGapSeconds, secondsUntilSuccess, sleep, startTraffic, summarize, type Worker } from '../support/traffic.ts';
+import {
+  longestGapSeconds,
+  secondsUntilSuccess,
+  sleep,
+  startTraffic,
+  summarize,
+  type Worker,
+} from '../support/traffic.ts';
 
 const PASSWORD = 'correct horse battery staple';
 let serial = 0;
-const uniqueName = (prefix: string) => `${prefix}${process.pid}x${Date.now() % 1e7}x${(serial += 1)}`;
+function uniqueName(prefix: string): string {
+  serial += 1;
+  return `${prefix}${process.pid}x${Date.now() % 1e7}x${serial}`;
+}
+
+/** Each call gives the other load balancer, so traffic goes through both. */
+function alternating(urls: string[]): () => string {
+  let turn = 0;
+  return () => {
+    turn += 1;
+    return urls[turn % urls.length] as string;
+  };
+}
 
 function report(scenario: string, figures: Record<string, unknown>) {
   console.log(`FAILOVER ${scenario} ${JSON.stringify(figures)}`);
@@ -28,30 +47,35 @@ describe('failover of every member under traffic', () => {
     assert.equal((await client.post('/api/v1/register', { username, password: PASSWORD })).status, 201);
     await client.post('/api/v1/login', { username, password: PASSWORD });
     const { secret } = (await client.post('/api/v1/totp/enroll')).body;
-    const confirm = await client.post('/api/v1/totp/confirm', { code: await totpCode(secret, Date.now() - 30_000) });
+    const confirm = await client.post('/api/v1/totp/confirm', {
+      code: await totpCode(secret, Date.now() - 30_000),
+    });
     assert.equal(confirm.status, 200);
     return { username, secret, cookie: client.cookie as string };
   }
 
   const sessionCheck = (cookie: string): Worker => {
-    let turn = 0;
+    const next = alternating(lbs);
     return {
       kind: 'session-check',
       run: async () => {
-        const client = new HttpClient(lbs[(turn += 1) % 2] as string);
+        const client = new HttpClient(next());
         client.cookie = cookie;
         const response = await client.get('/api/v1/session');
-        return { status: response.status, ok: response.status === 200 && response.body.state === 'authenticated' };
+        return {
+          status: response.status,
+          ok: response.status === 200 && response.body.state === 'authenticated',
+        };
       },
     };
   };
 
   const passwordLogin = (username: string): Worker => {
-    let turn = 0;
+    const next = alternating(lbs);
     return {
       kind: 'login',
       run: async () => {
-        const response = await new HttpClient(lbs[(turn += 1) % 2] as string).post('/api/v1/login', { username, password: PASSWORD });
+        const response = await new HttpClient(next()).post('/api/v1/login', { username, password: PASSWORD });
         return { status: response.status, ok: response.status === 200 };
       },
     };
@@ -73,7 +97,11 @@ describe('failover of every member under traffic', () => {
   });
 
   it('1. SIGKILL of an auth replica: no session check fails; failed POSTs are counted', async () => {
-    const traffic = startTraffic([sessionCheck(user.cookie), sessionCheck(user.cookie), passwordLogin(user.username)]);
+    const traffic = startTraffic([
+      sessionCheck(user.cookie),
+      sessionCheck(user.cookie),
+      passwordLogin(user.username),
+    ]);
     await sleep(1_000);
     await cluster.kill('auth-1');
     await sleep(3_000);
@@ -87,7 +115,11 @@ describe('failover of every member under traffic', () => {
   });
 
   it('2. SIGTERM of an auth replica: zero failed requests', async () => {
-    const traffic = startTraffic([sessionCheck(user.cookie), sessionCheck(user.cookie), passwordLogin(user.username)]);
+    const traffic = startTraffic([
+      sessionCheck(user.cookie),
+      sessionCheck(user.cookie),
+      passwordLogin(user.username),
+    ]);
     await sleep(1_000);
     await cluster.kill('auth-2', { graceful: true });
     await sleep(4_000);
@@ -106,7 +138,10 @@ describe('failover of every member under traffic', () => {
     client.cookie = user.cookie;
     assert.equal((await client.get('/api/v1/me')).status, 200);
     const fresh = new HttpClient(lbs[1]);
-    assert.equal((await fresh.post('/api/v1/login', { username: user.username, password: PASSWORD })).status, 200);
+    assert.equal(
+      (await fresh.post('/api/v1/login', { username: user.username, password: PASSWORD })).status,
+      200,
+    );
     await assert.rejects(fetch(`${lbs[0]}healthz`, { signal: AbortSignal.timeout(2_000) }));
     await cluster.restart('lb-a');
     assert.equal((await fetch(`${lbs[0]}healthz`)).status, 200);
@@ -120,7 +155,10 @@ describe('failover of every member under traffic', () => {
     const killedAt = Date.now();
     await cluster.kill(master);
     // Wait until a login (a session write) succeeds again, at most 30 s.
-    while (Date.now() - killedAt < 30_000 && secondsUntilSuccess(traffic.outcomes, 'login', killedAt + 1) === undefined) {
+    while (
+      Date.now() - killedAt < 30_000 &&
+      secondsUntilSuccess(traffic.outcomes, 'login', killedAt + 1) === undefined
+    ) {
       await sleep(200);
     }
     await sleep(1_000);
@@ -133,11 +171,16 @@ describe('failover of every member under traffic', () => {
       sessionWritesBackAfterSeconds: secondsUntilSuccess(outcomes, 'login', killedAt + 1),
       sessionChecks: summarize(outcomes, 'session-check'),
       logins: summarize(outcomes, 'login'),
-      sessionCheckStatuses: [...new Set(outcomes.filter((o) => o.kind === 'session-check').map((o) => o.status))],
+      sessionCheckStatuses: [
+        ...new Set(outcomes.filter((o) => o.kind === 'session-check').map((o) => o.status)),
+      ],
     };
     report('redis-master-kill', figures);
     assert.notEqual(newMaster, master);
-    assert.ok(!figures.sessionCheckStatuses.includes(401), 'a session is never reported gone during the failover');
+    assert.ok(
+      !figures.sessionCheckStatuses.includes(401),
+      'a session is never reported gone during the failover',
+    );
     const client = new HttpClient(lbs[0]);
     client.cookie = before.cookie;
     const me = await client.get('/api/v1/me');
@@ -147,13 +190,13 @@ describe('failover of every member under traffic', () => {
 
   it('3. kill of the PostgreSQL primary: writes resume by themselves, no acknowledged registration is lost', async () => {
     const acknowledged: string[] = [];
-    let turn = 0;
+    const next = alternating(lbs);
     const register: Worker = {
       kind: 'register',
       pauseMs: 50,
       run: async () => {
         const username = uniqueName('pg');
-        const response = await new HttpClient(lbs[(turn += 1) % 2] as string).post('/api/v1/register', {
+        const response = await new HttpClient(next()).post('/api/v1/register', {
           username,
           password: PASSWORD,
         });
@@ -167,7 +210,10 @@ describe('failover of every member under traffic', () => {
     const acknowledgedBeforeKill = [...acknowledged];
     const killedAt = Date.now();
     await cluster.kill(primary);
-    while (Date.now() - killedAt < 60_000 && secondsUntilSuccess(traffic.outcomes, 'register', killedAt + 1) === undefined) {
+    while (
+      Date.now() - killedAt < 60_000 &&
+      secondsUntilSuccess(traffic.outcomes, 'register', killedAt + 1) === undefined
+    ) {
       await sleep(250);
     }
     await sleep(2_000);
@@ -188,7 +234,10 @@ describe('failover of every member under traffic', () => {
     const db = new pg.Client({ connectionString: cluster.adminDatabaseUrl.replace(/\/[^/]*$/, '/twofold') });
     await db.connect();
     try {
-      const { rows } = await db.query<{ username: string }>('SELECT username FROM users WHERE username = ANY($1)', [acknowledged]);
+      const { rows } = await db.query<{ username: string }>(
+        'SELECT username FROM users WHERE username = ANY($1)',
+        [acknowledged],
+      );
       const found = new Set(rows.map((row) => row.username));
       const lost = acknowledged.filter((name) => !found.has(name));
       assert.deepEqual(lost, [], 'every registration answered 201 exists after the failover');
