@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { loggerOptions } from '../../common/src/logger-options.ts';
 import type { AuthConfig } from './config.ts';
 import servicesPlugin from './plugins/app/services.ts';
+import stepsPlugin from './plugins/app/steps.ts';
 import errorsPlugin from './plugins/external/errors.ts';
 import metricsPlugin from './plugins/external/metrics.ts';
 import pagesPlugin from './plugins/external/pages.ts';
@@ -55,6 +56,7 @@ export async function buildApp(config: AuthConfig, options: BuildOptions = {}): 
   await app.register(sessionPlugin, { config });
   await app.register(pagesPlugin);
   await app.register(servicesPlugin, { config });
+  await app.register(stepsPlugin);
 
   await app.register(opsRoutes);
   await app.register(anyRoutes);

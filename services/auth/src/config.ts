@@ -43,6 +43,7 @@ export const EnvSchema = Type.Object({
   TWOFOLD_REDIS_COMMAND_TIMEOUT_MS: Int(1_000, 50, 60_000),
   TWOFOLD_REDIS_WAIT_REPLICAS: Int(0, 0, 16),
   TWOFOLD_DRAIN_DELAY_MS: Int(0, 0, 60_000),
+  TWOFOLD_MAX_CLOCK_SKEW_MS: Int(5_000, 100, 60_000),
 });
 
 export interface AuthConfig {
@@ -71,6 +72,7 @@ export interface AuthConfig {
   timeouts: { dbStatementMs: number; redisCommandMs: number };
   redisWaitReplicas: number;
   drainDelayMs: number;
+  maxClockSkewMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
@@ -117,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
     },
     redisWaitReplicas: e.TWOFOLD_REDIS_WAIT_REPLICAS,
     drainDelayMs: e.TWOFOLD_DRAIN_DELAY_MS,
+    maxClockSkewMs: e.TWOFOLD_MAX_CLOCK_SKEW_MS,
   };
 }
 

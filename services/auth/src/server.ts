@@ -2,6 +2,7 @@ import closeWithGrace from 'close-with-grace';
 import { ConfigError } from '../../common/src/env-loader.ts';
 import { buildApp } from './app.ts';
 import { type AuthConfig, loadConfig } from './config.ts';
+import { ClockSkewError } from './lib/clock.ts';
 
 let config: AuthConfig;
 try {
@@ -14,7 +15,16 @@ try {
   throw error;
 }
 
-const app = await buildApp(config);
+let app: Awaited<ReturnType<typeof buildApp>>;
+try {
+  app = await buildApp(config);
+} catch (error) {
+  if (error instanceof ClockSkewError) {
+    console.error(`twofold auth: refusing to start: ${error.message}`);
+    process.exit(3);
+  }
+  throw error;
+}
 
 closeWithGrace({ delay: 15_000 }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'closing after an error');

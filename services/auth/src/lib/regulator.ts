@@ -23,7 +23,14 @@ return 0
 
 export interface Verdict {
   allowed: boolean;
+  /** Attempts counted in the window, this one included. */
+  count: number;
   retryAfterSeconds: number;
+}
+
+/** No delay for the first three attempts of a window, then 250 ms doubling up to 4 s. */
+export function progressiveDelayMs(count: number): number {
+  return count <= 3 ? 0 : Math.min(250 * 2 ** (count - 4), 4_000);
 }
 
 export class Regulator {
@@ -38,7 +45,7 @@ export class Regulator {
       number,
       number,
     ];
-    return { allowed: count <= limit, retryAfterSeconds: Math.max(1, ttl) };
+    return { allowed: count <= limit, count, retryAfterSeconds: Math.max(1, ttl) };
   }
 
   /** Gives back one consumed attempt (for a success that must not count against a shared subject). */

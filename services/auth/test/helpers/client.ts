@@ -3,11 +3,21 @@ import { generate } from 'otplib';
 
 export const COOKIE = 'twofold_sid';
 
-/** A tiny browser: keeps the session cookie between requests, possibly across app instances. */
+/** A tiny browser: a cookie jar kept between requests, possibly across app instances. */
 export class TestClient {
-  cookie: string | undefined;
+  readonly jar = new Map<string, string>();
 
   constructor(private app: FastifyInstance) {}
+
+  /** The session cookie's value, if any. */
+  get cookie(): string | undefined {
+    return this.jar.get(COOKIE);
+  }
+
+  set cookie(value: string | undefined) {
+    if (value === undefined) this.jar.delete(COOKIE);
+    else this.jar.set(COOKIE, value);
+  }
 
   use(app: FastifyInstance): this {
     this.app = app;
@@ -20,12 +30,13 @@ export class TestClient {
     body?: unknown,
     headers: Record<string, string> = {},
   ) {
+    const cookieHeader = [...this.jar].map(([name, value]) => `${name}=${value}`).join('; ');
     const response = await this.app.inject({
       method,
       url,
       headers: {
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(this.cookie ? { cookie: `${COOKIE}=${this.cookie}` } : {}),
+        ...(cookieHeader ? { cookie: cookieHeader } : {}),
         ...headers,
       },
       ...(body !== undefined ? { payload: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
@@ -42,13 +53,14 @@ export class TestClient {
     return this.request('GET', url);
   }
 
+  /** Like a browser: Set-Cookie headers apply in order, the last one for a name wins. */
   private remember(response: LightMyRequestResponse): void {
-    // Like a browser: Set-Cookie headers apply in order, the last one for a name wins.
-    const cookie = response.cookies.filter((c) => c.name === COOKIE).at(-1);
-    if (!cookie) return;
-    const cleared =
-      cookie.value === '' || (cookie.expires && new Date(cookie.expires).getTime() <= Date.now());
-    this.cookie = cleared ? undefined : cookie.value;
+    for (const cookie of response.cookies) {
+      const cleared =
+        cookie.value === '' || (cookie.expires && new Date(cookie.expires).getTime() <= Date.now());
+      if (cleared) this.jar.delete(cookie.name);
+      else this.jar.set(cookie.name, cookie.value);
+    }
   }
 }
 

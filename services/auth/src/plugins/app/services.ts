@@ -4,6 +4,7 @@ import { SecretBox } from '../../../../common/src/secret-box.ts';
 import type { AuthConfig } from '../../config.ts';
 import { PasswordHasher } from '../../lib/passwords.ts';
 import { Regulator } from '../../lib/regulator.ts';
+import { TrustedDevices } from '../../lib/trusted-devices.ts';
 import { RecoveryCodesRepository } from '../../repositories/recovery-codes.ts';
 import { TotpRepository } from '../../repositories/totp.ts';
 import { UsersRepository } from '../../repositories/users.ts';
@@ -17,6 +18,7 @@ declare module 'fastify' {
     passwords: PasswordHasher;
     secretBox: SecretBox;
     regulator: Regulator;
+    trustedDevices: TrustedDevices;
   }
 }
 
@@ -30,6 +32,7 @@ export default fp(
     app.decorate('passwords', new PasswordHasher(config.argon2));
     app.decorate('secretBox', new SecretBox(config.encryptionKeys));
     app.decorate('regulator', new Regulator(app.redis, `${config.redisKeyPrefix}attempts:`));
+    app.decorate('trustedDevices', new TrustedDevices(app.redis, config.redisKeyPrefix));
   },
   { name: 'services', dependencies: ['postgres', 'redis'] },
 );

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import { Database } from '../../../../common/src/database.ts';
 import { createPgPool } from '../../../../common/src/pg-pool.ts';
 import type { AuthConfig } from '../../config.ts';
+import { assertClockAgrees } from '../../lib/clock.ts';
 import { migrate } from '../../lib/migrate.ts';
 
 declare module 'fastify' {
@@ -28,6 +29,7 @@ export default fp(
       ),
     );
     app.addHook('onClose', () => pool.end());
+    await assertClockAgrees(app.db, config.maxClockSkewMs);
     const { from, to } = await migrate(pool);
     if (from !== to) app.log.info({ from, to }, 'database schema migrated');
   },

@@ -9,7 +9,8 @@ export const SESSION_COOKIE = 'twofold_sid';
 
 export default fp(
   async function sessions(app: FastifyInstance, { config }: { config: AuthConfig }) {
-    await app.register(cookie);
+    // The secret signs the trusted-device cookie (the session plugin signs its own cookie itself).
+    await app.register(cookie, { secret: config.sessionSecret });
     await app.register(session, {
       cookieName: SESSION_COOKIE,
       secret: config.sessionSecret,

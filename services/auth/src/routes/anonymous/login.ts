@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { invalidCredentials, tooManyAttempts } from '../../errors.ts';
+import { progressiveDelayMs } from '../../lib/regulator.ts';
 import { establishSession } from '../../lib/sessions.ts';
+import { attemptSubject } from '../../lib/trusted-devices.ts';
 import { usernameKey } from '../../lib/usernames.ts';
 import type { SessionState } from '../../session-types.ts';
 
@@ -27,9 +29,12 @@ export const login: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { body: LoginBody, response: { 200: LoginResponse } } },
     async (request) => {
       const key = usernameKey(request.body.username);
+      // A browser that already completed a login for this account has a budget of its own.
+      const deviceId = await app.trustedDevices.recognise(request, key);
+      const subject = attemptSubject(key, deviceId);
       const perAccount = await app.regulator.consume(
         'password',
-        key,
+        subject,
         limits.passwordFailures,
         limits.lockoutSeconds,
       );
@@ -40,15 +45,21 @@ export const login: FastifyPluginAsyncTypebox = async (app) => {
         limits.lockoutSeconds,
       );
       if (!perAccount.allowed || !perIp.allowed) {
-        app.metrics.loginSteps.inc({ step: 'password', result: 'locked' });
-        request.log.info({ username: key, ip: request.ip }, 'password attempt refused: too many failures');
-        throw tooManyAttempts(
-          Math.max(
-            perAccount.allowed ? 0 : perAccount.retryAfterSeconds,
-            perIp.allowed ? 0 : perIp.retryAfterSeconds,
-          ),
+        const retryAfter = Math.max(
+          perAccount.allowed ? 0 : perAccount.retryAfterSeconds,
+          perIp.allowed ? 0 : perIp.retryAfterSeconds,
         );
+        await app.recordStep(request, {
+          step: 'password',
+          result: 'locked',
+          username: key,
+          detail: { byAccount: !perAccount.allowed, byIp: !perIp.allowed, trustedDevice: Boolean(deviceId) },
+        });
+        throw tooManyAttempts(retryAfter);
       }
+      // Each failure beyond the first few makes the next attempt wait longer, on every replica alike.
+      const delay = progressiveDelayMs(perAccount.count);
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
 
       const user = await app.users.findByUsernameKey(key);
       // Unknown users cost a real argon2 verification too, so timing does not reveal who exists.
@@ -56,19 +67,22 @@ export const login: FastifyPluginAsyncTypebox = async (app) => {
         ? await app.passwords.verify(user.passwordHash, request.body.password)
         : await app.passwords.verifyDummy(request.body.password);
       if (!user || !valid) {
-        app.metrics.loginSteps.inc({ step: 'password', result: 'failure' });
-        request.log.info(
-          { username: key, reason: user ? 'wrong_password' : 'no_such_user' },
-          'password check failed',
-        );
+        await app.recordStep(request, {
+          step: 'password',
+          result: 'failure',
+          userId: user?.id ?? null,
+          username: key,
+          detail: { reason: user ? 'wrong_password' : 'no_such_user' },
+        });
         throw invalidCredentials();
       }
 
-      await app.regulator.reset('password', key);
+      await app.regulator.reset('password', subject);
       // The per-IP budget counts failures only: many people may share one address.
       await app.regulator.refund('password-ip', request.ip);
       if (app.passwords.needsRehash(user.passwordHash)) {
         await app.users.updatePasswordHash(user.id, await app.passwords.hash(request.body.password));
+        request.log.info({ userId: user.id }, 'password rehashed with the current parameters');
       }
       const hasTotp = await app.totp.hasConfirmed(user.id);
       const state: SessionState = hasTotp
@@ -81,7 +95,12 @@ export const login: FastifyPluginAsyncTypebox = async (app) => {
         { userId: user.id, username: user.username, state },
         session.absoluteSeconds,
       );
-      app.metrics.loginSteps.inc({ step: 'password', result: 'success' });
+      await app.recordStep(request, {
+        step: 'password',
+        result: 'success',
+        userId: user.id,
+        username: user.username,
+      });
       if (state === 'password_verified')
         return { state: 'mfa_required' as const, factors: ['totp', 'recovery'] };
       return { state };

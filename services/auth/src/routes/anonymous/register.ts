@@ -45,7 +45,12 @@ export const register: FastifyPluginAsyncTypebox = async (app) => {
           email,
           passwordHash,
         });
-        app.metrics.loginSteps.inc({ step: 'register', result: 'success' });
+        await app.recordStep(request, {
+          step: 'register',
+          result: 'success',
+          userId: user.id,
+          username: user.username,
+        });
         return reply.code(201).send({ user: { id: user.id, username: user.username } });
       } catch (error) {
         if (error instanceof UsernameTakenError) throw usernameTaken();

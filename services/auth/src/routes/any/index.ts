@@ -17,9 +17,10 @@ export const anyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.post('/api/v1/logout', async (request, reply) => {
-    if (sessionUser(request)) {
+    const user = sessionUser(request);
+    if (user) {
       await request.session.destroy();
-      app.metrics.loginSteps.inc({ step: 'logout', result: 'success' });
+      await app.recordStep(request, { step: 'logout', result: 'success', ...user });
     }
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.code(204).send();

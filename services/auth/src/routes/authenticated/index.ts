@@ -1,9 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requireState } from '../../lib/sessions.ts';
+import { activity } from './activity.ts';
 import { me } from './me.ts';
 
 /** Tier "authenticated": both factors proven (or 2FA not required and the password proven). */
 export const authenticatedRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', requireState('authenticated'));
   await app.register(me);
+  await app.register(activity);
 };

@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { invalidCode, tooManyAttempts } from '../../errors.ts';
 import { hashRecoveryCode, newRecoveryCodes, normalizeRecoveryCode } from '../../lib/recovery-codes.ts';
-import { currentUser, establishSession } from '../../lib/sessions.ts';
+import { completeLogin, secondFactorSubject } from '../../lib/second-factor.ts';
+import { currentUser } from '../../lib/sessions.ts';
 import { matchTotpStep, normalizeCode } from '../../lib/totp.ts';
 import { openTotpSecret } from '../../lib/totp-secrets.ts';
 import { CodeBody } from '../../schemas.ts';
@@ -13,16 +14,17 @@ const ConfirmResponse = Type.Object({
 });
 
 export const totpConfirm: FastifyPluginAsyncTypebox = async (app) => {
-  const { limits, session } = app.config;
+  const { limits } = app.config;
 
   app.post(
     '/api/v1/totp/confirm',
     { schema: { body: CodeBody, response: { 200: ConfirmResponse } } },
     async (request, reply) => {
       const user = currentUser(request);
+      const subject = await secondFactorSubject(app, request, user);
       const verdict = await app.regulator.consume(
         'totp-confirm',
-        user.userId,
+        subject,
         limits.secondFactorFailures,
         limits.lockoutSeconds,
       );
@@ -38,16 +40,12 @@ export const totpConfirm: FastifyPluginAsyncTypebox = async (app) => {
         confirmed = step !== undefined && (await app.totp.confirm(pending.id, user.userId, step, hashes));
       }
       if (!confirmed) {
-        app.metrics.loginSteps.inc({ step: 'confirm', result: 'failure' });
+        await app.recordStep(request, { step: 'confirm', result: 'failure', ...user });
         throw invalidCode(400);
       }
-      await app.regulator.reset('totp-confirm', user.userId);
-      await establishSession(
-        request,
-        { userId: user.userId, username: user.username, state: 'authenticated' },
-        session.absoluteSeconds,
-      );
-      app.metrics.loginSteps.inc({ step: 'confirm', result: 'success' });
+      await app.regulator.reset('totp-confirm', subject);
+      await completeLogin(app, request, reply, user);
+      await app.recordStep(request, { step: 'confirm', result: 'success', ...user });
       reply.header('cache-control', 'no-store');
       return { state: 'authenticated' as const, recoveryCodes };
     },

@@ -25,7 +25,7 @@ export const totpEnroll: FastifyPluginAsyncTypebox = async (app) => {
         secretEnvelope: sealTotpSecret(app.secretBox, credentialId, user.userId, secret),
       });
       const uri = otpauthUri(app.config.issuer, user.username, secret);
-      app.metrics.loginSteps.inc({ step: 'enroll', result: 'success' });
+      await app.recordStep(request, { step: 'enroll', result: 'success', ...user });
       reply.header('cache-control', 'no-store');
       return { secret, otpauthUri: uri, qrSvg: await qrSvg(uri) };
     },
