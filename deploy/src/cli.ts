@@ -2,6 +2,7 @@
 // Commands live in ./commands, one file each; add one to `commands` below to expose it.
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { bansCommand } from './commands/bans.ts';
 import type { Command } from './commands/command.ts';
 import { UsageError } from './commands/command.ts';
 import { downCommand } from './commands/down.ts';
@@ -10,8 +11,18 @@ import { logsCommand } from './commands/logs.ts';
 import { restartCommand } from './commands/restart.ts';
 import { statusCommand } from './commands/status.ts';
 import { upCommand } from './commands/up.ts';
+import { usersCommand } from './commands/users.ts';
 
-const commands: Command[] = [upCommand, downCommand, statusCommand, killCommand, restartCommand, logsCommand];
+const commands: Command[] = [
+  upCommand,
+  downCommand,
+  statusCommand,
+  killCommand,
+  restartCommand,
+  logsCommand,
+  usersCommand,
+  bansCommand,
+];
 
 function overview(): string {
   const width = Math.max(...commands.map((command) => command.name.length)) + 2;

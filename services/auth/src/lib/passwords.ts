@@ -1,4 +1,5 @@
 import argon2 from 'argon2';
+import bcrypt from 'bcryptjs';
 
 export interface Argon2Params {
   memoryKiB: number;
@@ -34,6 +35,9 @@ export class PasswordHasher {
 
   async verify(hash: string, password: string): Promise<boolean> {
     try {
+      // Legacy hashes imported from an older system are bcrypt; they are redone as argon2id at the
+      // next successful login (needsRehash). bcrypt saw the password as typed: no normalisation.
+      if (isBcryptHash(hash)) return await bcrypt.compare(password, hash);
       return await argon2.verify(hash, normalizePassword(password));
     } catch {
       return false;
@@ -49,6 +53,19 @@ export class PasswordHasher {
 
   /** True when a stored hash was made with other parameters than today's (e.g. before they rose). */
   needsRehash(hash: string): boolean {
-    return argon2.needsRehash(hash, this.#options);
+    return !hash.startsWith('$argon2id$') || argon2.needsRehash(hash, this.#options);
   }
+}
+
+const BCRYPT_HASH = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
+
+export function isBcryptHash(hash: string): boolean {
+  return BCRYPT_HASH.test(hash);
+}
+
+const ARGON2ID_HASH = /^\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/;
+
+/** Hash formats accepted on import: bcrypt (rehashed at the next login) and argon2id. */
+export function isImportableHash(hash: string): boolean {
+  return isBcryptHash(hash) || ARGON2ID_HASH.test(hash);
 }

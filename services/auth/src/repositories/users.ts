@@ -40,6 +40,22 @@ export class UsersRepository {
     }
   }
 
+  /** For imports: inserts unless the username exists; true when inserted. */
+  async createIfAbsent(user: {
+    id: string;
+    username: string;
+    usernameKey: string;
+    email: string | null;
+    passwordHash: string;
+  }): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      `INSERT INTO users (id, username, username_key, email, password_hash) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (username_key) DO NOTHING`,
+      [user.id, user.username, user.usernameKey, user.email, user.passwordHash],
+    );
+    return rowCount === 1;
+  }
+
   async findByUsernameKey(usernameKey: string): Promise<UserRow | undefined> {
     const { rows } = await this.db.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE username_key = $1`, [
       usernameKey,

@@ -1,0 +1,29 @@
+// How the admin commands (users, bans) reach a running cluster's PostgreSQL and Redis: the same
+// endpoints and credentials the auth replicas get, read from the data directory.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { secretsDir } from './paths.ts';
+import { derivePorts } from './ports.ts';
+import { liveSupervisor } from './supervisor-file.ts';
+
+export const REDIS_MASTER_NAME = 'twofold';
+
+export interface ClusterConnections {
+  databaseUrl: string;
+  sentinels: Array<{ host: string; port: number }>;
+  masterName: string;
+}
+
+export async function clusterConnections(dataDir: string): Promise<ClusterConnections> {
+  const supervisor = await liveSupervisor(dataDir);
+  if (!supervisor) throw new Error(`no cluster is running from ${dataDir}: start it with \`twofold up\``);
+  const ports = derivePorts(supervisor.portBase);
+  const password = (
+    await readFile(path.join(secretsDir(dataDir), 'postgres-twofold.password'), 'utf8')
+  ).trim();
+  return {
+    databaseUrl: `postgres://twofold:${encodeURIComponent(password)}@127.0.0.1:${ports.haproxy.readWrite}/twofold`,
+    sentinels: ports.sentinels.map((port) => ({ host: '127.0.0.1', port })),
+    masterName: REDIS_MASTER_NAME,
+  };
+}

@@ -1,0 +1,63 @@
+// `twofold bans list|lift <subject>`: the brute-force locks in force, and lifting them.
+import { liftBans, listBans } from '../../../services/auth/src/admin/bans.ts';
+import { EnvSchema } from '../../../services/auth/src/config.ts';
+import { createRedisClient } from '../../../services/common/src/redis-client.ts';
+import { clusterConnections } from '../cluster-connections.ts';
+import { type Command, clusterOptions, targetDataDir, targetOptionsHelp, UsageError } from './command.ts';
+
+const defaults = EnvSchema.properties;
+/** The replicas' default limits per scope (the cluster runs with the defaults). */
+const LIMITS: Record<string, number> = {
+  password: defaults.TWOFOLD_MAX_PASSWORD_FAILURES.default,
+  'password-ip': defaults.TWOFOLD_MAX_PASSWORD_FAILURES_PER_IP.default,
+};
+const SECOND_FACTOR_LIMIT = defaults.TWOFOLD_MAX_SECOND_FACTOR_FAILURES.default;
+
+export const bansCommand: Command = {
+  name: 'bans',
+  summary: 'list the brute-force locks in force, or lift those of a username, user id or IP',
+  help: `Usage: twofold bans list [--json] [options]
+       twofold bans lift <subject> [options]
+
+A subject is a username (lower case), a user id (second-factor locks) or an IP address.
+Lifting also clears the counters of the subject's trusted browsers.
+
+${targetOptionsHelp}
+  --json             list as JSON`,
+  options: { ...clusterOptions, json: { type: 'boolean' } },
+  positionals: true,
+
+  async run(values, positionals) {
+    const [action, subject] = positionals;
+    if (
+      !(action === 'list' && positionals.length === 1) &&
+      !(action === 'lift' && subject && positionals.length === 2)
+    ) {
+      throw new UsageError('usage: twofold bans list | twofold bans lift <subject>');
+    }
+    const { sentinels, masterName } = await clusterConnections(await targetDataDir(values));
+    const redis = createRedisClient({ target: { sentinels, masterName }, name: 'twofold-bans' });
+    try {
+      await redis.connect();
+      if (action === 'lift') {
+        const lifted = await liftBans(redis, 'twofold:', subject as string);
+        console.log(lifted > 0 ? `lifted ${lifted} counter(s) of ${subject}` : `no counter of ${subject}`);
+        return 0;
+      }
+      const bans = await listBans(redis, 'twofold:', LIMITS, SECOND_FACTOR_LIMIT);
+      if (values.json) console.log(JSON.stringify(bans));
+      else if (bans.length === 0) console.log('no lock in force');
+      else {
+        console.log(`${'SCOPE'.padEnd(14)}${'SUBJECT'.padEnd(48)}${'ATTEMPTS'.padEnd(10)}SECONDS LEFT`);
+        for (const ban of bans) {
+          console.log(
+            `${ban.scope.padEnd(14)}${ban.subject.padEnd(48)}${String(ban.attempts).padEnd(10)}${ban.secondsLeft}`,
+          );
+        }
+      }
+      return 0;
+    } finally {
+      redis.disconnect();
+    }
+  },
+};
