@@ -9,6 +9,7 @@ import errorsPlugin from './plugins/external/errors.ts';
 import metricsPlugin from './plugins/external/metrics.ts';
 import pagesPlugin from './plugins/external/pages.ts';
 import postgresPlugin from './plugins/external/postgres.ts';
+import rateLimitPlugin from './plugins/external/rate-limit.ts';
 import redisPlugin from './plugins/external/redis.ts';
 import sessionPlugin from './plugins/external/session.ts';
 import { anonymousRoutes } from './routes/anonymous/index.ts';
@@ -53,6 +54,7 @@ export async function buildApp(config: AuthConfig, options: BuildOptions = {}): 
   await app.register(metricsPlugin, { config });
   await app.register(postgresPlugin, { config });
   await app.register(redisPlugin, { config });
+  await app.register(rateLimitPlugin, { config });
   await app.register(sessionPlugin, { config });
   await app.register(pagesPlugin);
   await app.register(servicesPlugin, { config });

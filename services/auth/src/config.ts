@@ -44,6 +44,8 @@ export const EnvSchema = Type.Object({
   TWOFOLD_REDIS_WAIT_REPLICAS: Int(0, 0, 16),
   TWOFOLD_DRAIN_DELAY_MS: Int(0, 0, 60_000),
   TWOFOLD_MAX_CLOCK_SKEW_MS: Int(5_000, 100, 60_000),
+  TWOFOLD_RATE_LIMIT_MAX: Int(600, 1, 10_000_000),
+  TWOFOLD_RATE_LIMIT_WINDOW_SECONDS: Int(60, 1, 3_600),
 });
 
 export interface AuthConfig {
@@ -73,6 +75,8 @@ export interface AuthConfig {
   redisWaitReplicas: number;
   drainDelayMs: number;
   maxClockSkewMs: number;
+  /** Requests per client IP per window, for the whole API (shared through Redis). */
+  rateLimit: { max: number; windowSeconds: number };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
@@ -120,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
     redisWaitReplicas: e.TWOFOLD_REDIS_WAIT_REPLICAS,
     drainDelayMs: e.TWOFOLD_DRAIN_DELAY_MS,
     maxClockSkewMs: e.TWOFOLD_MAX_CLOCK_SKEW_MS,
+    rateLimit: { max: e.TWOFOLD_RATE_LIMIT_MAX, windowSeconds: e.TWOFOLD_RATE_LIMIT_WINDOW_SECONDS },
   };
 }
 

@@ -111,3 +111,20 @@ describe('operations endpoints', () => {
     assert.equal((await app.inject('/static/../../src/config.ts')).statusCode, 404);
   });
 });
+
+describe('request rate limit per client IP', () => {
+  it('answers 429 rate_limited past the budget, shared by the replicas, and never limits the ops endpoints', async (t: TestContext) => {
+    const config = await testConfig();
+    const limited = { ...config, rateLimit: { max: 5, windowSeconds: 60 } };
+    const one = await buildTestApp(t, limited);
+    const two = await buildTestApp(t, limited);
+    const statuses = [];
+    for (let i = 0; i < 6; i += 1)
+      statuses.push((await (i % 2 ? one : two).inject('/api/v1/session')).statusCode);
+    assert.deepEqual(statuses, [401, 401, 401, 401, 401, 429]);
+    const refused = await one.inject('/api/v1/session');
+    assert.equal(refused.json().error.code, 'rate_limited');
+    assert.ok(Number(refused.headers['retry-after']) > 0);
+    for (let i = 0; i < 10; i += 1) assert.equal((await one.inject('/healthz')).statusCode, 200);
+  });
+});
