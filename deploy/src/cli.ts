@@ -6,6 +6,7 @@ import { bansCommand } from './commands/bans.ts';
 import type { Command } from './commands/command.ts';
 import { UsageError } from './commands/command.ts';
 import { downCommand } from './commands/down.ts';
+import { keysCommand } from './commands/keys.ts';
 import { killCommand } from './commands/kill.ts';
 import { logsCommand } from './commands/logs.ts';
 import { restartCommand } from './commands/restart.ts';
@@ -22,6 +23,7 @@ const commands: Command[] = [
   logsCommand,
   usersCommand,
   bansCommand,
+  keysCommand,
 ];
 
 function overview(): string {

@@ -12,6 +12,7 @@ export interface ClusterConnections {
   databaseUrl: string;
   sentinels: Array<{ host: string; port: number }>;
   masterName: string;
+  authUrls: string[];
 }
 
 export async function clusterConnections(dataDir: string): Promise<ClusterConnections> {
@@ -25,5 +26,6 @@ export async function clusterConnections(dataDir: string): Promise<ClusterConnec
     databaseUrl: `postgres://twofold:${encodeURIComponent(password)}@127.0.0.1:${ports.haproxy.readWrite}/twofold`,
     sentinels: ports.sentinels.map((port) => ({ host: '127.0.0.1', port })),
     masterName: REDIS_MASTER_NAME,
+    authUrls: ports.auth.map((port) => `http://127.0.0.1:${port}/`),
   };
 }

@@ -1,6 +1,9 @@
 // The real replicas behind both nginx load balancers, over real HTTP, as a browser would use them.
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { rotateKeys } from '../../deploy/src/key-rotation.ts';
 import { startTestCluster, type TestCluster } from '../support/cluster.ts';
 import { HttpClient, totpCode } from '../support/http-client.ts';
 
@@ -93,6 +96,59 @@ describe('login through the load balancers', () => {
     });
     assert.equal(malformed.status, 400);
     assert.equal(((await malformed.json()) as { error: { code: string } }).error.code, 'invalid_request');
+  });
+
+  it('rotates the encryption key online: every user still logs in, no secret stays under the old key', async () => {
+    const users = await Promise.all(
+      [1, 2, 3].map(async (i) => ({
+        username: `rot${i}x${Date.now()}`,
+        ...(await enrol(`rot${i}x${Date.now()}`)),
+      })),
+    );
+    const lines: string[] = [];
+    // Logins keep running while the ring changes under the replicas.
+    let stop = false;
+    let failures = 0;
+    const background = (async () => {
+      while (!stop) {
+        const response = await new HttpClient(lbB).post('/api/v1/login', {
+          username: users[0]?.username,
+          password: PASSWORD,
+        });
+        if (response.status !== 200) failures += 1;
+      }
+    })();
+    const result = await rotateKeys({
+      keysFile: path.join(cluster.dataDir, 'secrets', 'encryption-keys'),
+      authUrls: cluster.authUrls,
+      databaseUrl: cluster.databaseUrl,
+      log: (line) => lines.push(line),
+    });
+    stop = true;
+    await background;
+    assert.equal(result.current, '2');
+    assert.deepEqual(result.retired, ['1']);
+    assert.ok(result.reencrypted >= users.length, lines.join('\n'));
+    assert.equal(failures, 0, 'logins kept working during the rotation');
+    for (const user of users) {
+      const client = new HttpClient(lbA);
+      assert.equal(
+        (await client.post('/api/v1/login', { username: user.username, password: PASSWORD })).body.state,
+        'mfa_required',
+      );
+      const totp = await client.via(lbB).post('/api/v1/login/totp', { code: await totpCode(user.secret) });
+      assert.equal(totp.status, 200, `${user.username} logs in after the rotation`);
+    }
+    const db = new pg.Client({ connectionString: cluster.databaseUrl });
+    await db.connect();
+    try {
+      const { rows } = await db.query(
+        "SELECT count(*)::int AS n FROM totp_credentials WHERE split_part(secret_envelope, '.', 2) <> '2'",
+      );
+      assert.equal(rows[0].n, 0);
+    } finally {
+      await db.end();
+    }
   });
 
   it('every replica is ready and exposes metrics', async () => {

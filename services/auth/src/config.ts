@@ -59,6 +59,8 @@ export interface AuthConfig {
   redisKeyPrefix: string;
   sessionSecret: string;
   encryptionKeys: RingKey[];
+  /** Where the ring came from, when it came from a file: followed for online key rotation. */
+  encryptionKeysFile?: string;
   issuer: string;
   require2fa: boolean;
   argon2: { memoryKiB: number; timeCost: number; parallelism: number };
@@ -97,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
     redisKeyPrefix: e.TWOFOLD_REDIS_KEY_PREFIX,
     sessionSecret: e.TWOFOLD_SESSION_SECRET,
     encryptionKeys,
+    encryptionKeysFile: env.TWOFOLD_ENCRYPTION_KEYS_FILE,
     issuer: e.TWOFOLD_ISSUER,
     require2fa: e.TWOFOLD_REQUIRE_2FA,
     argon2: {

@@ -55,10 +55,15 @@ export function generateKeySpec(id: string): string {
 }
 
 export class SecretBox {
-  readonly #keys: Map<string, Buffer>;
-  readonly #current: RingKey;
+  #keys: Map<string, Buffer> = new Map();
+  #current!: RingKey;
 
   constructor(ring: RingKey[]) {
+    this.reload(ring);
+  }
+
+  /** Swaps the whole ring at once (key rotation, online): the first key encrypts from now on. */
+  reload(ring: RingKey[]): void {
     const [current] = ring;
     if (!current) throw new SecretBoxError('the key ring is empty');
     this.#current = current;
@@ -67,6 +72,11 @@ export class SecretBox {
 
   get currentKeyId(): string {
     return this.#current.id;
+  }
+
+  /** The ring's key ids, the encrypting one first. */
+  get keyIds(): string[] {
+    return [this.#current.id, ...[...this.#keys.keys()].filter((id) => id !== this.#current.id)];
   }
 
   seal(plaintext: Buffer | string, associatedData: string): string {

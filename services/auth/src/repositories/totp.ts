@@ -98,4 +98,26 @@ export class TotpRepository {
       return true;
     });
   }
+
+  /** For key rotation: a batch of credentials whose secret is not sealed under `keyId`. */
+  async notSealedUnder(
+    keyId: string,
+    limit: number,
+  ): Promise<Array<Pick<TotpCredentialRow, 'id' | 'userId' | 'secretEnvelope'>>> {
+    const { rows } = await this.db.query<Pick<TotpCredentialRow, 'id' | 'userId' | 'secretEnvelope'>>(
+      `SELECT id, user_id AS "userId", secret_envelope AS "secretEnvelope" FROM totp_credentials
+       WHERE split_part(secret_envelope, '.', 2) <> $1 ORDER BY id LIMIT $2`,
+      [keyId, limit],
+    );
+    return rows;
+  }
+
+  /** Compare-and-set, so that a re-enrolment racing the rotation is never overwritten. */
+  async replaceEnvelope(id: string, expected: string, replacement: string): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      'UPDATE totp_credentials SET secret_envelope = $3 WHERE id = $1 AND secret_envelope = $2',
+      [id, expected, replacement],
+    );
+    return rowCount === 1;
+  }
 }

@@ -64,7 +64,7 @@ describe('operations endpoints', () => {
     assert.equal((await app.inject('/healthz')).statusCode, 200);
     const ready = await app.inject('/readyz');
     assert.equal(ready.statusCode, 200);
-    assert.deepEqual(ready.json().checks, { postgres: 'up', redis: 'up', draining: false });
+    assert.deepEqual(ready.json().checks, { postgres: 'up', redis: 'up', draining: false, keyIds: ['1'] });
     app.draining = true;
     const draining = await app.inject('/readyz');
     assert.equal(draining.statusCode, 503);

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { SecretBox } from '../../../../common/src/secret-box.ts';
 import type { AuthConfig } from '../../config.ts';
+import { watchKeyRing } from '../../lib/key-ring-watch.ts';
 import { PasswordHasher } from '../../lib/passwords.ts';
 import { Regulator } from '../../lib/regulator.ts';
 import { TrustedDevices } from '../../lib/trusted-devices.ts';
@@ -30,7 +31,12 @@ export default fp(
     app.decorate('totp', new TotpRepository(app.db));
     app.decorate('recoveryCodes', new RecoveryCodesRepository(app.db));
     app.decorate('passwords', new PasswordHasher(config.argon2));
-    app.decorate('secretBox', new SecretBox(config.encryptionKeys));
+    const secretBox = new SecretBox(config.encryptionKeys);
+    app.decorate('secretBox', secretBox);
+    if (config.encryptionKeysFile) {
+      const stop = watchKeyRing(config.encryptionKeysFile, secretBox, app.log);
+      app.addHook('onClose', async () => stop());
+    }
     app.decorate('regulator', new Regulator(app.redis, `${config.redisKeyPrefix}attempts:`));
     app.decorate('trustedDevices', new TrustedDevices(app.redis, config.redisKeyPrefix));
   },

@@ -30,7 +30,8 @@ export const opsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       check('postgres', () => app.db.query('SELECT 1')),
       check('redis', () => app.redis.ping()),
     ]);
-    const checks = { postgres, redis, draining: app.draining };
+    // Key ids (never keys) let `twofold keys rotate` see when every replica has the new ring.
+    const checks = { postgres, redis, draining: app.draining, keyIds: app.secretBox.keyIds };
     if (app.draining || postgres === 'down' || redis === 'down') {
       const reason = app.draining ? 'draining' : 'a dependency is down';
       return reply.code(503).send({ error: { code: 'not_ready', message: `Not ready: ${reason}.` }, checks });

@@ -1,0 +1,107 @@
+// `twofold keys rotate`, online: the replicas follow the key ring file (services/auth/src/lib/
+// key-ring-watch.ts) and report their key ids in /readyz, so each step waits until all have it.
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { reencryptTotpSecrets } from '../../services/auth/src/admin/reencrypt.ts';
+import { TotpRepository } from '../../services/auth/src/repositories/totp.ts';
+import { Database } from '../../services/common/src/database.ts';
+import { createPgPool } from '../../services/common/src/pg-pool.ts';
+import { generateKeySpec, parseKeyRing, SecretBox } from '../../services/common/src/secret-box.ts';
+
+export interface RotationOptions {
+  keysFile: string;
+  authUrls: string[];
+  databaseUrl: string;
+  log?: (line: string) => void;
+  /** How long to wait for the replicas to take a new ring. */
+  timeoutMs?: number;
+}
+
+const specOf = (ring: Array<{ id: string; key: Buffer }>) =>
+  ring.map((k) => `${k.id}:${k.key.toString('base64')}`).join(',');
+
+export async function rotateKeys(
+  options: RotationOptions,
+): Promise<{ retired: string[]; current: string; reencrypted: number }> {
+  const log = options.log ?? (() => {});
+  const old = parseKeyRing((await readFile(options.keysFile, 'utf8')).trim());
+  const nextId = String(Math.max(0, ...old.map((k) => Number(k.id)).filter(Number.isFinite)) + 1);
+  const [fresh] = parseKeyRing(generateKeySpec(nextId)) as [{ id: string; key: Buffer }];
+
+  // 1. Every replica learns the new key before anything is sealed with it.
+  await writeRing(options.keysFile, [...old, fresh]);
+  await waitForRing(options, [...old.map((k) => k.id), fresh.id], log, 'learn the new key');
+  // 2. The new key encrypts from now on; the old ones still decrypt.
+  const withNewFirst = [fresh, ...old];
+  await writeRing(options.keysFile, withNewFirst);
+  await waitForRing(
+    options,
+    withNewFirst.map((k) => k.id),
+    log,
+    'encrypt with the new key',
+  );
+  // 3. Re-seal what the old keys sealed.
+  const pool = createPgPool({
+    connectionString: options.databaseUrl,
+    applicationName: 'twofold-keys-rotate',
+  });
+  let reencrypted: number;
+  try {
+    const report = await reencryptTotpSecrets(
+      new TotpRepository(new Database(pool, 15_000)),
+      new SecretBox(withNewFirst),
+    );
+    if (report.unreadable.length > 0) {
+      throw new Error(
+        `${report.unreadable.length} TOTP secret(s) decrypt under no key (${report.unreadable.slice(0, 5).join(', ')}); old keys kept`,
+      );
+    }
+    reencrypted = report.reencrypted;
+    log(`re-encrypted ${reencrypted} TOTP secret(s) under key ${fresh.id}`);
+  } finally {
+    await pool.end();
+  }
+  // 4. Retire the old keys.
+  await writeRing(options.keysFile, [fresh]);
+  await waitForRing(options, [fresh.id], log, 'drop the old keys');
+  return { retired: old.map((k) => k.id), current: fresh.id, reencrypted };
+}
+
+/** Written to a temporary file and renamed: a replica never reads half a ring. */
+async function writeRing(file: string, ring: Array<{ id: string; key: Buffer }>): Promise<void> {
+  await writeFile(`${file}.next`, `${specOf(ring)}\n`, { mode: 0o600 });
+  await rename(`${file}.next`, file);
+}
+
+async function waitForRing(
+  options: RotationOptions,
+  ids: string[],
+  log: (line: string) => void,
+  step: string,
+) {
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  const wanted = ids.join(',');
+  for (;;) {
+    const states = await Promise.all(options.authUrls.map((url) => keyIdsOf(url)));
+    const lagging = options.authUrls.filter((_, i) => states[i] !== undefined && states[i] !== wanted);
+    if (lagging.length === 0) {
+      const down = options.authUrls.filter((_, i) => states[i] === undefined);
+      if (down.length > 0) log(`not answering (they read the ring when they start): ${down.join(', ')}`);
+      log(`every replica has keys [${wanted}] (${step})`);
+      return;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`replicas did not take keys [${wanted}] in time: ${lagging.join(', ')}`);
+    await sleep(250);
+  }
+}
+
+async function keyIdsOf(authUrl: string): Promise<string | undefined> {
+  try {
+    const response = await fetch(new URL('/readyz', authUrl), { signal: AbortSignal.timeout(2_000) });
+    const body = (await response.json()) as { checks?: { keyIds?: string[] } };
+    return body.checks?.keyIds?.join(',');
+  } catch {
+    return undefined;
+  }
+}
