@@ -25,6 +25,15 @@ return value
 
 interface StoredSession {
   expiresAt?: number;
+  userId?: string;
+  createdAt?: number;
+  ip?: string;
+  userAgent?: string;
+}
+
+export interface UserSession {
+  sessionId: string;
+  data: StoredSession;
 }
 
 /**
@@ -37,6 +46,7 @@ export class RedisSessionStore implements SessionStore {
     private readonly redis: Redis,
     private readonly options: {
       idleSeconds: number;
+      absoluteSeconds: number;
       waitReplicas: number;
       waitTimeoutMs: number;
       prefix?: string;
@@ -47,6 +57,34 @@ export class RedisSessionStore implements SessionStore {
 
   private key(sessionId: string): string {
     return `${this.options.prefix ?? 'twofold:sess:'}${sessionId}`;
+  }
+
+  /** A set per user of their session ids, so that they can list and end their other sessions. */
+  private userKey(userId: string): string {
+    return `${this.options.prefix ?? 'twofold:sess:'}user:${userId}`;
+  }
+
+  /** The user's live sessions; ids of sessions that expired meanwhile are dropped from the set. */
+  async listForUser(userId: string): Promise<UserSession[]> {
+    const ids = await this.redis.smembers(this.userKey(userId));
+    if (ids.length === 0) return [];
+    const values = await this.redis.mget(ids.map((id) => this.key(id)));
+    const gone = ids.filter((_, i) => values[i] === null);
+    if (gone.length > 0) await this.redis.srem(this.userKey(userId), ...gone);
+    return ids.flatMap((sessionId, i) => {
+      const value = values[i];
+      return value ? [{ sessionId, data: JSON.parse(value) as StoredSession }] : [];
+    });
+  }
+
+  /** Ends one of the user's sessions, or all but `keep`. */
+  async destroyForUser(userId: string, sessionIds: string[]): Promise<void> {
+    if (sessionIds.length === 0) return;
+    await this.redis
+      .multi()
+      .del(...sessionIds.map((id) => this.key(id)))
+      .srem(this.userKey(userId), ...sessionIds)
+      .exec();
   }
 
   set(sessionId: string, session: unknown, callback: Callback): void {
@@ -64,15 +102,25 @@ export class RedisSessionStore implements SessionStore {
   }
 
   private async write(sessionId: string, session: StoredSession): Promise<void> {
-    const ttl = Math.min(
-      this.options.idleSeconds,
-      Math.floor(((session.expiresAt ?? 0) - Date.now()) / 1000),
+    const ttlMs = Math.min(
+      this.options.idleSeconds * 1000,
+      Math.floor((session.expiresAt ?? 0) - Date.now()),
     );
-    if (ttl <= 0) {
+    if (ttlMs <= 0) {
       await this.redis.del(this.key(sessionId));
       return;
     }
-    await this.redis.set(this.key(sessionId), JSON.stringify(session), 'EX', ttl);
+    if (session.userId) {
+      await this.redis
+        .multi()
+        .set(this.key(sessionId), JSON.stringify(session), 'PX', ttlMs)
+        .sadd(this.userKey(session.userId), sessionId)
+        // No session of the user can outlive this, whichever session is written.
+        .expire(this.userKey(session.userId), this.options.absoluteSeconds)
+        .exec();
+    } else {
+      await this.redis.set(this.key(sessionId), JSON.stringify(session), 'PX', ttlMs);
+    }
     if (this.options.waitReplicas > 0) {
       const acknowledged = Number(
         await this.redis.wait(this.options.waitReplicas, this.options.waitTimeoutMs),

@@ -15,7 +15,11 @@ export async function establishSession(
   const sameUser = request.session.userId === data.userId;
   const expiresAt =
     sameUser && request.session.expiresAt ? request.session.expiresAt : Date.now() + absoluteSeconds * 1000;
+  const createdAt = sameUser && request.session.createdAt ? request.session.createdAt : Date.now();
   await request.session.regenerate();
+  request.session.createdAt = createdAt;
+  request.session.ip = request.ip;
+  request.session.userAgent = request.headers['user-agent']?.slice(0, 256);
   request.session.userId = data.userId;
   request.session.username = data.username;
   request.session.state = data.state;

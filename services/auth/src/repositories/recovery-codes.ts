@@ -20,4 +20,15 @@ export class RecoveryCodesRepository {
     );
     return rows[0]?.n ?? 0;
   }
+
+  /** A fresh set: the old codes stop working in the same transaction. */
+  async replaceAll(userId: string, codeHashes: Buffer[]): Promise<void> {
+    await this.db.transaction(async (client) => {
+      await client.query('DELETE FROM recovery_codes WHERE user_id = $1', [userId]);
+      await client.query('INSERT INTO recovery_codes (user_id, code_hash) SELECT $1, unnest($2::bytea[])', [
+        userId,
+        codeHashes,
+      ]);
+    });
+  }
 }

@@ -120,4 +120,13 @@ export class TotpRepository {
     );
     return rowCount === 1;
   }
+
+  /** Removes the authenticator (and the recovery codes that go with it). */
+  async removeForUser(userId: string): Promise<number> {
+    return this.db.transaction(async (client) => {
+      const { rowCount } = await client.query('DELETE FROM totp_credentials WHERE user_id = $1', [userId]);
+      await client.query('DELETE FROM recovery_codes WHERE user_id = $1', [userId]);
+      return rowCount ?? 0;
+    });
+  }
 }

@@ -4,7 +4,18 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import { createMetricsRegistry } from '../../../../common/src/metrics-registry.ts';
 import type { AuthConfig } from '../../config.ts';
 
-export type LoginStep = 'register' | 'password' | 'totp' | 'recovery' | 'enroll' | 'confirm' | 'logout';
+export type LoginStep =
+  | 'register'
+  | 'password'
+  | 'totp'
+  | 'recovery'
+  | 'email'
+  | 'enroll'
+  | 'confirm'
+  | 'logout'
+  | 'password-change'
+  | 'recovery-codes'
+  | 'factor-removed';
 export type StepResult = 'success' | 'failure' | 'locked' | 'rejected';
 
 export interface AuthMetrics {

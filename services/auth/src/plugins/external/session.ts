@@ -7,8 +7,28 @@ import { RedisSessionStore } from '../../lib/session-store.ts';
 
 export const SESSION_COOKIE = 'twofold_sid';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    sessionStore: RedisSessionStore;
+  }
+}
+
 export default fp(
   async function sessions(app: FastifyInstance, { config }: { config: AuthConfig }) {
+    const store = new RedisSessionStore(app.redis, {
+      idleSeconds: config.session.idleSeconds,
+      absoluteSeconds: config.session.absoluteSeconds,
+      prefix: `${config.redisKeyPrefix}sess:`,
+      waitReplicas: config.redisWaitReplicas,
+      // Under the command timeout, so that WAIT itself never trips it.
+      waitTimeoutMs: Math.max(50, Math.floor(config.timeouts.redisCommandMs / 2)),
+      onUnreplicated: (acknowledged) =>
+        app.log.warn(
+          { acknowledged, wanted: config.redisWaitReplicas },
+          'session write not acknowledged by a Redis replica',
+        ),
+    });
+    app.decorate('sessionStore', store);
     // The secret signs the trusted-device cookie (the session plugin signs its own cookie itself).
     await app.register(cookie, { secret: config.sessionSecret });
     await app.register(session, {
@@ -24,18 +44,7 @@ export default fp(
         secure: config.session.cookieSecure,
         path: '/',
       },
-      store: new RedisSessionStore(app.redis, {
-        idleSeconds: config.session.idleSeconds,
-        prefix: `${config.redisKeyPrefix}sess:`,
-        waitReplicas: config.redisWaitReplicas,
-        // Under the command timeout, so that WAIT itself never trips it.
-        waitTimeoutMs: Math.max(50, Math.floor(config.timeouts.redisCommandMs / 2)),
-        onUnreplicated: (acknowledged) =>
-          app.log.warn(
-            { acknowledged, wanted: config.redisWaitReplicas },
-            'session write not acknowledged by a Redis replica',
-          ),
-      }),
+      store,
     });
   },
   { name: 'sessions', dependencies: ['redis'] },

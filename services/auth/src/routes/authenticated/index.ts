@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requireState } from '../../lib/sessions.ts';
+import { account } from './account.ts';
 import { activity } from './activity.ts';
 import { me } from './me.ts';
 
@@ -8,4 +9,5 @@ export const authenticatedRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', requireState('authenticated'));
   await app.register(me);
   await app.register(activity);
+  await app.register(account);
 };

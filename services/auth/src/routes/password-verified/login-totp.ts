@@ -2,8 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { invalidCode, tooManyAttempts } from '../../errors.ts';
 import { completeLogin, secondFactorSubject } from '../../lib/second-factor.ts';
 import { currentUser } from '../../lib/sessions.ts';
-import { matchTotpStep, normalizeCode } from '../../lib/totp.ts';
-import { openTotpSecret } from '../../lib/totp-secrets.ts';
+import { checkTotpCode } from '../../lib/totp-check.ts';
 import { CodeBody, StateResponse } from '../../schemas.ts';
 
 export const loginTotp: FastifyPluginAsyncTypebox = async (app) => {
@@ -26,22 +25,13 @@ export const loginTotp: FastifyPluginAsyncTypebox = async (app) => {
         await app.recordStep(request, { step: 'totp', result: 'locked', ...user });
         throw tooManyAttempts(verdict.retryAfterSeconds);
       }
-      const code = normalizeCode(request.body.code);
-      const credential = code ? await app.totp.findConfirmed(user.userId) : undefined;
-      let accepted = false;
-      let replayed = false;
-      if (code && credential) {
-        const secret = openTotpSecret(app.secretBox, credential, request.log);
-        const step = secret ? await matchTotpStep(secret, code) : undefined;
-        accepted = step !== undefined && (await app.totp.claimStep(credential.id, step));
-        replayed = step !== undefined && !accepted;
-      }
-      if (!accepted) {
+      const check = await checkTotpCode(app, request, user.userId, request.body.code);
+      if (check !== 'accepted') {
         await app.recordStep(request, {
           step: 'totp',
           result: 'failure',
           ...user,
-          detail: replayed ? { reason: 'replayed' } : undefined,
+          detail: check === 'replayed' ? { reason: 'replayed' } : undefined,
         });
         throw invalidCode();
       }

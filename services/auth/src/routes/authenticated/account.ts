@@ -1,0 +1,185 @@
+import { createHash } from 'node:crypto';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import { ApiError, invalidCode, invalidCredentials, invalidRequest, tooManyAttempts } from '../../errors.ts';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../lib/passwords.ts';
+import { hashRecoveryCode, newRecoveryCodes, normalizeRecoveryCode } from '../../lib/recovery-codes.ts';
+import { currentUser, establishSession } from '../../lib/sessions.ts';
+import { checkTotpCode } from '../../lib/totp-check.ts';
+import { usernameKey } from '../../lib/usernames.ts';
+
+/** What the user sees of a session id: enough to tell sessions apart, useless to hijack one. */
+const publicId = (sessionId: string) =>
+  createHash('sha256').update(sessionId).digest('base64url').slice(0, 22);
+
+const SessionsResponse = Type.Object({
+  sessions: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      current: Type.Boolean(),
+      state: Type.String(),
+      createdAt: Type.Union([Type.String(), Type.Null()]),
+      ip: Type.Union([Type.String(), Type.Null()]),
+      userAgent: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
+});
+
+const PasswordChange = Type.Object(
+  {
+    currentPassword: Type.String({ maxLength: 1024 }),
+    newPassword: Type.String({ maxLength: 1024 }),
+    code: Type.String({ minLength: 1, maxLength: 64 }),
+  },
+  { additionalProperties: false },
+);
+
+const PasswordOnly = Type.Object(
+  { password: Type.String({ maxLength: 1024 }) },
+  { additionalProperties: false },
+);
+
+/** The account page's API: sessions, password, recovery codes, removing the authenticator. */
+export const account: FastifyPluginAsyncTypebox = async (app) => {
+  const { limits } = app.config;
+
+  /** Step-up checks share one budget per user, so the account page is no way around the login limits. */
+  async function stepUp(userId: string) {
+    const verdict = await app.regulator.consume(
+      'step-up',
+      userId,
+      limits.secondFactorFailures,
+      limits.lockoutSeconds,
+    );
+    if (!verdict.allowed) throw tooManyAttempts(verdict.retryAfterSeconds);
+  }
+
+  /** A code from the authenticator app, or else one of the recovery codes (spent if it matches). */
+  async function checkSecondFactor(request: FastifyRequest, userId: string, code: string) {
+    if ((await checkTotpCode(app, request, userId, code)) === 'accepted') return 'totp';
+    const recovery = normalizeRecoveryCode(code);
+    if (recovery && (await app.recoveryCodes.consume(userId, hashRecoveryCode(recovery)))) return 'recovery';
+    return undefined;
+  }
+
+  async function checkPassword(userId: string, password: string) {
+    const user = await app.users.findById(userId);
+    if (!user || !(await app.passwords.verify(user.passwordHash, password))) throw invalidCredentials();
+    return user;
+  }
+
+  app.get(
+    '/api/v1/me/sessions',
+    { schema: { response: { 200: SessionsResponse } } },
+    async (request, reply) => {
+      const { userId } = currentUser(request);
+      const sessions = await app.sessionStore.listForUser(userId);
+      reply.header('cache-control', 'no-store');
+      return {
+        sessions: sessions
+          .map(({ sessionId, data }) => ({
+            id: publicId(sessionId),
+            current: sessionId === request.session.sessionId,
+            state: String((data as { state?: string }).state ?? 'unknown'),
+            createdAt: data.createdAt ? new Date(data.createdAt).toISOString() : null,
+            ip: data.ip ?? null,
+            userAgent: data.userAgent ?? null,
+          }))
+          .sort(
+            (a, b) =>
+              Number(b.current) - Number(a.current) || String(b.createdAt).localeCompare(String(a.createdAt)),
+          ),
+      };
+    },
+  );
+
+  app.delete(
+    '/api/v1/me/sessions/:id',
+    { schema: { params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } },
+    async (request, reply) => {
+      const { userId } = currentUser(request);
+      const target = (await app.sessionStore.listForUser(userId)).find(
+        (s) => publicId(s.sessionId) === request.params.id,
+      );
+      if (!target) throw new ApiError(404, 'not_found', 'No such session.');
+      await app.sessionStore.destroyForUser(userId, [target.sessionId]);
+      await app.recordStep(request, {
+        step: 'logout',
+        result: 'success',
+        userId,
+        detail: { ended: 'other-session' },
+      });
+      return reply.code(204).send();
+    },
+  );
+
+  app.post('/api/v1/me/password', { schema: { body: PasswordChange } }, async (request, reply) => {
+    const user = currentUser(request);
+    const { currentPassword, newPassword, code } = request.body;
+    const length = [...newPassword.normalize('NFKC')].length;
+    if (length < MIN_PASSWORD_LENGTH || length > MAX_PASSWORD_LENGTH) {
+      throw invalidRequest(`Password must be ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters.`);
+    }
+    await stepUp(user.userId);
+    await checkPassword(user.userId, currentPassword);
+    const secondFactor = await checkSecondFactor(request, user.userId, code);
+    if (!secondFactor) throw invalidCode();
+    await app.users.updatePasswordHash(user.userId, await app.passwords.hash(newPassword));
+    await app.regulator.reset('step-up', user.userId);
+    // A password change ends every other session and forgets trusted browsers: whoever knew the old one is out.
+    const others = (await app.sessionStore.listForUser(user.userId)).filter(
+      (s) => s.sessionId !== request.session.sessionId,
+    );
+    await app.sessionStore.destroyForUser(
+      user.userId,
+      others.map((s) => s.sessionId),
+    );
+    await app.trustedDevices.forgetAll(usernameKey(user.username));
+    await app.recordStep(request, {
+      step: 'password-change',
+      result: 'success',
+      ...user,
+      detail: { secondFactor, endedSessions: others.length },
+    });
+    return reply.code(204).send();
+  });
+
+  app.post('/api/v1/me/recovery-codes', async (request, reply) => {
+    const user = currentUser(request);
+    if (!(await app.totp.hasConfirmed(user.userId))) {
+      throw new ApiError(409, 'no_second_factor', 'Set up an authenticator app first.');
+    }
+    const codes = newRecoveryCodes();
+    await app.recoveryCodes.replaceAll(
+      user.userId,
+      codes.map((c) => hashRecoveryCode(normalizeRecoveryCode(c) as string)),
+    );
+    await app.recordStep(request, { step: 'recovery-codes', result: 'success', ...user });
+    reply.header('cache-control', 'no-store');
+    return { recoveryCodes: codes };
+  });
+
+  app.post('/api/v1/me/totp/remove', { schema: { body: PasswordOnly } }, async (request) => {
+    const user = currentUser(request);
+    await stepUp(user.userId);
+    await checkPassword(user.userId, request.body.password);
+    await app.regulator.reset('step-up', user.userId);
+    const removed = await app.totp.removeForUser(user.userId);
+    if (removed === 0) throw new ApiError(409, 'no_second_factor', 'There is no authenticator to remove.');
+    await app.recordStep(request, {
+      step: 'factor-removed',
+      result: 'success',
+      ...user,
+      detail: { factor: 'totp' },
+    });
+    // Without a factor, and 2FA required, the session goes back to "enrolment required".
+    const state = app.config.require2fa ? 'enrollment_required' : 'authenticated';
+    await establishSession(
+      request,
+      { userId: user.userId, username: user.username, state },
+      app.config.session.absoluteSeconds,
+    );
+    return { state };
+  });
+};

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { buildTestApp } from '../helpers/build-app.ts';
+import { enrolledUser, expectStatus, PASSWORD, TestClient, totpCode } from '../helpers/client.ts';
+
+describe('the account page API', async () => {
+  const app = await buildTestApp({ after });
+
+  async function secondBrowser(username: string, secret: string, atMs = Date.now()) {
+    const other = new TestClient(app);
+    expectStatus(await other.post('/api/v1/login', { username, password: PASSWORD }), 200);
+    expectStatus(await other.post('/api/v1/login/totp', { code: await totpCode(secret, atMs) }), 200);
+    return other;
+  }
+
+  it("lists the user's sessions and ends another one", async () => {
+    const { client, username, secret } = await enrolledUser(app);
+    const other = await secondBrowser(username, secret);
+    const { sessions } = expectStatus(await client.get('/api/v1/me/sessions'), 200).json();
+    assert.equal(sessions.length, 2);
+    assert.equal(sessions.filter((s: { current: boolean }) => s.current).length, 1);
+    assert.ok(sessions.every((s: { id: string; ip: string }) => s.id.length === 22 && s.ip === '127.0.0.1'));
+    const otherSessionId = String(other.cookie).split('.')[0] as string;
+    assert.ok(!JSON.stringify(sessions).includes(otherSessionId), 'no session id is shown');
+    const target = sessions.find((s: { current: boolean }) => !s.current);
+    assert.equal((await client.request('DELETE', `/api/v1/me/sessions/${target.id}`)).statusCode, 204);
+    assert.equal((await other.get('/api/v1/me')).statusCode, 401, 'the other browser is signed out');
+    assert.equal((await client.request('DELETE', `/api/v1/me/sessions/${target.id}`)).statusCode, 404);
+    expectStatus(await client.get('/api/v1/me'), 200);
+  });
+
+  it('changes the password only with the current password and a second factor, and ends other sessions', async () => {
+    const { client, username, secret, recoveryCodes } = await enrolledUser(app);
+    const other = await secondBrowser(username, secret);
+    const change = (body: Record<string, string>) => client.post('/api/v1/me/password', body);
+    const newPassword = 'a brand new password';
+    assert.equal(
+      (await change({ currentPassword: 'wrong one!!', newPassword, code: recoveryCodes[0] as string }))
+        .statusCode,
+      401,
+    );
+    assert.equal((await change({ currentPassword: PASSWORD, newPassword, code: '000000' })).statusCode, 401);
+    assert.equal(
+      (await change({ currentPassword: PASSWORD, newPassword: 'short', code: '000000' })).statusCode,
+      400,
+    );
+    expectStatus(
+      await change({ currentPassword: PASSWORD, newPassword, code: recoveryCodes[0] as string }),
+      204,
+    );
+    assert.equal((await other.get('/api/v1/me')).statusCode, 401, 'other sessions ended');
+    expectStatus(await client.get('/api/v1/me'), 200);
+    assert.equal(
+      (await new TestClient(app).post('/api/v1/login', { username, password: PASSWORD })).statusCode,
+      401,
+    );
+    expectStatus(await new TestClient(app).post('/api/v1/login', { username, password: newPassword }), 200);
+  });
+
+  it('regenerates recovery codes: the old ones stop working', async () => {
+    const { client, username, recoveryCodes } = await enrolledUser(app);
+    const fresh = expectStatus(await client.post('/api/v1/me/recovery-codes'), 200).json().recoveryCodes;
+    assert.equal(fresh.length, 10);
+    const login = new TestClient(app);
+    await login.post('/api/v1/login', { username, password: PASSWORD });
+    assert.equal((await login.post('/api/v1/login/recovery', { code: recoveryCodes[0] })).statusCode, 401);
+    expectStatus(await login.post('/api/v1/login/recovery', { code: fresh[0] }), 200);
+  });
+
+  it('removes the authenticator with the password; the user must enrol again', async () => {
+    const { client, username } = await enrolledUser(app);
+    assert.equal(
+      (await client.post('/api/v1/me/totp/remove', { password: 'not it at all' })).statusCode,
+      401,
+    );
+    const removed = expectStatus(
+      await client.post('/api/v1/me/totp/remove', { password: PASSWORD }),
+      200,
+    ).json();
+    assert.equal(removed.state, 'enrollment_required');
+    assert.equal((await client.get('/api/v1/me')).statusCode, 403);
+    const again = await new TestClient(app).post('/api/v1/login', { username, password: PASSWORD });
+    assert.deepEqual(again.json(), { state: 'enrollment_required' });
+    const { events } = expectStatus(
+      await (await enrolledUser(app)).client.get('/api/v1/me/activity'),
+      200,
+    ).json();
+    assert.ok(events.length > 0);
+  });
+});
