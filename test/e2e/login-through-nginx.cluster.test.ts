@@ -82,6 +82,31 @@ describe('login through the load balancers', () => {
     }
   });
 
+  it('50 wrong codes fired in parallel through both load balancers are cut off at the limit exactly', async () => {
+    const username = `brute${Date.now()}`;
+    const { secret } = await enrol(username);
+    const attacker = new HttpClient(lbA);
+    assert.equal(
+      (await attacker.post('/api/v1/login', { username, password: PASSWORD })).body.state,
+      'mfa_required',
+    );
+    const right = await totpCode(secret);
+    const wrong = right === '000000' ? '111111' : '000000';
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => {
+        const client = new HttpClient(i % 2 ? lbA : lbB);
+        client.cookie = attacker.cookie;
+        return client.post('/api/v1/login/totp', { code: wrong });
+      }),
+    );
+    const statuses = results.map((r) => r.status);
+    assert.equal(statuses.filter((s) => s === 401).length, 5, `checked attempts: ${statuses.join(',')}`);
+    assert.equal(statuses.filter((s) => s === 429).length, 45);
+    const locked = await attacker.via(lbB).post('/api/v1/login/totp', { code: right });
+    assert.equal(locked.status, 429, 'the right code is refused during the lock');
+    assert.ok(Number(locked.headers.get('retry-after')) > 0);
+  });
+
   it('nginx refuses oversize bodies and the replicas answer bad JSON with the error shape', async () => {
     const huge = await fetch(new URL('/api/v1/login', lbA), {
       method: 'POST',
