@@ -61,7 +61,16 @@ describe('the web pages in headless Chromium, through nginx', () => {
     await page.click('#verify-submit');
     await page.waitForURL(/\/dashboard$/);
     await page.locator('#user-username', { hasText: username }).waitFor();
+    await page.locator('#activity li').nth(2).waitFor();
+    assert.match((await page.locator('#activity').textContent()) ?? '', /authenticator app/i);
     await page.screenshot({ path: `${cluster.dataDir}/dashboard.png` });
+
+    await page.click('#account-link');
+    await page.waitForURL(/\/account$/);
+    await page.locator('#sessions li').first().waitFor();
+    assert.match((await page.locator('#sessions').textContent()) ?? '', /This browser/);
+    await page.click('#regenerate-codes');
+    await page.locator('#new-recovery-codes li').nth(9).waitFor();
     assert.deepEqual(problems, []);
     await context.close();
   });

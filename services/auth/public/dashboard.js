@@ -3,9 +3,54 @@
 
 (() => {
   const { api, go, routeBySession, showError } = window.Twofold;
+  const { describeBrowser, timeAgo } = window.TwofoldFormat;
   const $ = (id) => document.getElementById(id);
   const logoutButton = $('logout');
+  const activityList = $('activity');
+  const activityStatus = $('activity-status');
   const factorNames = { totp: 'Authenticator app', recovery: 'Recovery codes' };
+  const RECENT_EVENTS = 10;
+
+  // Fixed wording for each step and result: the server's strings are looked up, never shown as is.
+  const eventTexts = {
+    register: { success: 'Account created' },
+    password: {
+      success: 'Password accepted',
+      failure: 'Wrong password',
+      locked: 'Locked out after too many attempts',
+    },
+    totp: {
+      success: 'Signed in with authenticator app',
+      failure: 'Wrong authenticator code',
+      locked: 'Locked out after too many wrong codes',
+    },
+    recovery: {
+      success: 'Signed in with a recovery code',
+      failure: 'Wrong recovery code',
+      locked: 'Locked out after too many wrong codes',
+    },
+    email: {
+      success: 'Signed in with an email code',
+      failure: 'Wrong email code',
+      locked: 'Locked out after too many wrong codes',
+    },
+    'email-send': {
+      success: 'Sign-in code sent by email',
+      failure: 'Could not send a sign-in code by email',
+      locked: 'Too many sign-in codes requested',
+    },
+    enroll: { success: 'Started setting up an authenticator app' },
+    confirm: {
+      success: 'Two-factor authentication turned on',
+      failure: 'Wrong code while setting up the authenticator app',
+      locked: 'Locked out after too many wrong codes',
+    },
+    logout: { success: 'Signed out' },
+    'password-change': { success: 'Password changed', failure: 'Password change failed' },
+    'recovery-codes': { success: 'New recovery codes created' },
+    'factor-removed': { success: 'Authenticator app removed' },
+  };
+  const resultBadges = { failure: 'Failed', locked: 'Locked' };
 
   logoutButton.addEventListener('click', logout);
   logoutButton.disabled = false;
@@ -19,7 +64,11 @@
       authenticated: null,
       otherwise: '/login',
     });
-    if (!session) return;
+    if (!session) {
+      activityStatus.hidden = true;
+      return;
+    }
+    loadActivity();
     let user;
     try {
       ({ user } = await api('GET', '/api/v1/me'));
@@ -50,6 +99,59 @@
     time.dateTime = date.toISOString();
     time.textContent = new Intl.DateTimeFormat(undefined, { dateStyle: 'long' }).format(date);
     return time;
+  }
+
+  async function loadActivity() {
+    let events;
+    try {
+      ({ events } = await api('GET', '/api/v1/me/activity'));
+    } catch (err) {
+      if (err.status === 401) return go('/login?reason=expired', { replace: true });
+      activityStatus.textContent = `Could not load your recent activity. ${err.message}`;
+      return;
+    }
+    const recent = (events ?? []).slice(0, RECENT_EVENTS);
+    activityList.replaceChildren(...recent.map(eventItem));
+    activityStatus.textContent = 'No activity yet.';
+    activityStatus.hidden = recent.length > 0;
+  }
+
+  function eventItem(event) {
+    const item = document.createElement('li');
+    item.className = 'event';
+    const title = document.createElement('span');
+    title.className = 'event-title';
+    title.textContent = describeEvent(event);
+    const badge = lookup(resultBadges, event.result);
+    if (badge) {
+      item.classList.add(event.result === 'locked' ? 'locked' : 'failure');
+      const mark = document.createElement('span');
+      mark.className = 'event-badge';
+      mark.textContent = badge;
+      title.append(' ', mark);
+    }
+    const meta = document.createElement('span');
+    meta.className = 'event-meta';
+    meta.append(timeAgo(event.at));
+    if (event.ip) meta.append(` · ${event.ip}`);
+    meta.append(` · ${describeBrowser(event.userAgent)}`);
+    item.append(title, meta);
+    return item;
+  }
+
+  function lookup(table, key) {
+    return typeof key === 'string' && Object.hasOwn(table, key) ? table[key] : undefined;
+  }
+
+  function describeEvent({ step, result }) {
+    const text = lookup(lookup(eventTexts, step) ?? {}, result);
+    if (text) return text;
+    if (result === 'locked') return 'Locked out after too many attempts';
+    const name =
+      String(step ?? '')
+        .replace(/[^a-z0-9]+/gi, ' ')
+        .trim() || 'unknown';
+    return result === 'failure' ? `Failed: ${name}` : `Account activity: ${name}`;
   }
 
   async function logout() {

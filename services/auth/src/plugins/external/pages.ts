@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
 const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'public');
-const PAGES = ['register', 'login', 'setup-2fa', 'verify-2fa', 'dashboard'] as const;
+const PAGES = ['register', 'login', 'setup-2fa', 'verify-2fa', 'dashboard', 'account'] as const;
 
 /** Security headers everywhere, a strict CSP for the pages (no inline script or style at all). */
 export default fp(

@@ -1,0 +1,320 @@
+// biome-ignore lint/suspicious/noRedundantUseStrict: a classic browser script, not an ES module
+'use strict';
+
+(() => {
+  const {
+    api,
+    bindCopyButton,
+    clearMessages,
+    downloadText,
+    go,
+    isSessionLost,
+    onSubmit,
+    routeBySession,
+    showError,
+    showNotice,
+    stripSpaces,
+  } = window.Twofold;
+  const { describeBrowser, timeAgo } = window.TwofoldFormat;
+  const $ = (id) => document.getElementById(id);
+  const sessionsList = $('sessions');
+  const sessionsStatus = $('sessions-status');
+  const passwordForm = $('password-form');
+  const currentPassword = $('current-password');
+  const newPassword = $('new-password');
+  const passwordCode = $('password-code');
+  const regenerateButton = $('regenerate-codes');
+  const codesList = $('new-recovery-codes');
+  const removeForm = $('remove-totp-form');
+  const removePassword = $('remove-totp-password');
+  const stateNotes = {
+    password_verified: 'waiting for a second factor',
+    enrollment_required: 'setting up two-factor',
+  };
+  let username = '';
+  let recoveryCodes = [];
+
+  bindCopyButton($('copy-codes'), () => recoveryCodes.join('\n'), codesList, 'Recovery codes');
+  $('download-codes').addEventListener('click', () =>
+    downloadText('twofold-recovery-codes.txt', codesFileText()),
+  );
+  regenerateButton.addEventListener('click', regenerateCodes);
+
+  onSubmit(passwordForm, changePassword, (err) => {
+    if (err.code === 'invalid_credentials') {
+      showError('Your current password is not correct.');
+      retry(currentPassword);
+    } else if (err.code === 'invalid_code') {
+      showError(
+        'That code is not valid. Enter a new code from your authenticator app, or an unused recovery code.',
+      );
+      retry(passwordCode);
+    } else if (err.code === 'invalid_request') {
+      newPassword.focus();
+    } else if (!leaveIfSessionChanged(err)) {
+      showError(failureText(err));
+    }
+  });
+
+  onSubmit(removeForm, removeTotp, (err) => {
+    if (err.code === 'invalid_credentials') {
+      showError('That password is not correct.');
+      retry(removePassword);
+    } else if (!leaveIfSessionChanged(err)) {
+      showError(failureText(err));
+    }
+  });
+
+  load();
+
+  async function load() {
+    const session = await routeBySession({
+      anonymous: '/login',
+      password_verified: '/verify-2fa',
+      enrollment_required: '/setup-2fa',
+      authenticated: null,
+      otherwise: '/login',
+    });
+    if (!session) {
+      sessionsStatus.hidden = true;
+      return;
+    }
+    loadSessions();
+    loadUser();
+  }
+
+  function expired() {
+    go('/login?reason=expired', { replace: true });
+  }
+
+  // Leaves the page when the session is gone, or no longer fully signed in (for example after
+  // the authenticator was removed in another tab); returns true when leaving.
+  function leaveIfSessionChanged(err) {
+    if (isSessionLost(err)) {
+      expired();
+      return true;
+    }
+    if (err.status === 403) {
+      go('/dashboard', { replace: true });
+      return true;
+    }
+    return false;
+  }
+
+  function failureText(err) {
+    if (err.status !== 429 || !err.retryAfter) return err.message;
+    return `Too many attempts. Try again in ${waitText(err.retryAfter)}.`;
+  }
+
+  function waitText(seconds) {
+    if (seconds < 90) return `${seconds} seconds`;
+    return `${Math.ceil(seconds / 60)} minutes`;
+  }
+
+  function retry(input) {
+    input.value = '';
+    input.setAttribute('aria-invalid', 'true');
+    input.focus();
+  }
+
+  // Account details
+
+  async function loadUser() {
+    let user;
+    try {
+      ({ user } = await api('GET', '/api/v1/me'));
+    } catch (err) {
+      if (leaveIfSessionChanged(err)) return;
+      return showError(failureText(err));
+    }
+    showUser(user);
+  }
+
+  function showUser(user) {
+    username = user.username ?? '';
+    // Lets password managers tell which account the password belongs to (and survives form.reset()).
+    $('password-username').defaultValue = username;
+    $('remove-totp-username').defaultValue = username;
+    const hasTotp = (user.factors ?? []).includes('totp');
+    $('totp-present').hidden = !hasTotp;
+    $('totp-missing').hidden = hasTotp;
+    regenerateButton.disabled = !hasTotp;
+    setRecoveryStatus(hasTotp ? user.recoveryCodesRemaining : undefined);
+  }
+
+  function setRecoveryStatus(remaining) {
+    const status = $('recovery-status');
+    status.classList.toggle('callout', remaining === 0);
+    status.classList.toggle('muted', remaining !== 0);
+    if (remaining === undefined) {
+      status.textContent = 'Set up an authenticator app first: recovery codes come with it.';
+    } else if (remaining === 0) {
+      status.textContent =
+        'You have no unused recovery codes left. Create new ones so you can still sign in without your phone.';
+    } else {
+      const codes = remaining === 1 ? 'code' : 'codes';
+      status.textContent = `You have ${remaining} unused recovery ${codes}. Each one lets you sign in once without your phone.`;
+    }
+  }
+
+  // Sessions
+
+  async function loadSessions() {
+    let sessions;
+    try {
+      ({ sessions } = await api('GET', '/api/v1/me/sessions'));
+    } catch (err) {
+      if (leaveIfSessionChanged(err)) return;
+      sessionsStatus.textContent = `Could not load your sessions. ${failureText(err)}`;
+      sessionsStatus.hidden = false;
+      return;
+    }
+    sessionsList.replaceChildren(...(sessions ?? []).map(sessionItem));
+    updateSessionsStatus();
+  }
+
+  function updateSessionsStatus() {
+    const others = sessionsList.querySelectorAll('button[data-session-id]').length;
+    sessionsStatus.textContent = 'You are not signed in anywhere else.';
+    sessionsStatus.hidden = others > 0;
+  }
+
+  function sessionItem(session) {
+    const name = describeBrowser(session.userAgent);
+    const item = document.createElement('li');
+    item.className = 'session';
+    const info = document.createElement('div');
+    info.className = 'session-info';
+    const title = document.createElement('span');
+    title.className = 'session-title';
+    title.textContent = name;
+    if (session.current) {
+      item.classList.add('current');
+      const badge = document.createElement('span');
+      badge.className = 'session-badge';
+      badge.textContent = 'This browser';
+      title.append(' ', badge);
+    }
+    const meta = document.createElement('span');
+    meta.className = 'session-meta';
+    if (session.createdAt) meta.append('Signed in ', timeAgo(session.createdAt, { inSentence: true }));
+    else meta.append('Sign-in time unknown');
+    if (session.ip) meta.append(` · ${session.ip}`);
+    const note = typeof session.state === 'string' && Object.hasOwn(stateNotes, session.state);
+    if (note) meta.append(` · ${stateNotes[session.state]}`);
+    info.append(title, meta);
+    item.append(info);
+    if (!session.current) {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'button secondary small';
+      button.dataset.sessionId = session.id;
+      button.textContent = 'Sign out';
+      button.setAttribute('aria-label', `Sign out ${name}, ${meta.textContent}`);
+      button.addEventListener('click', () => endSession(button, item, name));
+      item.append(button);
+    }
+    return item;
+  }
+
+  async function endSession(button, item, name) {
+    clearMessages();
+    button.disabled = true;
+    try {
+      await api('DELETE', `/api/v1/me/sessions/${encodeURIComponent(button.dataset.sessionId)}`);
+      showNotice(`Signed out ${name}.`);
+    } catch (err) {
+      if (err.status === 404) {
+        showNotice('That session had already ended.');
+      } else {
+        if (leaveIfSessionChanged(err)) return;
+        button.disabled = false;
+        showError(failureText(err));
+        return;
+      }
+    }
+    item.remove();
+    updateSessionsStatus();
+    $('sessions-title').focus();
+  }
+
+  // Password
+
+  async function changePassword() {
+    if (newPassword.value === currentPassword.value) {
+      showError('Choose a new password that is different from your current one.');
+      newPassword.setAttribute('aria-invalid', 'true');
+      newPassword.focus();
+      return;
+    }
+    const code = passwordCode.value.trim();
+    const digits = stripSpaces(code);
+    await api('POST', '/api/v1/me/password', {
+      currentPassword: currentPassword.value,
+      newPassword: newPassword.value,
+      // "123 456" from an authenticator app; recovery codes go as typed, the server normalises them.
+      code: /^\d{6}$/.test(digits) ? digits : code,
+    });
+    passwordForm.reset();
+    showNotice('Your password has been changed. All your other sessions have been signed out.');
+    loadSessions();
+    loadUser();
+  }
+
+  // Recovery codes
+
+  async function regenerateCodes() {
+    clearMessages();
+    regenerateButton.disabled = true;
+    let result;
+    try {
+      result = await api('POST', '/api/v1/me/recovery-codes', {});
+    } catch (err) {
+      if (leaveIfSessionChanged(err)) return;
+      regenerateButton.disabled = false;
+      showError(failureText(err));
+      return;
+    }
+    regenerateButton.disabled = false;
+    showRecoveryCodes(result?.recoveryCodes ?? []);
+  }
+
+  function showRecoveryCodes(codes) {
+    recoveryCodes = codes;
+    codesList.replaceChildren(
+      ...codes.map((code) => {
+        const item = document.createElement('li');
+        item.textContent = code;
+        return item;
+      }),
+    );
+    setRecoveryStatus(codes.length);
+    $('new-codes').hidden = false;
+    $('new-codes-title').focus();
+    showNotice('New recovery codes created. Your old codes no longer work.');
+  }
+
+  function codesFileText() {
+    const owner = username ? ` for ${username}` : '';
+    const header = [
+      `Twofold recovery codes${owner}`,
+      `Saved ${new Date().toISOString().slice(0, 10)}. Each code works once.`,
+      '',
+    ];
+    return `${[...header, ...recoveryCodes].join('\n')}\n`;
+  }
+
+  // Authenticator app
+
+  async function removeTotp() {
+    const result = await api('POST', '/api/v1/me/totp/remove', { password: removePassword.value });
+    if (result?.state === 'enrollment_required') return go('/setup-2fa', { replace: true });
+    removeForm.reset();
+    $('new-codes').hidden = true;
+    recoveryCodes = [];
+    showNotice('Your authenticator app and recovery codes have been removed.');
+    loadUser();
+  }
+
+  // Formatting (the same rules as the dashboard's activity list)
+})();
