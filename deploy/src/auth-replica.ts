@@ -22,6 +22,8 @@ export interface AuthReplicaOptions extends ChildOptions {
   /** host:port of each Sentinel, and the master name they monitor. */
   redisSentinels?: string[];
   redisMasterName?: string;
+  /** The mail sink on 127.0.0.1 that one-time codes are mailed to; email codes are off without it. */
+  smtpPort?: number;
   secrets: Pick<ClusterSecrets, 'sessionSecretFile' | 'encryptionKeysFile'>;
   /** Entry point; default authEntry(). */
   entry?: string;
@@ -57,6 +59,9 @@ export function authReplicaEnv(options: AuthReplicaOptions): NodeJS.ProcessEnv {
           // A session write waits for the Redis replica, so a master failover loses no acknowledged login.
           TWOFOLD_REDIS_WAIT_REPLICAS: '1',
         }
+      : {}),
+    ...(options.smtpPort
+      ? { TWOFOLD_SMTP_HOST: '127.0.0.1', TWOFOLD_SMTP_PORT: String(options.smtpPort) }
       : {}),
     // After SIGTERM readiness says 503 this long, so nginx stops sending before the listener closes.
     TWOFOLD_DRAIN_DELAY_MS: '2000',

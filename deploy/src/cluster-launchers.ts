@@ -3,6 +3,7 @@
 import { startAuthReplica } from './auth-replica.ts';
 import { startEtcd } from './etcd.ts';
 import { startHaproxy } from './haproxy.ts';
+import { startMailSinkProcess } from './mailsink.ts';
 import type { MemberPlan, RunningMember } from './members.ts';
 import { startNginx } from './nginx.ts';
 import { memberDir } from './paths.ts';
@@ -97,6 +98,9 @@ export function createLaunchers(ctx: ClusterContext): Map<string, Launcher> {
       startSentinel({ dataDir, index: i + 1, port, masterPort: await currentRedisMaster(ctx), detached }),
     );
   }
+  launchers.set('mail', () =>
+    startMailSinkProcess({ dataDir, smtpPort: ports.mail.smtp, httpPort: ports.mail.http, detached }),
+  );
   for (const [i, port] of ports.auth.entries()) {
     launchers.set(`auth-${i + 1}`, () =>
       startAuthReplica({
@@ -107,6 +111,7 @@ export function createLaunchers(ctx: ClusterContext): Map<string, Launcher> {
         redisUrl: `redis://127.0.0.1:${ports.redis[0]}`,
         redisSentinels: ports.sentinels.map((sentinel) => `127.0.0.1:${sentinel}`),
         redisMasterName: SENTINEL_MASTER_NAME,
+        smtpPort: ports.mail.smtp,
         secrets: ctx.secrets,
         env: ctx.authEnv,
         entry: ctx.authEntry,

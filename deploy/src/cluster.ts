@@ -1,6 +1,6 @@
 // The programmatic cluster: etcd, two PostgreSQL nodes under Patroni, HAProxy, Redis master +
-// replica, three Sentinels, the auth replicas and two nginx load balancers, each started after
-// the one before is ready, and stopped in reverse order.
+// replica, three Sentinels, the mail sink, the auth replicas and two nginx load balancers, each
+// started after the one before is ready, and stopped in reverse order.
 
 import { authEntry as defaultAuthEntry } from './auth-replica.ts';
 import {
@@ -63,6 +63,8 @@ export interface Cluster {
   /** redis-1 (the master at first; ask a Sentinel who is master now). */
   redisUrl: string;
   sentinels: Array<{ host: string; port: number }>;
+  /** The mail sink's page of caught mails (its JSON: `${mailUrl}api/messages?to=<address>`). */
+  mailUrl: string;
   members: MemberRegistry;
   /** SIGKILL to every process of the member (or SIGTERM when graceful); resolves once it is gone. */
   kill(member: string, options?: { graceful?: boolean }): Promise<void>;
@@ -137,6 +139,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     for (const name of names('sentinel')) await supervisor.start(name);
     await gate('sentinel-1', () => waitForSentinels(ctx, aborted));
     log(`${'sentinels'.padEnd(10)} agree on the master and see its replica`);
+    await supervisor.start('mail');
     // Replicas start side by side (their migrations serialise on an advisory lock).
     const replicas = await Promise.allSettled(names('auth').map((name) => supervisor.start(name)));
     const failed = replicas.find((result) => result.status === 'rejected');
@@ -158,6 +161,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     adminDatabaseUrl: adminDatabaseUrl(ctx),
     redisUrl: `redis://127.0.0.1:${ports.redis[0]}`,
     sentinels: ports.sentinels.map((port) => ({ host: '127.0.0.1', port })),
+    mailUrl: `http://127.0.0.1:${ports.mail.http}/`,
     members: supervisor.registry,
     kill: async (member, killOptions) => supervisor.kill(await resolve(member), killOptions),
     restart: async (member) => supervisor.restart(await resolve(member)),

@@ -27,6 +27,7 @@ const KIND_ROLES: Record<MemberKind, string> = {
   haproxy: 'haproxy',
   redis: 'redis',
   sentinel: 'sentinel',
+  mail: 'mail-sink',
   auth: 'auth',
   nginx: 'load-balancer',
 };
@@ -60,6 +61,13 @@ async function probe(plan: MemberPlan, ports: PortMap): Promise<Probe> {
       ]);
       const port = Array.isArray(reply) ? reply[1] : undefined;
       return { healthy: port !== undefined, detail: `sees master at :${port}` };
+    }
+    case 'mail': {
+      const page = `http://127.0.0.1:${ports.mail.http}/`;
+      return {
+        healthy: (await httpStatus(`${page}healthz`, 1500)) === 200,
+        detail: `caught mails at ${page}`,
+      };
     }
     case 'auth':
       return { healthy: (await httpStatus(`http://127.0.0.1:${plan.port}/readyz`, 1500)) === 200 };

@@ -1,16 +1,16 @@
 // The cluster's members under stable names (etcd, pg-1, pg-2, haproxy, redis-1, redis-2,
-// sentinel-1..3, auth-1..N, lb-a, lb-b), in start order. Commands address members by these
+// sentinel-1..3, mail, auth-1..N, lb-a, lb-b), in start order. Commands address members by these
 // names; the registry holds the process each one runs now.
 import type { PortMap } from './ports.ts';
 import { descendants, isAlive } from './proc.ts';
 import type { ProcessHandle } from './process-handle.ts';
 
-export type MemberKind = 'etcd' | 'postgres' | 'haproxy' | 'redis' | 'sentinel' | 'auth' | 'nginx';
+export type MemberKind = 'etcd' | 'postgres' | 'haproxy' | 'redis' | 'sentinel' | 'mail' | 'auth' | 'nginx';
 
 export interface MemberPlan {
   name: string;
   kind: MemberKind;
-  /** The port clients use (PostgreSQL's, not Patroni's; HAProxy's read-write port). */
+  /** The port clients use (PostgreSQL's, not Patroni's; HAProxy's read-write port; the mail sink's SMTP). */
   port: number;
   /** What it is, for humans. */
   title: string;
@@ -22,6 +22,7 @@ const TITLES: Record<MemberKind, string> = {
   haproxy: 'HAProxy for PostgreSQL',
   redis: 'Redis',
   sentinel: 'Redis Sentinel',
+  mail: 'SMTP sink (development mail)',
   auth: 'auth replica',
   nginx: 'nginx load balancer',
 };
@@ -40,6 +41,7 @@ export function planMembers(ports: PortMap): MemberPlan[] {
     member('haproxy', 'haproxy', ports.haproxy.readWrite),
     ...ports.redis.map((port, i) => member(`redis-${i + 1}`, 'redis', port)),
     ...ports.sentinels.map((port, i) => member(`sentinel-${i + 1}`, 'sentinel', port)),
+    member('mail', 'mail', ports.mail.smtp),
     ...ports.auth.map((port, i) => member(`auth-${i + 1}`, 'auth', port)),
     member('lb-a', 'nginx', ports.lbA),
     member('lb-b', 'nginx', ports.lbB),

@@ -18,9 +18,10 @@ export const DEFAULT_AUTH_REPLICAS = 3;
  *   +30, +31   redis-1, redis-2                         [8110, 8111]
  *   +32..+34   sentinel-1..sentinel-3                   [8112..8114]
  *   +40, +41   etcd client, etcd peer                   [8120, 8121]
+ *   +45, +46   mail sink: SMTP, its web page            [8125, 8126]
  * The supervisor's control API is a unix socket (<dataDir>/run/control.sock), not a port.
  */
-const HIGHEST_OFFSET = 41;
+const HIGHEST_OFFSET = 46;
 
 export interface PortMap {
   base: number;
@@ -37,6 +38,8 @@ export interface PortMap {
   /** sentinels[i] is the port of sentinel-(i+1). */
   sentinels: number[];
   etcd: { client: number; peer: number };
+  /** The development SMTP sink the replicas mail codes to, and its web page. */
+  mail: { smtp: number; http: number };
 }
 
 export function derivePorts(base: number, authReplicas = DEFAULT_AUTH_REPLICAS): PortMap {
@@ -57,6 +60,7 @@ export function derivePorts(base: number, authReplicas = DEFAULT_AUTH_REPLICAS):
     redis: [base + 30, base + 31],
     sentinels: [base + 32, base + 33, base + 34],
     etcd: { client: base + 40, peer: base + 41 },
+    mail: { smtp: base + 45, http: base + 46 },
   };
 }
 
@@ -75,6 +79,8 @@ export function allPorts(ports: PortMap): number[] {
     ...ports.sentinels,
     ports.etcd.client,
     ports.etcd.peer,
+    ports.mail.smtp,
+    ports.mail.http,
   ];
 }
 

@@ -89,6 +89,7 @@ describe('the high-availability cluster started by startCluster', () => {
         'sentinel-1',
         'sentinel-2',
         'sentinel-3',
+        'mail',
       ].concat(['auth-1', 'auth-2', 'auth-3', 'lb-a', 'lb-b']),
     );
     for (const member of members) {

@@ -21,10 +21,10 @@ export const upCommand: Command = {
   summary: 'start the local cluster in the foreground (Ctrl-C stops it)',
   help: `Usage: twofold up [options]
 
-Starts etcd, PostgreSQL x2 under Patroni, HAProxy, Redis master + replica, 3 Sentinels, the auth
-replicas and two nginx load balancers, then waits. Ctrl-C, SIGTERM or \`twofold down\` stops them in
-reverse order; a second Ctrl-C kills them at once. A member that dies is not restarted: see
-\`twofold status\`, and \`twofold restart <member>\`.
+Starts etcd, PostgreSQL x2 under Patroni, HAProxy, Redis master + replica, 3 Sentinels, a mail
+sink (it catches the mails the replicas send), the auth replicas and two nginx load balancers, then
+waits. Ctrl-C, SIGTERM or \`twofold down\` stops them in reverse order; a second Ctrl-C kills them
+at once. A member that dies is not restarted: see \`twofold status\`, and \`twofold restart <member>\`.
 
 ${clusterOptionsHelp}
   --replicas N       number of auth replicas, 1 to ${MAX_AUTH_REPLICAS} (default: ${DEFAULT_AUTH_REPLICAS})`,
@@ -113,6 +113,7 @@ async function runCluster({ dataDir, portBase, replicas, stopRequested }: RunOpt
     console.log(`\nTwofold is up (in ${seconds}s):\n${cluster.lbUrls.map((url) => `  ${url}`).join('\n')}`);
     console.log(`PostgreSQL (read-write, via HAProxy): 127.0.0.1:${cluster.ports.haproxy.readWrite}`);
     console.log(`HAProxy stats: http://127.0.0.1:${cluster.ports.haproxy.stats}/stats`);
+    console.log(`Mails sent (sign-in codes), caught by the mail sink: ${cluster.mailUrl}`);
     console.log('Press Ctrl-C to stop, or run `twofold status | kill | restart | logs | down` elsewhere.');
     await new Promise((resolve) => stopRequested.signal.addEventListener('abort', resolve, { once: true }));
   }

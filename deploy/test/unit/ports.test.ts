@@ -24,6 +24,7 @@ describe('derivePorts', () => {
       redis: [8110, 8111],
       sentinels: [8112, 8113, 8114],
       etcd: { client: 8120, peer: 8121 },
+      mail: { smtp: 8125, http: 8126 },
     });
   });
 
@@ -33,19 +34,21 @@ describe('derivePorts', () => {
     assert.deepEqual(ports.postgres, [18100, 18101]);
     assert.deepEqual(ports.redis, [18110, 18111]);
     assert.equal(ports.etcd.peer, 18121);
+    assert.deepEqual(ports.mail, { smtp: 18125, http: 18126 });
   });
 
   test('no two members share a port, even with the most replicas', () => {
     const all = allPorts(derivePorts(20000, 9));
     assert.equal(new Set(all).size, all.length);
-    assert.equal(all.length, 2 + 9 + 4 + 3 + 5 + 2);
-    assert.equal(Math.max(...all), 20041);
+    assert.equal(all.length, 2 + 9 + 4 + 3 + 5 + 2 + 2);
+    assert.equal(Math.max(...all), 20046);
   });
 
   test('rejects bases and replica counts that do not fit', () => {
     assert.throws(() => derivePorts(80), RangeError);
     assert.throws(() => derivePorts(65500), RangeError);
-    assert.doesNotThrow(() => derivePorts(65494));
+    assert.throws(() => derivePorts(65490), RangeError);
+    assert.doesNotThrow(() => derivePorts(65489));
     assert.throws(() => derivePorts(8080.5), RangeError);
     assert.throws(() => derivePorts(8080, 0), RangeError);
     assert.throws(() => derivePorts(8080, 10), RangeError);
@@ -80,6 +83,7 @@ describe('planMembers', () => {
         ['sentinel-1', 'sentinel', 8112],
         ['sentinel-2', 'sentinel', 8113],
         ['sentinel-3', 'sentinel', 8114],
+        ['mail', 'mail', 8125],
         ['auth-1', 'auth', 8091],
         ['auth-2', 'auth', 8092],
         ['auth-3', 'auth', 8093],

@@ -2,12 +2,26 @@
 'use strict';
 
 (() => {
-  const { api, bindCodeInput, clearMessages, go, onSubmit, routeBySession, stripSpaces } = window.Twofold;
+  const {
+    api,
+    bindCodeInput,
+    clearMessages,
+    go,
+    isSessionLost,
+    onSubmit,
+    routeBySession,
+    showError,
+    showNotice,
+    stripSpaces,
+  } = window.Twofold;
   const $ = (id) => document.getElementById(id);
-  const totpForm = $('totp-form');
-  const recoveryForm = $('recovery-form');
-  const codeInput = $('code');
-  const recoveryInput = $('recovery-code');
+  // One form at a time; the link buttons offer the other two.
+  const methods = {
+    totp: { form: $('totp-form'), input: $('code'), link: $('use-totp') },
+    recovery: { form: $('recovery-form'), input: $('recovery-code'), link: $('use-recovery') },
+    email: { form: $('email-form'), input: $('email-code'), link: $('use-email') },
+  };
+  const emailSend = $('email-send');
 
   routeBySession({
     anonymous: '/login',
@@ -17,9 +31,11 @@
     otherwise: '/login',
   });
 
-  bindCodeInput(codeInput);
-  $('use-recovery').addEventListener('click', () => showForm(recoveryForm));
-  $('use-totp').addEventListener('click', () => showForm(totpForm));
+  bindCodeInput(methods.totp.input);
+  bindCodeInput(methods.email.input);
+  for (const [name, method] of Object.entries(methods)) {
+    method.link.addEventListener('click', () => showMethod(name));
+  }
   $('cancel').addEventListener('click', async () => {
     try {
       await api('POST', '/api/v1/logout', {});
@@ -29,8 +45,51 @@
     go('/login?reason=signed_out', { replace: true });
   });
 
-  onSubmit(totpForm, () => verify('/api/v1/login/totp', codeInput), retry(codeInput));
-  onSubmit(recoveryForm, () => verify('/api/v1/login/recovery', recoveryInput), retry(recoveryInput));
+  onSubmit(
+    methods.totp.form,
+    () => verify('/api/v1/login/totp', methods.totp.input),
+    retry(methods.totp.input),
+  );
+  onSubmit(
+    methods.recovery.form,
+    () => verify('/api/v1/login/recovery', methods.recovery.input),
+    retry(methods.recovery.input),
+  );
+  onSubmit(
+    methods.email.form,
+    () => verify('/api/v1/login/email', methods.email.input),
+    retry(methods.email.input),
+  );
+
+  emailSend.addEventListener('click', sendEmailCode);
+  emailSend.disabled = false;
+
+  async function sendEmailCode() {
+    clearMessages();
+    emailSend.disabled = true;
+    try {
+      const result = await api('POST', '/api/v1/login/email/send', {});
+      showNotice(`We sent a code to ${result.to}. It may take a minute to arrive.`);
+      emailSend.textContent = 'Send a new code';
+      methods.email.input.focus();
+    } catch (err) {
+      if (isSessionLost(err)) {
+        go('/login?reason=expired', { replace: true });
+        return;
+      }
+      showError(sendFailure(err));
+    } finally {
+      emailSend.disabled = false;
+    }
+  }
+
+  function sendFailure(err) {
+    if (err.code === 'too_many_attempts' && err.retryAfter) {
+      const minutes = Math.ceil(err.retryAfter / 60);
+      return `Too many codes sent. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}, or use another method.`;
+    }
+    return err.message;
+  }
 
   async function verify(path, input) {
     await api('POST', path, { code: stripSpaces(input.value) });
@@ -46,13 +105,12 @@
     };
   }
 
-  function showForm(form) {
-    const recovery = form === recoveryForm;
+  function showMethod(chosen) {
     clearMessages();
-    totpForm.hidden = recovery;
-    recoveryForm.hidden = !recovery;
-    $('use-recovery').hidden = recovery;
-    $('use-totp').hidden = !recovery;
-    (recovery ? recoveryInput : codeInput).focus();
+    for (const [name, method] of Object.entries(methods)) {
+      method.form.hidden = name !== chosen;
+      method.link.hidden = name === chosen;
+    }
+    (chosen === 'email' ? emailSend : methods[chosen].input).focus();
   }
 })();

@@ -6,6 +6,7 @@ import type { AuthConfig } from './config.ts';
 import servicesPlugin from './plugins/app/services.ts';
 import stepsPlugin from './plugins/app/steps.ts';
 import errorsPlugin from './plugins/external/errors.ts';
+import mailerPlugin from './plugins/external/mailer.ts';
 import metricsPlugin from './plugins/external/metrics.ts';
 import pagesPlugin from './plugins/external/pages.ts';
 import postgresPlugin from './plugins/external/postgres.ts';
@@ -56,6 +57,7 @@ export async function buildApp(config: AuthConfig, options: BuildOptions = {}): 
   await app.register(redisPlugin, { config });
   await app.register(rateLimitPlugin, { config });
   await app.register(sessionPlugin, { config });
+  await app.register(mailerPlugin, { config });
   await app.register(pagesPlugin);
   await app.register(servicesPlugin, { config });
   await app.register(stepsPlugin);

@@ -38,11 +38,3 @@ export function mailConfigFrom(env: Static<typeof MailEnvSchema>): MailConfig {
     sendWindowSeconds: env.TWOFOLD_EMAIL_CODE_SEND_WINDOW_SECONDS,
   };
 }
-
-// TEMPORARY, until config.ts declares `mail: MailConfig` in AuthConfig itself: delete this block then
-// (two declarations of `mail` with different optionality do not compile).
-declare module './config.ts' {
-  interface AuthConfig {
-    mail?: MailConfig;
-  }
-}

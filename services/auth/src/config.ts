@@ -3,6 +3,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { ConfigError, loadEnv } from '../../common/src/env-loader.ts';
 import type { RedisTarget } from '../../common/src/redis-client.ts';
 import { parseKeyRing, type RingKey } from '../../common/src/secret-box.ts';
+import { type MailConfig, MailEnvSchema, mailConfigFrom } from './config-mail.ts';
 
 const Int = (defaultValue: number, minimum: number, maximum: number) =>
   Type.Integer({ default: defaultValue, minimum, maximum });
@@ -46,6 +47,7 @@ export const EnvSchema = Type.Object({
   TWOFOLD_MAX_CLOCK_SKEW_MS: Int(5_000, 100, 60_000),
   TWOFOLD_RATE_LIMIT_MAX: Int(600, 1, 10_000_000),
   TWOFOLD_RATE_LIMIT_WINDOW_SECONDS: Int(60, 1, 3_600),
+  ...MailEnvSchema.properties,
 });
 
 export interface AuthConfig {
@@ -79,6 +81,7 @@ export interface AuthConfig {
   maxClockSkewMs: number;
   /** Requests per client IP per window, for the whole API (shared through Redis). */
   rateLimit: { max: number; windowSeconds: number };
+  mail: MailConfig;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
@@ -128,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
     drainDelayMs: e.TWOFOLD_DRAIN_DELAY_MS,
     maxClockSkewMs: e.TWOFOLD_MAX_CLOCK_SKEW_MS,
     rateLimit: { max: e.TWOFOLD_RATE_LIMIT_MAX, windowSeconds: e.TWOFOLD_RATE_LIMIT_WINDOW_SECONDS },
+    mail: mailConfigFrom(e),
   };
 }
 

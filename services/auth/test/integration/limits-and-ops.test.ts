@@ -39,14 +39,18 @@ describe('brute-force limits shared through Redis', () => {
 
   it('lets a second-factor lock expire', async (t: TestContext) => {
     const config = await testConfig();
-    const app = await buildTestApp(t, { ...config, limits: { ...config.limits, secondFactorFailures: 2, lockoutSeconds: 2 } });
+    const app = await buildTestApp(t, {
+      ...config,
+      limits: { ...config.limits, secondFactorFailures: 2, lockoutSeconds: 2 },
+    });
     const { username, secret } = await enrolledUser(app);
     const client = new TestClient(app);
     expectStatus(await client.post('/api/v1/login', { username, password: PASSWORD }), 200);
     const right = await totpCode(secret);
     const wrong = right === '000000' ? '111111' : '000000';
     const statuses = [];
-    for (let i = 0; i < 3; i += 1) statuses.push((await client.post('/api/v1/login/totp', { code: wrong })).statusCode);
+    for (let i = 0; i < 3; i += 1)
+      statuses.push((await client.post('/api/v1/login/totp', { code: wrong })).statusCode);
     assert.deepEqual(statuses, [401, 401, 429]);
     assert.equal((await client.post('/api/v1/login/totp', { code: right })).statusCode, 429);
     await new Promise((resolve) => setTimeout(resolve, 2_200));

@@ -6,6 +6,7 @@ import { watchKeyRing } from '../../lib/key-ring-watch.ts';
 import { PasswordHasher } from '../../lib/passwords.ts';
 import { Regulator } from '../../lib/regulator.ts';
 import { TrustedDevices } from '../../lib/trusted-devices.ts';
+import { EmailCodesRepository } from '../../repositories/email-codes.ts';
 import { RecoveryCodesRepository } from '../../repositories/recovery-codes.ts';
 import { TotpRepository } from '../../repositories/totp.ts';
 import { UsersRepository } from '../../repositories/users.ts';
@@ -16,6 +17,7 @@ declare module 'fastify' {
     users: UsersRepository;
     totp: TotpRepository;
     recoveryCodes: RecoveryCodesRepository;
+    emailCodes: EmailCodesRepository;
     passwords: PasswordHasher;
     secretBox: SecretBox;
     regulator: Regulator;
@@ -30,6 +32,7 @@ export default fp(
     app.decorate('users', new UsersRepository(app.db));
     app.decorate('totp', new TotpRepository(app.db));
     app.decorate('recoveryCodes', new RecoveryCodesRepository(app.db));
+    app.decorate('emailCodes', new EmailCodesRepository(app.db));
     app.decorate('passwords', new PasswordHasher(config.argon2));
     const secretBox = new SecretBox(config.encryptionKeys);
     app.decorate('secretBox', secretBox);

@@ -10,6 +10,7 @@ export type LoginStep =
   | 'totp'
   | 'recovery'
   | 'email'
+  | 'email-send'
   | 'enroll'
   | 'confirm'
   | 'logout'

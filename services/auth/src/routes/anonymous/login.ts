@@ -101,8 +101,10 @@ export const login: FastifyPluginAsyncTypebox = async (app) => {
         userId: user.id,
         username: user.username,
       });
-      if (state === 'password_verified')
-        return { state: 'mfa_required' as const, factors: ['totp', 'recovery'] };
+      if (state === 'password_verified') {
+        const email = user.email && app.mailer.enabled ? ['email'] : [];
+        return { state: 'mfa_required' as const, factors: ['totp', 'recovery', ...email] };
+      }
       return { state };
     },
   );

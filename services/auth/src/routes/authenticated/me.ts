@@ -23,7 +23,13 @@ export const me: FastifyPluginAsyncTypebox = async (app) => {
       app.recoveryCodes.countUnused(userId),
     ]);
     if (!user) throw unauthenticated();
-    const factors = hasTotp ? ['totp', ...(recoveryCodesRemaining > 0 ? ['recovery'] : [])] : [];
+    const factors = hasTotp
+      ? [
+          'totp',
+          ...(recoveryCodesRemaining > 0 ? ['recovery'] : []),
+          ...(user.email && app.mailer.enabled ? ['email'] : []),
+        ]
+      : [];
     return {
       user: {
         id: user.id,

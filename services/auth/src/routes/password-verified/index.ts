@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requireState } from '../../lib/sessions.ts';
+import { loginEmail } from './login-email.ts';
 import { loginRecovery } from './login-recovery.ts';
 import { loginTotp } from './login-totp.ts';
 
@@ -8,4 +9,5 @@ export const passwordVerifiedRoutes: FastifyPluginAsyncTypebox = async (app) => 
   app.addHook('onRequest', requireState('password_verified'));
   await app.register(loginTotp);
   await app.register(loginRecovery);
+  await app.register(loginEmail);
 };

@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { ApiError, invalidCode, tooManyAttempts, unauthenticated } from '../../errors.ts';
+import { emailCodeKey, hashEmailCode, maskEmail, newEmailCode } from '../../lib/email-codes.ts';
+import { completeLogin, secondFactorSubject } from '../../lib/second-factor.ts';
+import { currentUser } from '../../lib/sessions.ts';
+import { normalizeCode } from '../../lib/totp.ts';
+import { MailUnavailableError } from '../../plugins/external/mailer.ts';
+import { CodeBody, StateResponse } from '../../schemas.ts';
+
+const SendBody = Type.Object({}, { additionalProperties: false });
+const SendResponse = Type.Object({ sent: Type.Literal(true), to: Type.String() });
+
+const noEmail = () => new ApiError(400, 'no_email', 'Your account has no email address to send a code to.');
+/** With a Retry-After when the SMTP server failed (it may come back), none when email is switched off. */
+const emailUnavailable = (retryAfterSeconds?: number) =>
+  new ApiError(
+    503,
+    'email_unavailable',
+    'Email codes are not available right now. Use another method.',
+    retryAfterSeconds ? { 'retry-after': String(retryAfterSeconds) } : {},
+  );
+
+/** The fallback factor: a 6-digit code mailed to the account's address, single use and short-lived. */
+export const loginEmail: FastifyPluginAsyncTypebox = async (app) => {
+  const { limits, mail } = app.config;
+  const key = emailCodeKey(app.config.sessionSecret);
+
+  app.post(
+    '/api/v1/login/email/send',
+    { schema: { body: SendBody, response: { 200: SendResponse } } },
+    async (request, reply) => {
+      const user = currentUser(request);
+      if (!mail || !app.mailer.enabled) throw emailUnavailable();
+      const account = await app.users.findById(user.userId);
+      if (!account) throw unauthenticated();
+      if (!account.email) throw noEmail();
+      // Every send counts, not only failures: each one mails a real person.
+      const verdict = await app.regulator.consume(
+        'email-send',
+        user.userId,
+        mail.maxSends,
+        mail.sendWindowSeconds,
+      );
+      if (!verdict.allowed) {
+        await app.recordStep(request, { step: 'email-send', result: 'locked', ...user });
+        throw tooManyAttempts(verdict.retryAfterSeconds);
+      }
+      const code = newEmailCode();
+      await app.emailCodes.create({
+        id: randomUUID(),
+        userId: user.userId,
+        codeHash: hashEmailCode(key, user.userId, code),
+        ttlSeconds: mail.codeTtlSeconds,
+      });
+      try {
+        await app.mailer.sendEmailCode(account.email, code, account.username);
+      } catch (error) {
+        if (!(error instanceof MailUnavailableError)) throw error;
+        request.log.warn({ err: error, userId: user.userId }, 'email code not sent');
+        // The mail never left: it must not use up the user's sends.
+        await app.regulator.refund('email-send', user.userId);
+        await app.recordStep(request, { step: 'email-send', result: 'failure', ...user });
+        throw emailUnavailable(30);
+      }
+      await app.recordStep(request, { step: 'email-send', result: 'success', ...user });
+      reply.header('cache-control', 'no-store');
+      return { sent: true as const, to: maskEmail(account.email) };
+    },
+  );
+
+  app.post(
+    '/api/v1/login/email',
+    { schema: { body: CodeBody, response: { 200: StateResponse } } },
+    async (request, reply) => {
+      const user = currentUser(request);
+      // Consumed before the check, atomically, and apart from the other factors' budgets: locking
+      // one factor must not lock the way out through another.
+      const subject = await secondFactorSubject(app, request, user);
+      const verdict = await app.regulator.consume(
+        'email',
+        subject,
+        limits.secondFactorFailures,
+        limits.lockoutSeconds,
+      );
+      if (!verdict.allowed) {
+        await app.recordStep(request, { step: 'email', result: 'locked', ...user });
+        throw tooManyAttempts(verdict.retryAfterSeconds);
+      }
+      const code = normalizeCode(request.body.code);
+      const accepted =
+        code !== undefined &&
+        (await app.emailCodes.consume(
+          user.userId,
+          hashEmailCode(key, user.userId, code),
+          limits.secondFactorFailures,
+        ));
+      if (!accepted) {
+        await app.emailCodes.countMiss(user.userId);
+        await app.recordStep(request, { step: 'email', result: 'failure', ...user });
+        throw invalidCode();
+      }
+      await app.regulator.reset('email', subject);
+      await completeLogin(app, request, reply, user);
+      await app.recordStep(request, { step: 'email', result: 'success', ...user });
+      return { state: 'authenticated' };
+    },
+  );
+};
