@@ -57,6 +57,8 @@ describe('the web pages in headless Chromium, through nginx', () => {
     await page.fill('#password', password);
     await page.click('#login-submit');
     await page.waitForURL(/\/verify-2fa$/);
+    await page.locator('#use-recovery').waitFor();
+    assert.equal(await page.isVisible('#use-email'), false, 'no email option for an account without email');
     await page.fill('#code', await totpCode(secret));
     await page.click('#verify-submit');
     await page.waitForURL(/\/dashboard$/);

@@ -25,6 +25,8 @@
         username: username.value.trim(),
         password: password.value,
       });
+      // The next page offers only the factors this account has (e.g. no email option without an email).
+      sessionStorage.setItem('twofold.factors', JSON.stringify(result?.factors ?? []));
       go(nextPageAfterLogin(result));
     },
     (err) => {

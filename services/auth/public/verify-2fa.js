@@ -22,6 +22,8 @@
     email: { form: $('email-form'), input: $('email-code'), link: $('use-email') },
   };
   const emailSend = $('email-send');
+  const emailOffered = offeredFactors().includes('email');
+  methods.email.link.hidden = !emailOffered;
 
   routeBySession({
     anonymous: '/login',
@@ -105,11 +107,21 @@
     };
   }
 
+  /** The factors the login step offered; unknown (another tab, a reload elsewhere): all of them. */
+  function offeredFactors() {
+    try {
+      const factors = JSON.parse(sessionStorage.getItem('twofold.factors') ?? 'null');
+      return Array.isArray(factors) ? factors : ['totp', 'recovery', 'email'];
+    } catch {
+      return ['totp', 'recovery', 'email'];
+    }
+  }
+
   function showMethod(chosen) {
     clearMessages();
     for (const [name, method] of Object.entries(methods)) {
       method.form.hidden = name !== chosen;
-      method.link.hidden = name === chosen;
+      method.link.hidden = name === chosen || (name === 'email' && !emailOffered);
     }
     (chosen === 'email' ? emailSend : methods[chosen].input).focus();
   }
