@@ -3,7 +3,13 @@ import path from 'node:path';
 import { exists } from './files.ts';
 import { memberLogFile, memberPidFile, repoRoot } from './paths.ts';
 import { isPortInUse } from './ports.ts';
-import { type ChildOptions, type ProcessHandle, startProcess } from './process-handle.ts';
+import {
+  type ChildOptions,
+  type ProcessHandle,
+  readyOrStop,
+  startProcess,
+  stopperOf,
+} from './process-handle.ts';
 import type { ClusterSecrets } from './secrets.ts';
 import { waitForHttp } from './wait.ts';
 
@@ -99,23 +105,19 @@ export async function startAuthReplica(options: AuthReplicaOptions): Promise<Aut
     detached: options.detached,
   });
   const url = `http://127.0.0.1:${options.port}/`;
-  try {
-    await waitForHttp(`${url}readyz`, {
+  await readyOrStop(
+    handle,
+    waitForHttp(`${url}readyz`, {
       description: `${member} to answer 200 on GET /readyz`,
       timeoutMs: options.startTimeoutMs ?? 60_000,
       abort: handle.failOnExit(),
-    });
-  } catch (error) {
-    await handle.stop();
-    throw error;
-  }
+    }),
+  );
   return {
     member,
     url,
     handle,
     logFile: handle.logFile,
-    stop: async () => {
-      await handle.stop();
-    },
+    stop: stopperOf(handle),
   };
 }

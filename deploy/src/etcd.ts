@@ -4,7 +4,13 @@ import { binaries, requireBinary } from './binaries.ts';
 import { ensureDir } from './files.ts';
 import { memberDir, memberLogFile, memberPidFile } from './paths.ts';
 import { isPortInUse } from './ports.ts';
-import { type ChildOptions, type ProcessHandle, startProcess } from './process-handle.ts';
+import {
+  type ChildOptions,
+  type ProcessHandle,
+  readyOrStop,
+  startProcess,
+  stopperOf,
+} from './process-handle.ts';
 import { waitForHttp } from './wait.ts';
 
 export interface EtcdOptions extends ChildOptions {
@@ -74,22 +80,18 @@ export async function startEtcd(options: EtcdOptions): Promise<EtcdServer> {
     detached: options.detached,
   });
   const url = `http://127.0.0.1:${options.clientPort}`;
-  try {
-    await waitForHttp(`${url}/health`, {
+  await readyOrStop(
+    handle,
+    waitForHttp(`${url}/health`, {
       description: `${member} to answer 200 on GET /health`,
       timeoutMs: 30_000,
       abort: handle.failOnExit(),
-    });
-  } catch (error) {
-    await handle.stop();
-    throw error;
-  }
+    }),
+  );
   return {
     member,
     url,
     handle,
-    stop: async () => {
-      await handle.stop();
-    },
+    stop: stopperOf(handle),
   };
 }

@@ -9,7 +9,13 @@ import { ensureDir } from './files.ts';
 import { type HaproxyConfigOptions, renderHaproxyConfig } from './haproxy-config.ts';
 import { memberDir, memberLogFile, memberPidFile } from './paths.ts';
 import { isPortInUse } from './ports.ts';
-import { type ChildOptions, type ProcessHandle, startProcess } from './process-handle.ts';
+import {
+  type ChildOptions,
+  type ProcessHandle,
+  readyOrStop,
+  startProcess,
+  stopperOf,
+} from './process-handle.ts';
 import { waitForHttp } from './wait.ts';
 
 export interface HaproxyOptions extends ChildOptions, HaproxyConfigOptions {
@@ -59,23 +65,19 @@ export async function startHaproxy(options: HaproxyOptions): Promise<HaproxyServ
     detached: options.detached,
   });
   const statsUrl = `http://127.0.0.1:${options.statsPort}/stats`;
-  try {
-    await waitForHttp(statsUrl, {
+  await readyOrStop(
+    handle,
+    waitForHttp(statsUrl, {
       description: `${member} to serve its stats page on ${statsUrl}`,
       timeoutMs: 15_000,
       abort: handle.failOnExit(),
-    });
-  } catch (error) {
-    await handle.stop();
-    throw error;
-  }
+    }),
+  );
   return {
     member,
     url: `postgres://127.0.0.1:${options.readWritePort}`,
     statsUrl,
     handle,
-    stop: async () => {
-      await handle.stop();
-    },
+    stop: stopperOf(handle),
   };
 }

@@ -3,7 +3,13 @@
 import path from 'node:path';
 import { memberLogFile, memberPidFile, repoRoot } from './paths.ts';
 import { isPortInUse } from './ports.ts';
-import { type ChildOptions, type ProcessHandle, startProcess } from './process-handle.ts';
+import {
+  type ChildOptions,
+  type ProcessHandle,
+  readyOrStop,
+  startProcess,
+  stopperOf,
+} from './process-handle.ts';
 import { waitForHttp } from './wait.ts';
 
 const ENTRY = path.join(repoRoot, 'services', 'mailsink', 'src', 'server.ts');
@@ -45,23 +51,19 @@ export async function startMailSinkProcess(options: MailSinkProcessOptions): Pro
     detached: options.detached,
   });
   const url = `http://127.0.0.1:${options.httpPort}/`;
-  try {
-    // The page starts after the SMTP listener, so its answer means both are up.
-    await waitForHttp(`${url}healthz`, {
+  // The page starts after the SMTP listener, so its answer means both are up.
+  await readyOrStop(
+    handle,
+    waitForHttp(`${url}healthz`, {
       description: `${member} to answer 200 on GET /healthz`,
       timeoutMs: 30_000,
       abort: handle.failOnExit(),
-    });
-  } catch (error) {
-    await handle.stop();
-    throw error;
-  }
+    }),
+  );
   return {
     member,
     url,
     handle,
-    stop: async () => {
-      await handle.stop();
-    },
+    stop: stopperOf(handle),
   };
 }

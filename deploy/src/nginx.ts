@@ -8,7 +8,13 @@ import { binaries, requireBinary } from './binaries.ts';
 import { ensureDir } from './files.ts';
 import { memberDir, memberLogFile, memberPidFile, repoRoot } from './paths.ts';
 import { isPortInUse } from './ports.ts';
-import { type ChildOptions, type ProcessHandle, startProcess } from './process-handle.ts';
+import {
+  type ChildOptions,
+  type ProcessHandle,
+  readyOrStop,
+  startProcess,
+  stopperOf,
+} from './process-handle.ts';
 import { renderTemplate } from './template.ts';
 import { waitForTcp } from './wait.ts';
 
@@ -114,24 +120,20 @@ export async function startNginx(options: NginxOptions): Promise<NginxServer> {
     ref: options.ref,
     detached: options.detached,
   });
-  try {
-    await waitForTcp(options.listenPort, {
+  await readyOrStop(
+    handle,
+    waitForTcp(options.listenPort, {
       description: `${member} to listen on 127.0.0.1:${options.listenPort}`,
       timeoutMs: 10_000,
       abort: handle.failOnExit(),
-    });
-  } catch (error) {
-    await handle.stop();
-    throw error;
-  }
+    }),
+  );
   return {
     member,
     url: `http://127.0.0.1:${options.listenPort}/`,
     prefix,
     handle,
     logFile: handle.logFile,
-    stop: async () => {
-      await handle.stop();
-    },
+    stop: stopperOf(handle),
   };
 }

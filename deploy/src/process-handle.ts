@@ -189,3 +189,20 @@ function groupExists(pgid: number): boolean {
     return false;
   }
 }
+
+/** Waits until the member is ready; if it never gets there, stops it so nothing is left half-started. */
+export async function readyOrStop(handle: ProcessHandle, ready: Promise<unknown>): Promise<void> {
+  try {
+    await ready;
+  } catch (error) {
+    await handle.stop();
+    throw error;
+  }
+}
+
+/** The `stop()` of a member that is just its process. */
+export function stopperOf(handle: ProcessHandle): () => Promise<void> {
+  return async () => {
+    await handle.stop();
+  };
+}

@@ -8,7 +8,13 @@ import { binaries, requireBinary } from './binaries.ts';
 import { ensureDir } from './files.ts';
 import { memberDir, memberLogFile, memberPidFile } from './paths.ts';
 import { isPortInUse } from './ports.ts';
-import { type ChildOptions, type ProcessHandle, startProcess } from './process-handle.ts';
+import {
+  type ChildOptions,
+  type ProcessHandle,
+  readyOrStop,
+  startProcess,
+  stopperOf,
+} from './process-handle.ts';
 import { waitFor } from './wait.ts';
 
 export interface RedisOptions extends ChildOptions {
@@ -96,25 +102,21 @@ export async function startRedis(options: RedisOptions): Promise<RedisServer> {
     ref: options.ref,
     detached: options.detached,
   });
-  try {
-    await waitFor(() => ping(port), {
+  await readyOrStop(
+    handle,
+    waitFor(() => ping(port), {
       description: `${member} to answer PING on 127.0.0.1:${port}`,
       timeoutMs: options.startTimeoutMs ?? 30_000,
       abort: handle.failOnExit(),
-    });
-  } catch (error) {
-    await handle.stop();
-    throw error;
-  }
+    }),
+  );
   return {
     member,
     port,
     url: `redis://127.0.0.1:${port}`,
     handle,
     logFile,
-    stop: async () => {
-      await handle.stop();
-    },
+    stop: stopperOf(handle),
   };
 }
 

@@ -5,7 +5,13 @@ import { binaries, requireBinary } from './binaries.ts';
 import { ensureDir } from './files.ts';
 import { memberDir, memberLogFile, memberPidFile } from './paths.ts';
 import { isPortInUse } from './ports.ts';
-import { type ChildOptions, type ProcessHandle, startProcess } from './process-handle.ts';
+import {
+  type ChildOptions,
+  type ProcessHandle,
+  readyOrStop,
+  startProcess,
+  stopperOf,
+} from './process-handle.ts';
 import { redisCommand } from './redis-protocol.ts';
 import { readSentinelConfig, renderSentinelConfig, SENTINEL_MASTER_NAME } from './sentinel-config.ts';
 import { waitFor } from './wait.ts';
@@ -49,23 +55,19 @@ export async function startSentinel(options: SentinelOptions): Promise<SentinelS
     ref: options.ref,
     detached: options.detached,
   });
-  try {
-    await waitFor(async () => (await redisCommand(options.port, ['PING'])) === 'PONG', {
+  await readyOrStop(
+    handle,
+    waitFor(async () => (await redisCommand(options.port, ['PING'])) === 'PONG', {
       description: `${member} to answer PING on 127.0.0.1:${options.port}`,
       timeoutMs: 15_000,
       abort: handle.failOnExit(),
-    });
-  } catch (error) {
-    await handle.stop();
-    throw error;
-  }
+    }),
+  );
   return {
     member,
     url: `redis://127.0.0.1:${options.port}`,
     handle,
-    stop: async () => {
-      await handle.stop();
-    },
+    stop: stopperOf(handle),
   };
 }
 
