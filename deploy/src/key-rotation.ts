@@ -15,6 +15,11 @@ export interface RotationOptions {
   log?: (line: string) => void;
   /** How long to wait for the replicas to take a new ring. */
   timeoutMs?: number;
+  /**
+   * Before the old key is retired: how long an enrolment sealed under it just before the switch may
+   * still take to commit (a statement is retried through a failover for up to 15 s).
+   */
+  settleMs?: number;
 }
 
 const specOf = (ring: Array<{ id: string; key: Buffer }>) =>
@@ -40,24 +45,21 @@ export async function rotateKeys(
     log,
     'encrypt with the new key',
   );
-  // 3. Re-seal what the old keys sealed.
+  // 3. Re-seal what the old keys sealed; again once in-flight enrolments have settled.
   const pool = createPgPool({
     connectionString: options.databaseUrl,
     applicationName: 'twofold-keys-rotate',
   });
-  let reencrypted: number;
+  let reencrypted = 0;
   try {
-    const report = await reencryptTotpSecrets(
-      new TotpRepository(new Database(pool, 15_000)),
-      new SecretBox(withNewFirst),
-    );
-    if (report.unreadable.length > 0) {
-      throw new Error(
-        `${report.unreadable.length} TOTP secret(s) decrypt under no key (${report.unreadable.slice(0, 5).join(', ')}); old keys kept`,
-      );
-    }
-    reencrypted = report.reencrypted;
+    const totp = new TotpRepository(new Database(pool, 15_000));
+    const box = new SecretBox(withNewFirst);
+    reencrypted += await reencryptOrFail(totp, box);
     log(`re-encrypted ${reencrypted} TOTP secret(s) under key ${fresh.id}`);
+    await sleep(options.settleMs ?? 16_000);
+    const late = await reencryptOrFail(totp, box);
+    if (late > 0) log(`re-encrypted ${late} more, sealed under the old key just before the switch`);
+    reencrypted += late;
   } finally {
     await pool.end();
   }
@@ -65,6 +67,16 @@ export async function rotateKeys(
   await writeRing(options.keysFile, [fresh]);
   await waitForRing(options, [fresh.id], log, 'drop the old keys');
   return { retired: old.map((k) => k.id), current: fresh.id, reencrypted };
+}
+
+async function reencryptOrFail(totp: TotpRepository, box: SecretBox): Promise<number> {
+  const report = await reencryptTotpSecrets(totp, box);
+  if (report.unreadable.length > 0) {
+    throw new Error(
+      `${report.unreadable.length} TOTP secret(s) decrypt under no key (${report.unreadable.slice(0, 5).join(', ')}); old keys kept`,
+    );
+  }
+  return report.reencrypted;
 }
 
 /** Written to a temporary file and renamed: a replica never reads half a ring. */
@@ -83,10 +95,10 @@ async function waitForRing(
   const wanted = ids.join(',');
   for (;;) {
     const states = await Promise.all(options.authUrls.map((url) => keyIdsOf(url)));
-    const lagging = options.authUrls.filter((_, i) => states[i] !== undefined && states[i] !== wanted);
+    // A replica that does not answer counts as behind: it might be stalled with the old ring and
+    // seal secrets under a key about to be retired. Bring it back (or remove it) and run again.
+    const lagging = options.authUrls.filter((_, i) => states[i] !== wanted);
     if (lagging.length === 0) {
-      const down = options.authUrls.filter((_, i) => states[i] === undefined);
-      if (down.length > 0) log(`not answering (they read the ring when they start): ${down.join(', ')}`);
       log(`every replica has keys [${wanted}] (${step})`);
       return;
     }

@@ -148,6 +148,7 @@ describe('login through the load balancers', () => {
       authUrls: cluster.authUrls,
       databaseUrl: cluster.databaseUrl,
       log: (line) => lines.push(line),
+      settleMs: 1_000, // no enrolment runs during this test
     });
     stop = true;
     await background;

@@ -268,7 +268,10 @@
     regenerateButton.disabled = true;
     let result;
     try {
-      result = await api('POST', '/api/v1/me/recovery-codes', {});
+      result = await api('POST', '/api/v1/me/recovery-codes', {
+        code: stripSpaces($('regenerate-code').value),
+      });
+      $('regenerate-code').value = '';
     } catch (err) {
       if (leaveIfSessionChanged(err)) return;
       regenerateButton.disabled = false;
@@ -307,7 +310,10 @@
   // Authenticator app
 
   async function removeTotp() {
-    const result = await api('POST', '/api/v1/me/totp/remove', { password: removePassword.value });
+    const result = await api('POST', '/api/v1/me/totp/remove', {
+      password: removePassword.value,
+      code: $('remove-totp-code').value.trim(),
+    });
     if (result?.state === 'enrollment_required') return go('/setup-2fa', { replace: true });
     removeForm.reset();
     $('new-codes').hidden = true;

@@ -12,6 +12,7 @@ import pagesPlugin from './plugins/external/pages.ts';
 import postgresPlugin from './plugins/external/postgres.ts';
 import rateLimitPlugin from './plugins/external/rate-limit.ts';
 import redisPlugin from './plugins/external/redis.ts';
+import sameOriginPlugin from './plugins/external/same-origin.ts';
 import sessionPlugin from './plugins/external/session.ts';
 import { anonymousRoutes } from './routes/anonymous/index.ts';
 import { anyRoutes } from './routes/any/index.ts';
@@ -55,6 +56,7 @@ export async function buildApp(config: AuthConfig, options: BuildOptions = {}): 
   await app.register(metricsPlugin, { config });
   await app.register(postgresPlugin, { config });
   await app.register(redisPlugin, { config });
+  await app.register(sameOriginPlugin);
   await app.register(rateLimitPlugin, { config });
   await app.register(sessionPlugin, { config });
   await app.register(mailerPlugin, { config });

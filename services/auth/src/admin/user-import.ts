@@ -72,7 +72,10 @@ export async function importUsers(
       continue;
     }
     if (!record.passwordHash || !isImportableHash(record.passwordHash)) {
-      report.invalid.push({ line, reason: 'password hash is not bcrypt ($2a$/$2b$/$2y$) or argon2id' });
+      report.invalid.push({
+        line,
+        reason: 'password hash is not bcrypt ($2a$/$2b$/$2y$, cost up to 12) or argon2id',
+      });
       continue;
     }
     let email: string | null = null;

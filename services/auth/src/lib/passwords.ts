@@ -65,7 +65,14 @@ export function isBcryptHash(hash: string): boolean {
 
 const ARGON2ID_HASH = /^\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/;
 
-/** Hash formats accepted on import: bcrypt (rehashed at the next login) and argon2id. */
+/**
+ * bcrypt runs in JavaScript on the event loop: a cost above 12 (~250 ms here) would let a password
+ * spray on imported accounts stall a replica, and make those accounts stand out by their timing.
+ */
+const MAX_IMPORTED_BCRYPT_COST = 12;
+
+/** Hash formats accepted on import: bcrypt up to cost 12 (rehashed at the next login) and argon2id. */
 export function isImportableHash(hash: string): boolean {
-  return isBcryptHash(hash) || ARGON2ID_HASH.test(hash);
+  if (isBcryptHash(hash)) return Number(hash.slice(4, 6)) <= MAX_IMPORTED_BCRYPT_COST;
+  return ARGON2ID_HASH.test(hash);
 }

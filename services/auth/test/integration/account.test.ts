@@ -13,6 +13,49 @@ describe('the account page API', async () => {
     return other;
   }
 
+  it('never lets a session replace a confirmed authenticator through enrolment', async () => {
+    // An attacker with the password logs in before the victim enrols, and keeps that session.
+    const username = `stale${Date.now()}`;
+    const attacker = new TestClient(app);
+    expectStatus(await attacker.post('/api/v1/register', { username, password: PASSWORD }), 201);
+    expectStatus(await attacker.post('/api/v1/login', { username, password: PASSWORD }), 200);
+    const victim = new TestClient(app);
+    expectStatus(await victim.post('/api/v1/login', { username, password: PASSWORD }), 200);
+    const { secret } = expectStatus(await victim.post('/api/v1/totp/enroll'), 200).json();
+    expectStatus(await victim.post('/api/v1/totp/confirm', { code: await totpCode(secret) }), 200);
+    const stale = await attacker.post('/api/v1/totp/enroll');
+    assert.equal(stale.statusCode, 403);
+    assert.equal(stale.json().error.code, 'factor_exists');
+    assert.equal(
+      (await victim.post('/api/v1/totp/enroll')).statusCode,
+      403,
+      'not even from an authenticated session',
+    );
+  });
+
+  it('refuses state changes a browser marks as coming from another site', async () => {
+    const { client } = await enrolledUser(app);
+    const foreign: Array<Record<string, string>> = [
+      { 'sec-fetch-site': 'same-site' },
+      { 'sec-fetch-site': 'cross-site' },
+      { origin: 'http://evil.example' },
+      { origin: 'null' },
+    ];
+    for (const headers of foreign) {
+      const response = await client.request('POST', '/api/v1/logout', {}, headers);
+      assert.equal(response.statusCode, 403, JSON.stringify(headers));
+      assert.equal(response.json().error.code, 'cross_site_request');
+    }
+    expectStatus(await client.get('/api/v1/me'), 200);
+    const same = await client.request(
+      'POST',
+      '/api/v1/logout',
+      {},
+      { 'sec-fetch-site': 'same-origin', origin: 'http://localhost:80' },
+    );
+    assert.equal(same.statusCode, 204);
+  });
+
   it("lists the user's sessions and ends another one", async () => {
     const { client, username, secret } = await enrolledUser(app);
     const other = await secondBrowser(username, secret);
@@ -57,9 +100,18 @@ describe('the account page API', async () => {
     expectStatus(await new TestClient(app).post('/api/v1/login', { username, password: newPassword }), 200);
   });
 
-  it('regenerates recovery codes: the old ones stop working', async () => {
-    const { client, username, recoveryCodes } = await enrolledUser(app);
-    const fresh = expectStatus(await client.post('/api/v1/me/recovery-codes'), 200).json().recoveryCodes;
+  it('regenerates recovery codes only with a code from the app: the old ones stop working', async () => {
+    const { client, username, secret, recoveryCodes } = await enrolledUser(app);
+    assert.equal(
+      (await client.post('/api/v1/me/recovery-codes')).statusCode,
+      400,
+      'a session alone is not enough',
+    );
+    assert.equal((await client.post('/api/v1/me/recovery-codes', { code: '000000' })).statusCode, 401);
+    const fresh = expectStatus(
+      await client.post('/api/v1/me/recovery-codes', { code: await totpCode(secret) }),
+      200,
+    ).json().recoveryCodes;
     assert.equal(fresh.length, 10);
     const login = new TestClient(app);
     await login.post('/api/v1/login', { username, password: PASSWORD });
@@ -67,16 +119,25 @@ describe('the account page API', async () => {
     expectStatus(await login.post('/api/v1/login/recovery', { code: fresh[0] }), 200);
   });
 
-  it('removes the authenticator with the password; the user must enrol again', async () => {
-    const { client, username } = await enrolledUser(app);
+  it('removes the authenticator with password and code, ends other sessions; the user must enrol again', async () => {
+    const { client, username, secret } = await enrolledUser(app);
+    const other = await secondBrowser(username, secret);
+    assert.equal((await client.post('/api/v1/me/totp/remove', { password: PASSWORD })).statusCode, 400);
+    const wrongPassword = await client.post('/api/v1/me/totp/remove', {
+      password: 'not it at all',
+      code: '000000',
+    });
+    assert.equal(wrongPassword.statusCode, 401);
     assert.equal(
-      (await client.post('/api/v1/me/totp/remove', { password: 'not it at all' })).statusCode,
+      (await client.post('/api/v1/me/totp/remove', { password: PASSWORD, code: '000000' })).statusCode,
       401,
     );
+    const code = await totpCode(secret, Date.now() + 30_000);
     const removed = expectStatus(
-      await client.post('/api/v1/me/totp/remove', { password: PASSWORD }),
+      await client.post('/api/v1/me/totp/remove', { password: PASSWORD, code }),
       200,
     ).json();
+    assert.equal((await other.get('/api/v1/me')).statusCode, 401, 'other sessions end with the factor');
     assert.equal(removed.state, 'enrollment_required');
     assert.equal((await client.get('/api/v1/me')).statusCode, 403);
     const again = await new TestClient(app).post('/api/v1/login', { username, password: PASSWORD });

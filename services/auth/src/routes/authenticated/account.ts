@@ -35,8 +35,13 @@ const PasswordChange = Type.Object(
   { additionalProperties: false },
 );
 
-const PasswordOnly = Type.Object(
-  { password: Type.String({ maxLength: 1024 }) },
+const PasswordAndCode = Type.Object(
+  { password: Type.String({ maxLength: 1024 }), code: Type.String({ minLength: 1, maxLength: 64 }) },
+  { additionalProperties: false },
+);
+
+const CodeOnly = Type.Object(
+  { code: Type.String({ minLength: 1, maxLength: 64 }) },
   { additionalProperties: false },
 );
 
@@ -145,11 +150,16 @@ export const account: FastifyPluginAsyncTypebox = async (app) => {
     return reply.code(204).send();
   });
 
-  app.post('/api/v1/me/recovery-codes', async (request, reply) => {
+  app.post('/api/v1/me/recovery-codes', { schema: { body: CodeOnly } }, async (request, reply) => {
     const user = currentUser(request);
     if (!(await app.totp.hasConfirmed(user.userId))) {
       throw new ApiError(409, 'no_second_factor', 'Set up an authenticator app first.');
     }
+    // A session alone (a stolen cookie, an unlocked screen) must not be able to mint new codes.
+    await stepUp(user.userId);
+    if ((await checkTotpCode(app, request, user.userId, request.body.code)) !== 'accepted')
+      throw invalidCode();
+    await app.regulator.reset('step-up', user.userId);
     const codes = newRecoveryCodes();
     await app.recoveryCodes.replaceAll(
       user.userId,
@@ -160,18 +170,28 @@ export const account: FastifyPluginAsyncTypebox = async (app) => {
     return { recoveryCodes: codes };
   });
 
-  app.post('/api/v1/me/totp/remove', { schema: { body: PasswordOnly } }, async (request) => {
+  app.post('/api/v1/me/totp/remove', { schema: { body: PasswordAndCode } }, async (request) => {
     const user = currentUser(request);
     await stepUp(user.userId);
     await checkPassword(user.userId, request.body.password);
+    if (!(await checkSecondFactor(request, user.userId, request.body.code))) throw invalidCode();
     await app.regulator.reset('step-up', user.userId);
     const removed = await app.totp.removeForUser(user.userId);
     if (removed === 0) throw new ApiError(409, 'no_second_factor', 'There is no authenticator to remove.');
+    // Whoever else holds a session or a trusted browser (a lost phone's owner, a thief) is out too.
+    const others = (await app.sessionStore.listForUser(user.userId)).filter(
+      (s) => s.sessionId !== request.session.sessionId,
+    );
+    await app.sessionStore.destroyForUser(
+      user.userId,
+      others.map((s) => s.sessionId),
+    );
+    await app.trustedDevices.forgetAll(usernameKey(user.username));
     await app.recordStep(request, {
       step: 'factor-removed',
       result: 'success',
       ...user,
-      detail: { factor: 'totp' },
+      detail: { factor: 'totp', endedSessions: others.length },
     });
     // Without a factor, and 2FA required, the session goes back to "enrolment required".
     const state = app.config.require2fa ? 'enrollment_required' : 'authenticated';

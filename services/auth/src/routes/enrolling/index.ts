@@ -1,15 +1,26 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { requireState } from '../../lib/sessions.ts';
+import { ApiError } from '../../errors.ts';
+import { currentUser, requireState } from '../../lib/sessions.ts';
 import { totpConfirm } from './totp-confirm.ts';
 import { totpEnroll } from './totp-enroll.ts';
 
 /**
- * Tier "enrolling": a password-verified user with no second factor yet, or a fully authenticated
- * one adding or replacing an authenticator. A user who *has* a factor but has only proven the
- * password may not enrol: that would let a stolen password replace the second factor.
+ * Tier "enrolling": a user with no second factor yet, whose password is proven (or who is fully
+ * authenticated because 2FA is not required). The check is against the database, not the session:
+ * an old "enrollment required" session must not replace a factor confirmed since. Replacing an
+ * authenticator goes through the account page, which removes it after password + code.
  */
 export const enrollingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', requireState('enrollment_required', 'authenticated'));
+  app.addHook('onRequest', async (request) => {
+    if (await app.totp.hasConfirmed(currentUser(request).userId)) {
+      throw new ApiError(
+        403,
+        'factor_exists',
+        'An authenticator app is already set up. Remove it from your account page to set up another.',
+      );
+    }
+  });
   await app.register(totpEnroll);
   await app.register(totpConfirm);
 };

@@ -1,0 +1,41 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { ApiError } from '../../errors.ts';
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Refuses state-changing requests that a browser marks as coming from another site. SameSite=Lax
+ * still sends the cookie from a sibling subdomain ("same-site"), and a body-less POST needs no JSON
+ * content type, so the JSON-only parser alone does not stop such a request. Clients that are not
+ * browsers send neither header and are unaffected.
+ */
+export default fp(
+  async function sameOrigin(app: FastifyInstance) {
+    app.addHook('onRequest', async (request) => {
+      if (!UNSAFE.has(request.method)) return;
+      const site = request.headers['sec-fetch-site'];
+      if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') throw crossSite();
+      const origin = request.headers.origin;
+      if (typeof origin === 'string' && origin !== 'null') {
+        if (!sameHost(origin, request.headers.host)) throw crossSite();
+      } else if (origin === 'null') {
+        throw crossSite();
+      }
+    });
+  },
+  { name: 'same-origin' },
+);
+
+/** Compares as URLs, so that "http://host:80" and "host" are the same place. */
+function sameHost(origin: string, hostHeader: string | undefined): boolean {
+  try {
+    const from = new URL(origin);
+    return from.host === new URL(`${from.protocol}//${hostHeader ?? ''}`).host;
+  } catch {
+    return false;
+  }
+}
+
+const crossSite = () =>
+  new ApiError(403, 'cross_site_request', 'Requests from other sites are not accepted.');
