@@ -87,10 +87,12 @@ describe('the account page API', async () => {
       (await change({ currentPassword: PASSWORD, newPassword: 'short', code: '000000' })).statusCode,
       400,
     );
+    const before = client.cookie;
     expectStatus(
       await change({ currentPassword: PASSWORD, newPassword, code: recoveryCodes[0] as string }),
       204,
     );
+    assert.notEqual(client.cookie, before, 'the session id is regenerated');
     assert.equal((await other.get('/api/v1/me')).statusCode, 401, 'other sessions ended');
     expectStatus(await client.get('/api/v1/me'), 200);
     assert.equal(

@@ -166,6 +166,16 @@ describe('email one-time codes through the SMTP sink', async () => {
     assert.equal(sink.store.list(user.email).length, 3, 'no mail for the refused send');
   });
 
+  it('limits sends per address too: many accounts cannot mail one person without end', async () => {
+    const shared = `shared${Date.now()}@example.org`;
+    const first = await enrolledWithEmail(app, shared);
+    const second = await enrolledWithEmail(app, shared.toUpperCase());
+    const one = (await passwordVerified(app, first.username)).client;
+    for (let i = 0; i < 3; i += 1) expectStatus(await one.post('/api/v1/login/email/send'), 200);
+    const other = (await passwordVerified(app, second.username)).client;
+    assert.equal((await other.post('/api/v1/login/email/send')).statusCode, 429);
+  });
+
   it('locks the email factor after too many wrong codes, even for the right one', async () => {
     const user = await enrolledWithEmail(app);
     const { client } = await passwordVerified(app, user.username);

@@ -147,6 +147,12 @@ export const account: FastifyPluginAsyncTypebox = async (app) => {
       ...user,
       detail: { secondFactor, endedSessions: others.length },
     });
+    // The session that changed the password carries on, under a new id.
+    await establishSession(
+      request,
+      { userId: user.userId, username: user.username, state: 'authenticated' },
+      app.config.session.absoluteSeconds,
+    );
     return reply.code(204).send();
   });
 

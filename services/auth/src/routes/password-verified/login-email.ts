@@ -36,16 +36,21 @@ export const loginEmail: FastifyPluginAsyncTypebox = async (app) => {
       const account = await app.users.findById(user.userId);
       if (!account) throw unauthenticated();
       if (!account.email) throw noEmail();
-      // Every send counts, not only failures: each one mails a real person.
-      const verdict = await app.regulator.consume(
-        'email-send',
-        user.userId,
-        mail.maxSends,
-        mail.sendWindowSeconds,
-      );
-      if (!verdict.allowed) {
+      // Every send counts, not only failures: each one mails a real person. Per account, and per
+      // address too: addresses are not verified, so many accounts could otherwise mail one person.
+      const recipient = account.email.toLowerCase();
+      const budgets: Array<[string, string]> = [
+        ['email-send', user.userId],
+        ['email-recipient', recipient],
+      ];
+      const verdicts = [];
+      for (const [scope, subject] of budgets) {
+        verdicts.push(await app.regulator.consume(scope, subject, mail.maxSends, mail.sendWindowSeconds));
+      }
+      const refused = verdicts.filter((v) => !v.allowed);
+      if (refused.length > 0) {
         await app.recordStep(request, { step: 'email-send', result: 'locked', ...user });
-        throw tooManyAttempts(verdict.retryAfterSeconds);
+        throw tooManyAttempts(Math.max(...refused.map((v) => v.retryAfterSeconds)));
       }
       const code = newEmailCode();
       await app.emailCodes.create({
@@ -60,7 +65,7 @@ export const loginEmail: FastifyPluginAsyncTypebox = async (app) => {
         if (!(error instanceof MailUnavailableError)) throw error;
         request.log.warn({ err: error, userId: user.userId }, 'email code not sent');
         // The mail never left: it must not use up the user's sends.
-        await app.regulator.refund('email-send', user.userId);
+        for (const [scope, subject] of budgets) await app.regulator.refund(scope, subject);
         await app.recordStep(request, { step: 'email-send', result: 'failure', ...user });
         throw emailUnavailable(30);
       }
