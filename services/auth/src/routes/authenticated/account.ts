@@ -68,6 +68,16 @@ export const account: FastifyPluginAsyncTypebox = async (app) => {
     return undefined;
   }
 
+  /** Ends the user's other sessions and forgets their trusted browsers; returns how many sessions ended. */
+  async function signOutEverywhereElse(request: FastifyRequest, user: { userId: string; username: string }) {
+    const others = (await app.sessionStore.listForUser(user.userId))
+      .map((s) => s.sessionId)
+      .filter((id) => id !== request.session.sessionId);
+    await app.sessionStore.destroyForUser(user.userId, others);
+    await app.trustedDevices.forgetAll(usernameKey(user.username));
+    return others.length;
+  }
+
   async function checkPassword(userId: string, password: string) {
     const user = await app.users.findById(userId);
     if (!user || !(await app.passwords.verify(user.passwordHash, password))) throw invalidCredentials();
@@ -132,20 +142,13 @@ export const account: FastifyPluginAsyncTypebox = async (app) => {
     if (!secondFactor) throw invalidCode();
     await app.users.updatePasswordHash(user.userId, await app.passwords.hash(newPassword));
     await app.regulator.reset('step-up', user.userId);
-    // A password change ends every other session and forgets trusted browsers: whoever knew the old one is out.
-    const others = (await app.sessionStore.listForUser(user.userId)).filter(
-      (s) => s.sessionId !== request.session.sessionId,
-    );
-    await app.sessionStore.destroyForUser(
-      user.userId,
-      others.map((s) => s.sessionId),
-    );
-    await app.trustedDevices.forgetAll(usernameKey(user.username));
+    // Whoever knew the old password is out: every other session ends, trusted browsers are forgotten.
+    const endedSessions = await signOutEverywhereElse(request, user);
     await app.recordStep(request, {
       step: 'password-change',
       result: 'success',
       ...user,
-      detail: { secondFactor, endedSessions: others.length },
+      detail: { secondFactor, endedSessions },
     });
     // The session that changed the password carries on, under a new id.
     await establishSession(
@@ -185,19 +188,12 @@ export const account: FastifyPluginAsyncTypebox = async (app) => {
     const removed = await app.totp.removeForUser(user.userId);
     if (removed === 0) throw new ApiError(409, 'no_second_factor', 'There is no authenticator to remove.');
     // Whoever else holds a session or a trusted browser (a lost phone's owner, a thief) is out too.
-    const others = (await app.sessionStore.listForUser(user.userId)).filter(
-      (s) => s.sessionId !== request.session.sessionId,
-    );
-    await app.sessionStore.destroyForUser(
-      user.userId,
-      others.map((s) => s.sessionId),
-    );
-    await app.trustedDevices.forgetAll(usernameKey(user.username));
+    const endedSessions = await signOutEverywhereElse(request, user);
     await app.recordStep(request, {
       step: 'factor-removed',
       result: 'success',
       ...user,
-      detail: { factor: 'totp', endedSessions: others.length },
+      detail: { factor: 'totp', endedSessions },
     });
     // Without a factor, and 2FA required, the session goes back to "enrolment required".
     const state = app.config.require2fa ? 'enrollment_required' : 'authenticated';

@@ -32,7 +32,7 @@ export const loginEmail: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { body: SendBody, response: { 200: SendResponse } } },
     async (request, reply) => {
       const user = currentUser(request);
-      if (!mail || !app.mailer.enabled) throw emailUnavailable();
+      if (!app.mailer.enabled) throw emailUnavailable();
       const account = await app.users.findById(user.userId);
       if (!account) throw unauthenticated();
       if (!account.email) throw noEmail();
