@@ -1,9 +1,10 @@
 // A person's path in a real browser: register, scan (read) the secret, confirm, reach the dashboard,
 // log out, log back in through the other load balancer with password + TOTP.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { launchChromium } from '../support/browser.ts';
+import { launchChromium, phonePage } from '../support/browser.ts';
 import { startTestCluster, type TestCluster } from '../support/cluster.ts';
 import { totpCode } from '../support/http-client.ts';
 
@@ -22,13 +23,7 @@ describe('the web pages in headless Chromium, through nginx', () => {
 
   it('registers, enrols by the QR page, and logs in again with password + TOTP', async () => {
     const [lbA, lbB] = cluster.lbUrls as [string, string];
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) problems.push(message.text());
-    });
+    const { page, context, problems } = await phonePage(browser);
 
     const username = `browser${Date.now()}`;
     const password = 'a long browser password';
@@ -74,6 +69,10 @@ describe('the web pages in headless Chromium, through nginx', () => {
     await page.fill('#regenerate-code', await totpCode(secret, Date.now() + 30_000));
     await page.click('#regenerate-codes');
     await page.locator('#new-recovery-codes li').nth(9).waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-codes')]);
+    const saved = await readFile((await download.path()) as string, 'utf8');
+    assert.match(saved, new RegExp(`^Twofold recovery codes for ${username}\n`));
+    assert.equal(saved.match(/^[a-z2-9]{5}-[a-z2-9]{5}$/gm)?.length, 10);
     assert.deepEqual(problems, []);
     await context.close();
   });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { launchChromium } from '../support/browser.ts';
+import { launchChromium, phonePage } from '../support/browser.ts';
 import { startTestCluster, type TestCluster } from '../support/cluster.ts';
 import { HttpClient, totpCode } from '../support/http-client.ts';
 
@@ -76,13 +76,7 @@ describe('email codes through nginx and the cluster mail sink', () => {
     const username = `mailpage${Date.now()}`;
     const email = `${username}@example.org`;
     await registerAndEnrol(username, email);
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) problems.push(message.text());
-    });
+    const { page, context, problems } = await phonePage(browser);
 
     await page.goto(new URL('/login', lbA).href);
     await page.fill('#username', username);

@@ -1,6 +1,6 @@
 // Debian's Chromium driven by playwright-core (no browser download: the system binary is used).
 import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.TWOFOLD_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -24,4 +24,18 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/** A phone-sized page that collects page errors and CSP violations, which a test expects to stay empty. */
+export async function phonePage(
+  browser: Browser,
+): Promise<{ page: Page; context: BrowserContext; problems: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) problems.push(message.text());
+  });
+  return { page, context, problems };
 }

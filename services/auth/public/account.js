@@ -3,13 +3,13 @@
 
 (() => {
   const {
+    AUTHENTICATED_ONLY,
     api,
-    bindCopyButton,
     clearMessages,
-    downloadText,
     go,
     isSessionLost,
     onSubmit,
+    recoveryCodesPanel,
     routeBySession,
     showError,
     showNotice,
@@ -32,12 +32,13 @@
     enrollment_required: 'setting up two-factor',
   };
   let username = '';
-  let recoveryCodes = [];
 
-  bindCopyButton($('copy-codes'), () => recoveryCodes.join('\n'), codesList, 'Recovery codes');
-  $('download-codes').addEventListener('click', () =>
-    downloadText('twofold-recovery-codes.txt', codesFileText()),
-  );
+  const codesPanel = recoveryCodesPanel({
+    list: codesList,
+    copyButton: $('copy-codes'),
+    downloadButton: $('download-codes'),
+    username: () => username,
+  });
   regenerateButton.addEventListener('click', regenerateCodes);
 
   onSubmit(passwordForm, changePassword, (err) => {
@@ -68,13 +69,7 @@
   load();
 
   async function load() {
-    const session = await routeBySession({
-      anonymous: '/login',
-      password_verified: '/verify-2fa',
-      enrollment_required: '/setup-2fa',
-      authenticated: null,
-      otherwise: '/login',
-    });
+    const session = await routeBySession(AUTHENTICATED_ONLY);
     if (!session) {
       sessionsStatus.hidden = true;
       return;
@@ -283,28 +278,11 @@
   }
 
   function showRecoveryCodes(codes) {
-    recoveryCodes = codes;
-    codesList.replaceChildren(
-      ...codes.map((code) => {
-        const item = document.createElement('li');
-        item.textContent = code;
-        return item;
-      }),
-    );
+    codesPanel.show(codes);
     setRecoveryStatus(codes.length);
     $('new-codes').hidden = false;
     $('new-codes-title').focus();
     showNotice('New recovery codes created. Your old codes no longer work.');
-  }
-
-  function codesFileText() {
-    const owner = username ? ` for ${username}` : '';
-    const header = [
-      `Twofold recovery codes${owner}`,
-      `Saved ${new Date().toISOString().slice(0, 10)}. Each code works once.`,
-      '',
-    ];
-    return `${[...header, ...recoveryCodes].join('\n')}\n`;
   }
 
   // Authenticator app
@@ -317,7 +295,7 @@
     if (result?.state === 'enrollment_required') return go('/setup-2fa', { replace: true });
     removeForm.reset();
     $('new-codes').hidden = true;
-    recoveryCodes = [];
+    codesPanel.show([]);
     showNotice('Your authenticator app and recovery codes have been removed.');
     loadUser();
   }

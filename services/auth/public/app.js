@@ -248,7 +248,48 @@
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   }
 
+  /**
+   * The list of freshly made recovery codes with its "Copy all" and "Download .txt" buttons
+   * (setup-2fa and the account page). `show(codes)` renders them; `username()` names the file's owner.
+   */
+  function recoveryCodesPanel({ list, copyButton, downloadButton, username }) {
+    let codes = [];
+    bindCopyButton(copyButton, () => codes.join('\n'), list, 'Recovery codes');
+    downloadButton.addEventListener('click', () => {
+      const owner = username() ? ` for ${username()}` : '';
+      const header = [
+        `Twofold recovery codes${owner}`,
+        `Saved ${new Date().toISOString().slice(0, 10)}. Each code works once.`,
+        '',
+      ];
+      downloadText('twofold-recovery-codes.txt', `${[...header, ...codes].join('\n')}\n`);
+    });
+    return {
+      show(newCodes) {
+        codes = newCodes;
+        list.replaceChildren(
+          ...codes.map((code) => {
+            const item = document.createElement('li');
+            item.textContent = code;
+            return item;
+          }),
+        );
+      },
+    };
+  }
+
+  /** routeBySession() for the pages that need a fully signed-in user. */
+  const AUTHENTICATED_ONLY = Object.freeze({
+    anonymous: '/login',
+    password_verified: '/verify-2fa',
+    enrollment_required: '/setup-2fa',
+    authenticated: null,
+    otherwise: '/login',
+  });
+
   window.Twofold = Object.freeze({
+    AUTHENTICATED_ONLY,
+    recoveryCodesPanel,
     ApiError,
     api,
     isSessionLost,

@@ -2,7 +2,7 @@
 'use strict';
 
 (() => {
-  const { api, go, routeBySession, showError } = window.Twofold;
+  const { AUTHENTICATED_ONLY, api, go, routeBySession, showError } = window.Twofold;
   const { describeBrowser, timeAgo } = window.TwofoldFormat;
   const $ = (id) => document.getElementById(id);
   const logoutButton = $('logout');
@@ -57,13 +57,7 @@
   load();
 
   async function load() {
-    const session = await routeBySession({
-      anonymous: '/login',
-      password_verified: '/verify-2fa',
-      enrollment_required: '/setup-2fa',
-      authenticated: null,
-      otherwise: '/login',
-    });
+    const session = await routeBySession(AUTHENTICATED_ONLY);
     if (!session) {
       activityStatus.hidden = true;
       return;

@@ -3,10 +3,10 @@
 
 (() => {
   const {
+    recoveryCodesPanel,
     api,
     bindCodeInput,
     bindCopyButton,
-    downloadText,
     go,
     isSessionLost,
     onSubmit,
@@ -19,14 +19,15 @@
   const secretEl = $('secret');
   const codesList = $('recovery-codes');
   let username = '';
-  let recoveryCodes = [];
 
   bindCodeInput(codeInput);
   bindCopyButton($('copy-secret'), () => secretEl.dataset.secret, secretEl, 'Secret key');
-  bindCopyButton($('copy-codes'), () => recoveryCodes.join('\n'), codesList, 'Recovery codes');
-  $('download-codes').addEventListener('click', () =>
-    downloadText('twofold-recovery-codes.txt', codesFileText()),
-  );
+  const codesPanel = recoveryCodesPanel({
+    list: codesList,
+    copyButton: $('copy-codes'),
+    downloadButton: $('download-codes'),
+    username: () => username,
+  });
   $('start-enroll').addEventListener('click', () => {
     $('replace-step').hidden = true;
     enroll();
@@ -90,27 +91,10 @@
   }
 
   function showRecoveryCodes(codes) {
-    recoveryCodes = codes;
-    codesList.replaceChildren(
-      ...codes.map((code) => {
-        const item = document.createElement('li');
-        item.textContent = code;
-        return item;
-      }),
-    );
+    codesPanel.show(codes);
     hide('enroll-step');
     $('codes-step').hidden = false;
     $('codes-title').focus();
-  }
-
-  function codesFileText() {
-    const owner = username ? ` for ${username}` : '';
-    const header = [
-      `Twofold recovery codes${owner}`,
-      `Saved ${new Date().toISOString().slice(0, 10)}. Each code works once.`,
-      '',
-    ];
-    return `${[...header, ...recoveryCodes].join('\n')}\n`;
   }
 
   function hide(id) {
