@@ -27,7 +27,8 @@ export const opsRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/readyz', async (_request, reply) => {
     const [postgres, redis] = await Promise.all([
-      check('postgres', () => app.db.query('SELECT 1')),
+      // The pool itself, not the retrying Database: a probe must answer now, not keep retrying after its deadline.
+      check('postgres', () => app.db.pool.query('SELECT 1')),
       check('redis', () => app.redis.ping()),
     ]);
     // Key ids (never keys) let `twofold keys rotate` see when every replica has the new ring.
