@@ -17,6 +17,7 @@ import sessionPlugin from './plugins/external/session.ts';
 import { anonymousRoutes } from './routes/anonymous/index.ts';
 import { anyRoutes } from './routes/any/index.ts';
 import { authenticatedRoutes } from './routes/authenticated/index.ts';
+import { deviceRoutes } from './routes/device/index.ts';
 import { enrollingRoutes } from './routes/enrolling/index.ts';
 import { opsRoutes } from './routes/ops/index.ts';
 import { passwordVerifiedRoutes } from './routes/password-verified/index.ts';
@@ -70,5 +71,6 @@ export async function buildApp(config: AuthConfig, options: BuildOptions = {}): 
   await app.register(passwordVerifiedRoutes);
   await app.register(enrollingRoutes);
   await app.register(authenticatedRoutes);
+  await app.register(deviceRoutes);
   return app;
 }

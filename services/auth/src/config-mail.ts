@@ -1,7 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-
-const Int = (defaultValue: number, minimum: number, maximum: number) =>
-  Type.Integer({ default: defaultValue, minimum, maximum });
+import { Int } from '../../common/src/service-env.ts';
 
 /** The email-code settings of an auth replica; spread into EnvSchema. See README "Configuration". */
 export const MailEnvSchema = Type.Object({

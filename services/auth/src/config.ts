@@ -1,27 +1,14 @@
-import { hostname } from 'node:os';
 import { type Static, Type } from '@sinclair/typebox';
 import { ConfigError, loadEnv } from '../../common/src/env-loader.ts';
 import type { RedisTarget } from '../../common/src/redis-client.ts';
 import { parseKeyRing, type RingKey } from '../../common/src/secret-box.ts';
+import { Int, parseTrustProxy, redisTargetFrom, serviceEnvProperties } from '../../common/src/service-env.ts';
 import { type MailConfig, MailEnvSchema, mailConfigFrom } from './config-mail.ts';
-
-const Int = (defaultValue: number, minimum: number, maximum: number) =>
-  Type.Integer({ default: defaultValue, minimum, maximum });
+import { type PushConfig, PushEnvSchema, pushConfigFrom } from './config-push.ts';
 
 /** Every setting of an auth replica; each can also be given as `<NAME>_FILE`. See README "Configuration". */
 export const EnvSchema = Type.Object({
-  TWOFOLD_HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
-  TWOFOLD_PORT: Int(3000, 0, 65535),
-  TWOFOLD_REPLICA_NAME: Type.String({ default: `${hostname()}-${process.pid}`, minLength: 1 }),
-  TWOFOLD_LOG_LEVEL: Type.Union(
-    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
-    { default: 'info' },
-  ),
-  TWOFOLD_DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://' }),
-  TWOFOLD_REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
-  TWOFOLD_REDIS_SENTINELS: Type.Optional(Type.String({ pattern: '^[^,:]+:\\d+(,[^,:]+:\\d+)*$' })),
-  TWOFOLD_REDIS_MASTER_NAME: Type.String({ default: 'twofold', minLength: 1 }),
-  TWOFOLD_REDIS_KEY_PREFIX: Type.String({ default: 'twofold:', pattern: '^[A-Za-z0-9:_-]{1,64}$' }),
+  ...serviceEnvProperties(3000),
   TWOFOLD_SESSION_SECRET: Type.String({ minLength: 32 }),
   TWOFOLD_ENCRYPTION_KEYS: Type.String({ minLength: 1 }),
   TWOFOLD_ISSUER: Type.String({ default: 'Twofold', minLength: 1, maxLength: 64 }),
@@ -34,20 +21,16 @@ export const EnvSchema = Type.Object({
   TWOFOLD_COOKIE_SECURE: Type.Union([Type.Literal('auto'), Type.Literal('true'), Type.Literal('false')], {
     default: 'auto',
   }),
-  TWOFOLD_TRUST_PROXY: Type.String({ default: 'false' }),
   TWOFOLD_BODY_LIMIT_BYTES: Int(16_384, 1_024, 1_048_576),
   TWOFOLD_MAX_PASSWORD_FAILURES: Int(10, 1, 1_000),
   TWOFOLD_MAX_PASSWORD_FAILURES_PER_IP: Int(100, 1, 100_000),
   TWOFOLD_MAX_SECOND_FACTOR_FAILURES: Int(5, 1, 1_000),
   TWOFOLD_LOCKOUT_SECONDS: Int(900, 1, 86_400),
-  TWOFOLD_DB_STATEMENT_TIMEOUT_MS: Int(5_000, 100, 600_000),
-  TWOFOLD_REDIS_COMMAND_TIMEOUT_MS: Int(1_000, 50, 60_000),
-  TWOFOLD_REDIS_WAIT_REPLICAS: Int(0, 0, 16),
-  TWOFOLD_DRAIN_DELAY_MS: Int(0, 0, 60_000),
   TWOFOLD_MAX_CLOCK_SKEW_MS: Int(5_000, 100, 60_000),
   TWOFOLD_RATE_LIMIT_MAX: Int(600, 1, 10_000_000),
   TWOFOLD_RATE_LIMIT_WINDOW_SECONDS: Int(60, 1, 3_600),
   ...MailEnvSchema.properties,
+  ...PushEnvSchema.properties,
 });
 
 export interface AuthConfig {
@@ -82,6 +65,7 @@ export interface AuthConfig {
   /** Requests per client IP per window, for the whole API (shared through Redis). */
   rateLimit: { max: number; windowSeconds: number };
   mail: MailConfig;
+  push: PushConfig;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
@@ -98,7 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
     replicaName: e.TWOFOLD_REPLICA_NAME,
     logLevel: e.TWOFOLD_LOG_LEVEL,
     databaseUrl: e.TWOFOLD_DATABASE_URL,
-    redis: redisTarget(e),
+    redis: redisTargetFrom(e),
     redisKeyPrefix: e.TWOFOLD_REDIS_KEY_PREFIX,
     sessionSecret: e.TWOFOLD_SESSION_SECRET,
     encryptionKeys,
@@ -132,25 +116,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
     maxClockSkewMs: e.TWOFOLD_MAX_CLOCK_SKEW_MS,
     rateLimit: { max: e.TWOFOLD_RATE_LIMIT_MAX, windowSeconds: e.TWOFOLD_RATE_LIMIT_WINDOW_SECONDS },
     mail: mailConfigFrom(e),
+    push: pushConfigFrom(e),
   };
-}
-
-/** Sentinels when given (the cluster), else one Redis URL (development, tests). */
-function redisTarget(e: Static<typeof EnvSchema>): RedisTarget {
-  if (e.TWOFOLD_REDIS_SENTINELS) {
-    const sentinels = e.TWOFOLD_REDIS_SENTINELS.split(',').map((entry) => {
-      const [host, port] = entry.split(':') as [string, string];
-      return { host, port: Number(port) };
-    });
-    return { sentinels, masterName: e.TWOFOLD_REDIS_MASTER_NAME };
-  }
-  if (e.TWOFOLD_REDIS_URL) return { url: e.TWOFOLD_REDIS_URL };
-  throw new ConfigError('TWOFOLD_REDIS_URL: missing (or set TWOFOLD_REDIS_SENTINELS)');
-}
-
-/** `false`, `true`, or a comma-separated list of addresses/CIDRs of the load balancers. */
-function parseTrustProxy(value: string): boolean | string {
-  if (value === 'false') return false;
-  if (value === 'true') return true;
-  return value;
 }

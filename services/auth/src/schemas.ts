@@ -12,3 +12,7 @@ export const CodeBody = Type.Object(
 export const UserSummary = Type.Object({ id: Type.String(), username: Type.String() });
 
 export const StateResponse = Type.Object({ state: Type.String() });
+
+export const Uuid = Type.String({
+  pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
+});

@@ -7,7 +7,7 @@ import { createTestDatabase, freePort } from '../../../../test/support/services.
 import { type MailSink, startMailSink } from '../../../mailsink/src/mail-sink.ts';
 import { buildApp } from '../../src/app.ts';
 import { type MailConfig, mailConfigFrom } from '../../src/config-mail.ts';
-import { emailCodeKey, hashEmailCode } from '../../src/lib/email-codes.ts';
+import { hashOneTimeCode, oneTimeCodeKey } from '../../src/lib/one-time-codes.ts';
 import { testConfig } from '../helpers/build-app.ts';
 import { expectStatus, PASSWORD, TestClient, totpCode, uniqueUsername } from '../helpers/client.ts';
 
@@ -213,7 +213,7 @@ describe('email one-time codes through the SMTP sink', async () => {
     try {
       const { rows } = await db.query(
         `SELECT code_hash, expires_at - created_at AS ttl, row_to_json(e)::text AS json
-         FROM email_codes e WHERE user_id = $1 AND used_at IS NULL`,
+         FROM one_time_codes e WHERE user_id = $1 AND used_at IS NULL`,
         [user.userId],
       );
       assert.equal(rows.length, 1);
@@ -222,7 +222,7 @@ describe('email one-time codes through the SMTP sink', async () => {
       assert.ok(!row.json.includes(`"${code}"`) && !row.code_hash.includes(Buffer.from(code)));
       assert.ok(!row.code_hash.equals(createHash('sha256').update(code).digest()), 'not a plain SHA-256');
       assert.ok(
-        row.code_hash.equals(hashEmailCode(emailCodeKey(app.config.sessionSecret), user.userId, code)),
+        row.code_hash.equals(hashOneTimeCode(oneTimeCodeKey(app.config.sessionSecret), user.userId, code)),
       );
       assert.equal(row.ttl.minutes, 10);
     } finally {

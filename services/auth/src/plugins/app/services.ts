@@ -3,10 +3,14 @@ import fp from 'fastify-plugin';
 import { SecretBox } from '../../../../common/src/secret-box.ts';
 import type { AuthConfig } from '../../config.ts';
 import { watchKeyRing } from '../../lib/key-ring-watch.ts';
+import { Pairings } from '../../lib/pairings.ts';
 import { PasswordHasher } from '../../lib/passwords.ts';
+import { PhoneChannel } from '../../lib/phone-channel.ts';
+import { PushChallenges } from '../../lib/push-challenges.ts';
 import { Regulator } from '../../lib/regulator.ts';
 import { TrustedDevices } from '../../lib/trusted-devices.ts';
-import { EmailCodesRepository } from '../../repositories/email-codes.ts';
+import { DevicesRepository } from '../../repositories/devices.ts';
+import { OneTimeCodesRepository } from '../../repositories/one-time-codes.ts';
 import { RecoveryCodesRepository } from '../../repositories/recovery-codes.ts';
 import { TotpRepository } from '../../repositories/totp.ts';
 import { UsersRepository } from '../../repositories/users.ts';
@@ -17,11 +21,15 @@ declare module 'fastify' {
     users: UsersRepository;
     totp: TotpRepository;
     recoveryCodes: RecoveryCodesRepository;
-    emailCodes: EmailCodesRepository;
+    oneTimeCodes: OneTimeCodesRepository;
     passwords: PasswordHasher;
     secretBox: SecretBox;
     regulator: Regulator;
     trustedDevices: TrustedDevices;
+    devices: DevicesRepository;
+    pairings: Pairings;
+    pushChallenges: PushChallenges;
+    phoneChannel: PhoneChannel;
   }
 }
 
@@ -32,7 +40,7 @@ export default fp(
     app.decorate('users', new UsersRepository(app.db));
     app.decorate('totp', new TotpRepository(app.db));
     app.decorate('recoveryCodes', new RecoveryCodesRepository(app.db));
-    app.decorate('emailCodes', new EmailCodesRepository(app.db));
+    app.decorate('oneTimeCodes', new OneTimeCodesRepository(app.db));
     app.decorate('passwords', new PasswordHasher(config.argon2));
     const secretBox = new SecretBox(config.encryptionKeys);
     app.decorate('secretBox', secretBox);
@@ -42,6 +50,16 @@ export default fp(
     }
     app.decorate('regulator', new Regulator(app.redis, `${config.redisKeyPrefix}attempts:`));
     app.decorate('trustedDevices', new TrustedDevices(app.redis, config.redisKeyPrefix));
+    app.decorate('devices', new DevicesRepository(app.db));
+    app.decorate('pairings', new Pairings(app.redis, config.redisKeyPrefix));
+    app.decorate(
+      'pushChallenges',
+      new PushChallenges(app.redis, config.redisKeyPrefix, config.redisWaitReplicas),
+    );
+    app.decorate(
+      'phoneChannel',
+      new PhoneChannel(app.redis, config.redisKeyPrefix, config.redisWaitReplicas),
+    );
   },
   { name: 'services', dependencies: ['postgres', 'redis'] },
 );

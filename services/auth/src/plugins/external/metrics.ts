@@ -16,7 +16,14 @@ export type LoginStep =
   | 'logout'
   | 'password-change'
   | 'recovery-codes'
-  | 'factor-removed';
+  | 'factor-removed'
+  | 'device-pairing'
+  | 'device-paired'
+  | 'device-removed'
+  | 'push'
+  | 'push-answer'
+  | 'push-code'
+  | 'push-code-send';
 export type StepResult = 'success' | 'failure' | 'locked' | 'rejected';
 
 export interface AuthMetrics {

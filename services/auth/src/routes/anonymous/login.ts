@@ -103,7 +103,8 @@ export const login: FastifyPluginAsyncTypebox = async (app) => {
       });
       if (state === 'password_verified') {
         const email = user.email && app.mailer.enabled ? ['email'] : [];
-        return { state: 'mfa_required' as const, factors: ['totp', 'recovery', ...email] };
+        const phone = (await app.devices.countForUser(user.id)) > 0 ? ['push', 'push_code'] : [];
+        return { state: 'mfa_required' as const, factors: ['totp', 'recovery', ...email, ...phone] };
       }
       return { state };
     },

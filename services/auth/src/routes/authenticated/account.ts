@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import { ApiError, invalidCode, invalidCredentials, invalidRequest, tooManyAttempts } from '../../errors.ts';
+import { ApiError, invalidCode, invalidRequest } from '../../errors.ts';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../lib/passwords.ts';
 import { hashRecoveryCode, newRecoveryCodes, normalizeRecoveryCode } from '../../lib/recovery-codes.ts';
 import { currentUser, establishSession } from '../../lib/sessions.ts';
+import { checkPassword, spendStepUp } from '../../lib/step-up.ts';
 import { checkTotpCode } from '../../lib/totp-check.ts';
 import { usernameKey } from '../../lib/usernames.ts';
 
@@ -47,18 +48,8 @@ const CodeOnly = Type.Object(
 
 /** The account page's API: sessions, password, recovery codes, removing the authenticator. */
 export const account: FastifyPluginAsyncTypebox = async (app) => {
-  const { limits } = app.config;
 
-  /** Step-up checks share one budget per user, so the account page is no way around the login limits. */
-  async function stepUp(userId: string) {
-    const verdict = await app.regulator.consume(
-      'step-up',
-      userId,
-      limits.secondFactorFailures,
-      limits.lockoutSeconds,
-    );
-    if (!verdict.allowed) throw tooManyAttempts(verdict.retryAfterSeconds);
-  }
+  const stepUp = (userId: string) => spendStepUp(app, userId);
 
   /** A code from the authenticator app, or else one of the recovery codes (spent if it matches). */
   async function checkSecondFactor(request: FastifyRequest, userId: string, code: string) {
@@ -76,12 +67,6 @@ export const account: FastifyPluginAsyncTypebox = async (app) => {
     await app.sessionStore.destroyForUser(user.userId, others);
     await app.trustedDevices.forgetAll(usernameKey(user.username));
     return others.length;
-  }
-
-  async function checkPassword(userId: string, password: string) {
-    const user = await app.users.findById(userId);
-    if (!user || !(await app.passwords.verify(user.passwordHash, password))) throw invalidCredentials();
-    return user;
   }
 
   app.get(
@@ -137,7 +122,7 @@ export const account: FastifyPluginAsyncTypebox = async (app) => {
       throw invalidRequest(`Password must be ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters.`);
     }
     await stepUp(user.userId);
-    await checkPassword(user.userId, currentPassword);
+    await checkPassword(app, user.userId, currentPassword);
     const secondFactor = await checkSecondFactor(request, user.userId, code);
     if (!secondFactor) throw invalidCode();
     await app.users.updatePasswordHash(user.userId, await app.passwords.hash(newPassword));
@@ -182,11 +167,14 @@ export const account: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/api/v1/me/totp/remove', { schema: { body: PasswordAndCode } }, async (request) => {
     const user = currentUser(request);
     await stepUp(user.userId);
-    await checkPassword(user.userId, request.body.password);
+    await checkPassword(app, user.userId, request.body.password);
     if (!(await checkSecondFactor(request, user.userId, request.body.code))) throw invalidCode();
     await app.regulator.reset('step-up', user.userId);
     const removed = await app.totp.removeForUser(user.userId);
     if (removed === 0) throw new ApiError(409, 'no_second_factor', 'There is no authenticator to remove.');
+    // Paired phones hold the removed secret and answer push logins: they go with it.
+    for (const deviceId of await app.devices.removeAllForUser(user.userId))
+      await app.phoneChannel.forget(deviceId);
     // Whoever else holds a session or a trusted browser (a lost phone's owner, a thief) is out too.
     const endedSessions = await signOutEverywhereElse(request, user);
     await app.recordStep(request, {

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requireState } from '../../lib/sessions.ts';
 import { account } from './account.ts';
 import { activity } from './activity.ts';
+import { devices } from './devices.ts';
 import { me } from './me.ts';
 
 /** Tier "authenticated": both factors proven (or 2FA not required and the password proven). */
@@ -10,4 +11,5 @@ export const authenticatedRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(me);
   await app.register(activity);
   await app.register(account);
+  await app.register(devices);
 };

@@ -17,10 +17,11 @@ const MeResponse = Type.Object({
 export const me: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/api/v1/me', { schema: { response: { 200: MeResponse } } }, async (request) => {
     const { userId } = currentUser(request);
-    const [user, hasTotp, recoveryCodesRemaining] = await Promise.all([
+    const [user, hasTotp, recoveryCodesRemaining, devices] = await Promise.all([
       app.users.findById(userId),
       app.totp.hasConfirmed(userId),
       app.recoveryCodes.countUnused(userId),
+      app.devices.countForUser(userId),
     ]);
     if (!user) throw unauthenticated();
     const factors = hasTotp
@@ -28,6 +29,7 @@ export const me: FastifyPluginAsyncTypebox = async (app) => {
           'totp',
           ...(recoveryCodesRemaining > 0 ? ['recovery'] : []),
           ...(user.email && app.mailer.enabled ? ['email'] : []),
+          ...(devices > 0 ? ['push'] : []),
         ]
       : [];
     return {

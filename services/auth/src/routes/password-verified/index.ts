@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requireState } from '../../lib/sessions.ts';
 import { loginEmail } from './login-email.ts';
+import { loginPush } from './login-push.ts';
 import { loginRecovery } from './login-recovery.ts';
 import { loginTotp } from './login-totp.ts';
 
@@ -10,4 +11,5 @@ export const passwordVerifiedRoutes: FastifyPluginAsyncTypebox = async (app) => 
   await app.register(loginTotp);
   await app.register(loginRecovery);
   await app.register(loginEmail);
+  await app.register(loginPush);
 };

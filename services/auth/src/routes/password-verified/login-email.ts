@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { ApiError, invalidCode, tooManyAttempts, unauthenticated } from '../../errors.ts';
-import { emailCodeKey, hashEmailCode, maskEmail, newEmailCode } from '../../lib/email-codes.ts';
-import { completeLogin, secondFactorSubject } from '../../lib/second-factor.ts';
+import { ApiError, tooManyAttempts, unauthenticated } from '../../errors.ts';
+import { hashOneTimeCode, maskEmail, newOneTimeCode, oneTimeCodeKey } from '../../lib/one-time-codes.ts';
 import { currentUser } from '../../lib/sessions.ts';
-import { normalizeCode } from '../../lib/totp.ts';
 import { MailUnavailableError } from '../../plugins/external/mailer.ts';
 import { CodeBody, StateResponse } from '../../schemas.ts';
+import { loginWithSentCode } from './one-time-code-login.ts';
 
 const SendBody = Type.Object({}, { additionalProperties: false });
 const SendResponse = Type.Object({ sent: Type.Literal(true), to: Type.String() });
@@ -24,8 +23,8 @@ const emailUnavailable = (retryAfterSeconds?: number) =>
 
 /** The fallback factor: a 6-digit code mailed to the account's address, single use and short-lived. */
 export const loginEmail: FastifyPluginAsyncTypebox = async (app) => {
-  const { limits, mail } = app.config;
-  const key = emailCodeKey(app.config.sessionSecret);
+  const { mail } = app.config;
+  const key = oneTimeCodeKey(app.config.sessionSecret);
 
   app.post(
     '/api/v1/login/email/send',
@@ -52,11 +51,12 @@ export const loginEmail: FastifyPluginAsyncTypebox = async (app) => {
         await app.recordStep(request, { step: 'email-send', result: 'locked', ...user });
         throw tooManyAttempts(Math.max(...refused.map((v) => v.retryAfterSeconds)));
       }
-      const code = newEmailCode();
-      await app.emailCodes.create({
+      const code = newOneTimeCode();
+      await app.oneTimeCodes.create({
         id: randomUUID(),
         userId: user.userId,
-        codeHash: hashEmailCode(key, user.userId, code),
+        channel: 'email',
+        codeHash: hashOneTimeCode(key, user.userId, code),
         ttlSeconds: mail.codeTtlSeconds,
       });
       try {
@@ -78,38 +78,6 @@ export const loginEmail: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/v1/login/email',
     { schema: { body: CodeBody, response: { 200: StateResponse } } },
-    async (request, reply) => {
-      const user = currentUser(request);
-      // Consumed before the check, atomically, and apart from the other factors' budgets: locking
-      // one factor must not lock the way out through another.
-      const subject = await secondFactorSubject(app, request, user);
-      const verdict = await app.regulator.consume(
-        'email',
-        subject,
-        limits.secondFactorFailures,
-        limits.lockoutSeconds,
-      );
-      if (!verdict.allowed) {
-        await app.recordStep(request, { step: 'email', result: 'locked', ...user });
-        throw tooManyAttempts(verdict.retryAfterSeconds);
-      }
-      const code = normalizeCode(request.body.code);
-      const accepted =
-        code !== undefined &&
-        (await app.emailCodes.consume(
-          user.userId,
-          hashEmailCode(key, user.userId, code),
-          limits.secondFactorFailures,
-        ));
-      if (!accepted) {
-        await app.emailCodes.countMiss(user.userId);
-        await app.recordStep(request, { step: 'email', result: 'failure', ...user });
-        throw invalidCode();
-      }
-      await app.regulator.reset('email', subject);
-      await completeLogin(app, request, reply, user);
-      await app.recordStep(request, { step: 'email', result: 'success', ...user });
-      return { state: 'authenticated' };
-    },
+    (request, reply) => loginWithSentCode(app, request, reply, 'email', request.body.code),
   );
 };

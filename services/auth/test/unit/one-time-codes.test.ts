@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { Static } from '@sinclair/typebox';
 import { ConfigError, loadEnv } from '../../../common/src/env-loader.ts';
 import { MailEnvSchema, mailConfigFrom } from '../../src/config-mail.ts';
-import { emailCodeKey, hashEmailCode, maskEmail, newEmailCode } from '../../src/lib/email-codes.ts';
+import { hashOneTimeCode, maskEmail, newOneTimeCode, oneTimeCodeKey } from '../../src/lib/one-time-codes.ts';
 import { createMailer, MailUnavailableError } from '../../src/plugins/external/mailer.ts';
 
 const mailConfig = (env: Record<string, string>) =>
@@ -45,19 +45,19 @@ describe('email code settings', () => {
 
 describe('email codes', () => {
   it('are six digits, leading zeros kept, and vary', () => {
-    const codes = Array.from({ length: 2000 }, newEmailCode);
+    const codes = Array.from({ length: 2000 }, newOneTimeCode);
     for (const code of codes) assert.match(code, /^\d{6}$/);
     assert.ok(new Set(codes).size > 1990);
     assert.ok(codes.some((code) => code.startsWith('0')));
   });
 
   it('are hashed with a key from the session secret, bound to the user', () => {
-    const key = emailCodeKey('s'.repeat(32));
-    const hash = hashEmailCode(key, 'user-1', '123456');
+    const key = oneTimeCodeKey('s'.repeat(32));
+    const hash = hashOneTimeCode(key, 'user-1', '123456');
     assert.equal(hash.length, 32);
-    assert.ok(hash.equals(hashEmailCode(key, 'user-1', '123456')));
-    assert.ok(!hash.equals(hashEmailCode(key, 'user-2', '123456')));
-    assert.ok(!hash.equals(hashEmailCode(emailCodeKey('t'.repeat(32)), 'user-1', '123456')));
+    assert.ok(hash.equals(hashOneTimeCode(key, 'user-1', '123456')));
+    assert.ok(!hash.equals(hashOneTimeCode(key, 'user-2', '123456')));
+    assert.ok(!hash.equals(hashOneTimeCode(oneTimeCodeKey('t'.repeat(32)), 'user-1', '123456')));
   });
 
   it('addresses are masked down to a first letter and the domain', () => {

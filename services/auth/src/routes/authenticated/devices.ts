@@ -1,0 +1,88 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import { ApiError } from '../../errors.ts';
+import { currentUser } from '../../lib/sessions.ts';
+import { checkPassword, spendStepUp } from '../../lib/step-up.ts';
+import { qrSvg } from '../../lib/totp.ts';
+import { Uuid } from '../../schemas.ts';
+
+const PairingBody = Type.Object(
+  { password: Type.String({ maxLength: 1024 }) },
+  { additionalProperties: false },
+);
+const PairingResponse = Type.Object({ link: Type.String(), qrSvg: Type.String(), expiresAt: Type.String() });
+const DevicesResponse = Type.Object({
+  devices: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      name: Type.String(),
+      createdAt: Type.String(),
+      lastSeenAt: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
+});
+const DeviceParams = Type.Object({ id: Uuid });
+
+export const tooManyDevices = () =>
+  new ApiError(409, 'too_many_devices', 'This account has as many phones as it may have. Remove one first.');
+
+/** Where the phone app lives for this browser: the configured public URL, else the origin it used. */
+function publicOrigin(request: FastifyRequest, configured: string | undefined): string {
+  return configured ?? `${request.protocol}://${request.host}`;
+}
+
+/** The dashboard's side of the phone app: start a pairing, list and remove paired phones. */
+export const devices: FastifyPluginAsyncTypebox = async (app) => {
+  const { push } = app.config;
+
+  app.post(
+    '/api/v1/devices/pairing',
+    { schema: { body: PairingBody, response: { 200: PairingResponse } } },
+    async (request, reply) => {
+      const user = currentUser(request);
+      // The phone will hold the TOTP secret: a session alone (a stolen cookie) must not get it.
+      await spendStepUp(app, user.userId);
+      await checkPassword(app, user.userId, request.body.password);
+      await app.regulator.reset('step-up', user.userId);
+      if (!(await app.totp.hasConfirmed(user.userId))) {
+        throw new ApiError(409, 'no_second_factor', 'Set up an authenticator app first.');
+      }
+      if ((await app.devices.countForUser(user.userId)) >= push.maxDevices) throw tooManyDevices();
+      const { token, expiresAt } = await app.pairings.create(user.userId, push.pairingTtlSeconds);
+      // In the fragment: browsers never send it, so no server or proxy log ever holds the token.
+      const link = `${publicOrigin(request, push.publicUrl)}/phone/#pair=${token}`;
+      await app.recordStep(request, { step: 'device-pairing', result: 'success', ...user });
+      reply.header('cache-control', 'no-store');
+      return { link, qrSvg: await qrSvg(link), expiresAt: new Date(expiresAt).toISOString() };
+    },
+  );
+
+  app.get('/api/v1/devices', { schema: { response: { 200: DevicesResponse } } }, async (request, reply) => {
+    const { userId } = currentUser(request);
+    reply.header('cache-control', 'no-store');
+    return {
+      devices: (await app.devices.listForUser(userId)).map((d) => ({
+        id: d.id,
+        name: d.name,
+        createdAt: d.createdAt.toISOString(),
+        lastSeenAt: d.lastSeenAt?.toISOString() ?? null,
+      })),
+    };
+  });
+
+  app.delete('/api/v1/devices/:id', { schema: { params: DeviceParams } }, async (request, reply) => {
+    const user = currentUser(request);
+    if (!(await app.devices.remove(user.userId, request.params.id))) {
+      throw new ApiError(404, 'not_found', 'No such device.');
+    }
+    await app.phoneChannel.forget(request.params.id);
+    await app.recordStep(request, {
+      step: 'device-removed',
+      result: 'success',
+      ...user,
+      detail: { deviceId: request.params.id },
+    });
+    return reply.code(204).send();
+  });
+};

@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { ApiError, tooManyAttempts } from '../../errors.ts';
+import { numberMatch } from '../../lib/number-match.ts';
+import { hashOneTimeCode, newOneTimeCode, oneTimeCodeKey } from '../../lib/one-time-codes.ts';
+import { completeLogin } from '../../lib/second-factor.ts';
+import { currentUser } from '../../lib/sessions.ts';
+import { CodeBody, StateResponse, Uuid } from '../../schemas.ts';
+import { loginWithSentCode } from './one-time-code-login.ts';
+
+const Empty = Type.Object({}, { additionalProperties: false });
+const PromptResponse = Type.Object({
+  challengeId: Type.String(),
+  number: Type.Integer(),
+  expiresAt: Type.String(),
+});
+const WaitBody = Type.Object({ challengeId: Uuid }, { additionalProperties: false });
+const SentResponse = Type.Object({ sent: Type.Literal(true), devices: Type.Integer() });
+
+/** A long poll answers within this, so that no proxy's read timeout (nginx: 60 s) cuts it first. */
+const LONG_POLL_MS = 20_000;
+/** How often a waiting browser's challenge is looked at in Redis: the delay an approval may add. */
+const POLL_INTERVAL_MS = 150;
+
+const noDevice = () => new ApiError(400, 'no_device', 'No phone is paired with this account.');
+const pushRefused = () => new ApiError(401, 'push_refused', 'The sign-in was not approved on your phone.');
+const challengeExpired = () =>
+  new ApiError(410, 'challenge_expired', 'The request to your phone has expired.');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Second step through the phone app: approve a prompt with number matching, or type a pushed code. */
+export const loginPush: FastifyPluginAsyncTypebox = async (app) => {
+  const { push, limits } = app.config;
+
+  /** Each prompt or code reaches a person's phone: counted per account, failures or not. */
+  async function spendPrompt(request: Parameters<typeof currentUser>[0], step: 'push' | 'push-code-send') {
+    const user = currentUser(request);
+    const verdict = await app.regulator.consume(
+      `${step}-prompt`,
+      user.userId,
+      push.maxPrompts,
+      limits.lockoutSeconds,
+    );
+    if (!verdict.allowed) {
+      await app.recordStep(request, { step, result: 'locked', ...user });
+      throw tooManyAttempts(verdict.retryAfterSeconds);
+    }
+  }
+
+  app.post(
+    '/api/v1/login/push',
+    { schema: { body: Empty, response: { 200: PromptResponse } } },
+    async (request, reply) => {
+      const user = currentUser(request);
+      const devices = await app.devices.listForUser(user.userId);
+      if (devices.length === 0) throw noDevice();
+      await spendPrompt(request, 'push');
+      const { number, choices } = numberMatch();
+      const challenge = await app.pushChallenges.create({
+        userId: user.userId,
+        sessionId: request.session.sessionId,
+        number,
+        ttlMs: push.promptSeconds * 1000,
+      });
+      await app.phoneChannel.send(
+        devices,
+        {
+          type: 'login',
+          challengeId: challenge.id,
+          username: user.username,
+          ip: request.ip,
+          userAgent: request.headers['user-agent']?.slice(0, 256) ?? '',
+          createdAt: Date.now(),
+          expiresAt: challenge.expiresAt,
+          choices,
+        },
+        challenge.expiresAt,
+      );
+      reply.header('cache-control', 'no-store');
+      return { challengeId: challenge.id, number, expiresAt: new Date(challenge.expiresAt).toISOString() };
+    },
+  );
+
+  app.post(
+    '/api/v1/login/push/wait',
+    { schema: { body: WaitBody, response: { 200: StateResponse } } },
+    async (request, reply) => {
+      const user = currentUser(request);
+      const { challengeId } = request.body;
+      const deadline = Date.now() + LONG_POLL_MS;
+      let closed = false;
+      request.raw.once('close', () => {
+        closed = true;
+      });
+      reply.header('cache-control', 'no-store');
+      // Polling Redis (not pub/sub) keeps this replica stateless and survives a Redis failover as is.
+      while (!closed && !app.draining && Date.now() < deadline) {
+        const outcome = await app.pushChallenges.take(challengeId, user.userId, request.session.sessionId);
+        if (outcome === 'approved') {
+          await completeLogin(app, request, reply, user);
+          await app.recordStep(request, { step: 'push', result: 'success', ...user });
+          return { state: 'authenticated' };
+        }
+        if (outcome === 'refused') {
+          await app.recordStep(request, {
+            step: 'push',
+            result: 'failure',
+            ...user,
+            detail: { challengeId },
+          });
+          throw pushRefused();
+        }
+        if (outcome === 'expired' || outcome === 'gone') throw challengeExpired();
+        await sleep(POLL_INTERVAL_MS);
+      }
+      return { state: 'pending' };
+    },
+  );
+
+  app.post(
+    '/api/v1/login/push-code/send',
+    { schema: { body: Empty, response: { 200: SentResponse } } },
+    async (request, reply) => {
+      const user = currentUser(request);
+      const devices = await app.devices.listForUser(user.userId);
+      if (devices.length === 0) throw noDevice();
+      await spendPrompt(request, 'push-code-send');
+      const code = newOneTimeCode();
+      await app.oneTimeCodes.create({
+        id: randomUUID(),
+        userId: user.userId,
+        channel: 'push',
+        codeHash: hashOneTimeCode(oneTimeCodeKey(app.config.sessionSecret), user.userId, code),
+        ttlSeconds: push.codeSeconds,
+      });
+      const expiresAt = Date.now() + push.codeSeconds * 1000;
+      const sent = await app.phoneChannel.send(
+        devices,
+        { type: 'code', username: user.username, code, expiresAt },
+        expiresAt,
+      );
+      await app.recordStep(request, { step: 'push-code-send', result: 'success', ...user });
+      reply.header('cache-control', 'no-store');
+      return { sent: true as const, devices: sent };
+    },
+  );
+
+  app.post(
+    '/api/v1/login/push-code',
+    { schema: { body: CodeBody, response: { 200: StateResponse } } },
+    (request, reply) => loginWithSentCode(app, request, reply, 'push', request.body.code),
+  );
+};

@@ -1,0 +1,53 @@
+// The settings every replica (auth, push) reads the same way: where it listens, who it is, how it
+// reaches PostgreSQL and Redis. Each service adds its own to these in its config.ts.
+import { hostname } from 'node:os';
+import { Type } from '@sinclair/typebox';
+import { ConfigError } from './env-loader.ts';
+import type { RedisTarget } from './redis-client.ts';
+
+export const Int = (defaultValue: number, minimum: number, maximum: number) =>
+  Type.Integer({ default: defaultValue, minimum, maximum });
+
+export const serviceEnvProperties = (defaultPort: number) => ({
+  TWOFOLD_HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
+  TWOFOLD_PORT: Int(defaultPort, 0, 65535),
+  TWOFOLD_REPLICA_NAME: Type.String({ default: `${hostname()}-${process.pid}`, minLength: 1 }),
+  TWOFOLD_LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  TWOFOLD_DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://' }),
+  TWOFOLD_REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  TWOFOLD_REDIS_SENTINELS: Type.Optional(Type.String({ pattern: '^[^,:]+:\\d+(,[^,:]+:\\d+)*$' })),
+  TWOFOLD_REDIS_MASTER_NAME: Type.String({ default: 'twofold', minLength: 1 }),
+  TWOFOLD_REDIS_KEY_PREFIX: Type.String({ default: 'twofold:', pattern: '^[A-Za-z0-9:_-]{1,64}$' }),
+  TWOFOLD_TRUST_PROXY: Type.String({ default: 'false' }),
+  TWOFOLD_DB_STATEMENT_TIMEOUT_MS: Int(5_000, 100, 600_000),
+  TWOFOLD_REDIS_COMMAND_TIMEOUT_MS: Int(1_000, 50, 60_000),
+  TWOFOLD_REDIS_WAIT_REPLICAS: Int(0, 0, 16),
+  TWOFOLD_DRAIN_DELAY_MS: Int(0, 0, 60_000),
+});
+
+/** Sentinels when given (the cluster), else one Redis URL (development, tests). */
+export function redisTargetFrom(e: {
+  TWOFOLD_REDIS_SENTINELS?: string | undefined;
+  TWOFOLD_REDIS_URL?: string | undefined;
+  TWOFOLD_REDIS_MASTER_NAME: string;
+}): RedisTarget {
+  if (e.TWOFOLD_REDIS_SENTINELS) {
+    const sentinels = e.TWOFOLD_REDIS_SENTINELS.split(',').map((entry) => {
+      const [host, port] = entry.split(':') as [string, string];
+      return { host, port: Number(port) };
+    });
+    return { sentinels, masterName: e.TWOFOLD_REDIS_MASTER_NAME };
+  }
+  if (e.TWOFOLD_REDIS_URL) return { url: e.TWOFOLD_REDIS_URL };
+  throw new ConfigError('TWOFOLD_REDIS_URL: missing (or set TWOFOLD_REDIS_SENTINELS)');
+}
+
+/** `false`, `true`, or a comma-separated list of addresses/CIDRs of the load balancers. */
+export function parseTrustProxy(value: string): boolean | string {
+  if (value === 'false') return false;
+  if (value === 'true') return true;
+  return value;
+}

@@ -1,0 +1,113 @@
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { Database } from '../../common/src/database.ts';
+import { loggerOptions } from '../../common/src/logger-options.ts';
+import { createPgPool } from '../../common/src/pg-pool.ts';
+import { createRedisClient } from '../../common/src/redis-client.ts';
+import { withTimeout } from '../../common/src/with-timeout.ts';
+import type { PushConfig } from './config.ts';
+import { DeviceKeys } from './device-keys.ts';
+import { Hub } from './hub.ts';
+import { createPushMetrics } from './metrics.ts';
+import { PhoneConnection } from './phone-connection.ts';
+
+/** A frame is a small JSON object; nothing a phone sends comes near this. */
+const MAX_FRAME_BYTES = 4_096;
+const CHECK_TIMEOUT_MS = 1_000;
+/** A statement is retried through a PostgreSQL failover this long before the phone is dropped (it reconnects). */
+const FAILOVER_RETRY_BUDGET_MS = 15_000;
+
+export interface PushGateway {
+  app: FastifyInstance;
+  hub: Hub;
+  /** Readiness turns 503, so the load balancers stop sending phones here. */
+  drain(): void;
+}
+
+export async function buildPushGateway(config: PushConfig): Promise<PushGateway> {
+  const app = Fastify({
+    logger: loggerOptions(config.logLevel, config.replicaName),
+    trustProxy: config.trustProxy,
+    bodyLimit: 1_024,
+    return503OnClosing: true,
+  });
+  let draining = false;
+  const pool = createPgPool({
+    connectionString: config.databaseUrl,
+    applicationName: `twofold-${config.replicaName}`,
+    statementTimeoutMs: config.timeouts.dbStatementMs,
+  });
+  const db = new Database(pool, FAILOVER_RETRY_BUDGET_MS);
+  const redisOptions = { target: config.redis, commandTimeoutMs: config.timeouts.redisCommandMs };
+  const redis = createRedisClient({ ...redisOptions, name: `twofold-${config.replicaName}` });
+  const subscriber = createRedisClient({ ...redisOptions, name: `twofold-${config.replicaName}-sub` });
+  const hub = new Hub();
+  const metrics = createPushMetrics(config.replicaName, () => hub.size);
+  const deviceKeys = new DeviceKeys(db);
+
+  app.addHook('onClose', async () => {
+    hub.closeAll(1012, 'going down');
+    for (const client of [subscriber, redis]) {
+      await withTimeout('redis quit', 1_000, client.quit()).catch(() => client.disconnect());
+    }
+    await pool.end();
+  });
+  await withTimeout('redis', 5_000, Promise.all([redis.connect(), subscriber.connect()]));
+  await hub.listen(subscriber, config.redisKeyPrefix);
+  hub.startPinging(config.pingSeconds * 1000);
+
+  await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
+
+  app.get('/push/v1/connect', { websocket: true }, (socket, request) => {
+    const connection = new PhoneConnection(socket, {
+      redis,
+      prefix: config.redisKeyPrefix,
+      deviceKeys,
+      replicaName: config.replicaName,
+      authTimeoutMs: config.authTimeoutMs,
+      metrics,
+      log: request.log,
+      onReady: (c) => hub.ready(c),
+      onClose: (c) => hub.closed(c),
+    });
+    hub.opened(connection);
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok', replica: config.replicaName }));
+  app.get('/readyz', async (_request, reply) => {
+    const [postgres, redisUp] = await Promise.all([
+      check(() => pool.query('SELECT 1')),
+      check(() => redis.ping()),
+    ]);
+    const checks = { postgres, redis: redisUp, draining, connections: hub.size };
+    if (draining || postgres === 'down' || redisUp === 'down') {
+      const reason = draining ? 'draining' : 'a dependency is down';
+      return reply.code(503).send({ error: { code: 'not_ready', message: `Not ready: ${reason}.` }, checks });
+    }
+    return { status: 'ready', replica: config.replicaName, checks };
+  });
+  app.get('/metrics', async (_request, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+  app.setNotFoundHandler((_request, reply) =>
+    reply.code(404).send({ error: { code: 'not_found', message: 'No such endpoint.' } }),
+  );
+
+  return {
+    app,
+    hub,
+    drain: () => {
+      draining = true;
+    },
+  };
+}
+
+async function check(probe: () => Promise<unknown>): Promise<'up' | 'down'> {
+  try {
+    await withTimeout('check', CHECK_TIMEOUT_MS, probe());
+    return 'up';
+  } catch {
+    return 'down';
+  }
+}
