@@ -9,7 +9,7 @@ import type { PushConfig } from './config.ts';
 import { DeviceKeys } from './device-keys.ts';
 import { Hub } from './hub.ts';
 import { createPushMetrics } from './metrics.ts';
-import { PhoneConnection } from './phone-connection.ts';
+import { CLOSE, PhoneConnection } from './phone-connection.ts';
 
 /** A frame is a small JSON object; nothing a phone sends comes near this. */
 const MAX_FRAME_BYTES = 4_096;
@@ -22,6 +22,8 @@ export interface PushGateway {
   hub: Hub;
   /** Readiness turns 503, so the load balancers stop sending phones here. */
   drain(): void;
+  /** Phones are told to reconnect at once (1012, to another replica); then the server closes. */
+  close(): Promise<void>;
 }
 
 export async function buildPushGateway(config: PushConfig): Promise<PushGateway> {
@@ -46,7 +48,6 @@ export async function buildPushGateway(config: PushConfig): Promise<PushGateway>
   const deviceKeys = new DeviceKeys(db);
 
   app.addHook('onClose', async () => {
-    hub.closeAll(1012, 'going down');
     for (const client of [subscriber, redis]) {
       await withTimeout('redis quit', 1_000, client.quit()).catch(() => client.disconnect());
     }
@@ -99,6 +100,10 @@ export async function buildPushGateway(config: PushConfig): Promise<PushGateway>
     hub,
     drain: () => {
       draining = true;
+    },
+    close: async () => {
+      hub.closeAll(CLOSE.goingDown, 'going down');
+      await app.close();
     },
   };
 }

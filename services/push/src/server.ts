@@ -21,8 +21,8 @@ closeWithGrace({ delay: 15_000 }, async ({ signal, err }) => {
   gateway.app.log.info({ signal }, 'draining');
   gateway.drain();
   if (config.drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.drainDelayMs));
-  // Phones are told to reconnect at once (1012); their messages wait in Redis for the other replica.
-  await gateway.app.close();
+  // Phones reconnect at once, to the other replica; their messages wait for them in Redis.
+  await gateway.close();
 });
 
 await gateway.app.listen({ host: config.host, port: config.port });

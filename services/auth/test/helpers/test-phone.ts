@@ -1,5 +1,6 @@
 // A phone for the auth replica's integration tests: real device keys and signatures, and the real
 // device stream in Redis, read directly (the push gateway's own tests cover the WebSocket leg).
+import type { webcrypto } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { readPush } from '../../../common/src/push-queue.ts';
 import {
@@ -7,6 +8,7 @@ import {
   exportPublicKey,
   generateDeviceKeys,
   openSealed,
+  type Sealed,
   signAnswer,
 } from '../../../phone/public/lib/device-crypto.js';
 import { expectStatus, PASSWORD, TestClient } from './client.ts';
@@ -46,6 +48,19 @@ export class TestPhone {
       201,
     ).json();
     return new TestPhone(app, paired.device.id, keys);
+  }
+
+  get signingKey(): webcrypto.CryptoKey {
+    return this.keys.signing.privateKey;
+  }
+
+  /** A message frame as the gateway sends it, opened with the device's key. */
+  async open(frame: object): Promise<Record<string, unknown>> {
+    const { sealed } = frame as { sealed: Sealed };
+    return (await openSealed(this.keys.encryption.privateKey, this.deviceId, sealed)) as Record<
+      string,
+      unknown
+    >;
   }
 
   /** Every live message in the device's stream, opened with the device's key. */

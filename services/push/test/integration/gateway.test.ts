@@ -1,0 +1,218 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import WebSocket from 'ws';
+import { buildTestApp, testConfig } from '../../../auth/test/helpers/build-app.ts';
+import { enrolledUser, expectStatus, PASSWORD, TestClient } from '../../../auth/test/helpers/client.ts';
+import { TestPhone } from '../../../auth/test/helpers/test-phone.ts';
+import { signAuth } from '../../../phone/public/lib/device-crypto.js';
+import { buildPushGateway, type PushGateway } from '../../src/app.ts';
+import { loadPushConfig } from '../../src/config.ts';
+
+interface Frame {
+  type: string;
+  [key: string]: unknown;
+}
+
+/** A raw protocol client: frames in arrival order, and how the socket closed. */
+class Socket {
+  readonly frames: Frame[] = [];
+  closed: Promise<{ code: number; reason: string }>;
+  private waiters: Array<() => void> = [];
+  readonly ws: WebSocket;
+
+  constructor(url: string) {
+    this.ws = new WebSocket(url);
+    this.ws.on('message', (data) => {
+      this.frames.push(JSON.parse(data.toString()));
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+    this.closed = new Promise((resolve) => {
+      this.ws.on('close', (code, reason) => {
+        resolve({ code, reason: reason.toString() });
+        for (const wake of this.waiters.splice(0)) wake();
+      });
+    });
+  }
+
+  async next(type: string, timeoutMs = 5_000): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const index = this.frames.findIndex((f) => f.type === type);
+      if (index >= 0) return this.frames.splice(index, 1)[0] as Frame;
+      if (Date.now() > deadline || this.ws.readyState === WebSocket.CLOSED)
+        throw new Error(`no ${type} frame (got ${JSON.stringify(this.frames)})`);
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 100);
+      });
+    }
+  }
+
+  send(frame: object): void {
+    this.ws.send(JSON.stringify(frame));
+  }
+}
+
+async function startGateway(
+  auth: FastifyInstance,
+  name: string,
+  extra: NodeJS.ProcessEnv = {},
+): Promise<PushGateway & { url: string }> {
+  const gateway = await buildPushGateway(
+    loadPushConfig({
+      TWOFOLD_DATABASE_URL: auth.config.databaseUrl,
+      TWOFOLD_REDIS_URL: 'url' in auth.config.redis ? auth.config.redis.url : '',
+      TWOFOLD_REDIS_KEY_PREFIX: auth.config.redisKeyPrefix,
+      TWOFOLD_REPLICA_NAME: name,
+      TWOFOLD_LOG_LEVEL: 'silent',
+      TWOFOLD_PORT: '0',
+      ...extra,
+    }),
+  );
+  await gateway.app.listen({ host: '127.0.0.1', port: 0 });
+  const address = gateway.app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return Object.assign(gateway, { url: `ws://127.0.0.1:${port}/push/v1/connect` });
+}
+
+/** Connects as the device: answers the challenge with the device key's signature, waits for ready. */
+async function connectAs(url: string, phone: TestPhone): Promise<Socket> {
+  const socket = new Socket(url);
+  const challenge = await socket.next('challenge');
+  socket.send({
+    type: 'auth',
+    deviceId: phone.deviceId,
+    signature: await signAuth(phone.signingKey, phone.deviceId, String(challenge.nonce)),
+  });
+  await socket.next('ready');
+  return socket;
+}
+
+describe('the push gateway', async () => {
+  const auth = await buildTestApp({ after });
+  let gateway = await startGateway(auth, 'push-a');
+  after(() => gateway.close());
+
+  it('refuses a phone that cannot prove its device key', async () => {
+    const user = await enrolledUser(auth);
+    const phone = await TestPhone.pair(auth, user.client);
+    const other = await TestPhone.pair(auth, (await enrolledUser(auth)).client);
+
+    const forged = new Socket(gateway.url);
+    const challenge = await forged.next('challenge');
+    // Signed by another device's key, or over another nonce: both refused.
+    forged.send({
+      type: 'auth',
+      deviceId: phone.deviceId,
+      signature: await signAuth(other.signingKey, phone.deviceId, String(challenge.nonce)),
+    });
+    assert.equal((await forged.closed).code, 4401);
+    const stale = new Socket(gateway.url);
+    await stale.next('challenge');
+    stale.send({
+      type: 'auth',
+      deviceId: phone.deviceId,
+      signature: await signAuth(phone.signingKey, phone.deviceId, 'an old nonce'),
+    });
+    assert.equal((await stale.closed).code, 4401);
+
+    const unknown = new Socket(gateway.url);
+    await unknown.next('challenge');
+    unknown.send({
+      type: 'auth',
+      deviceId: '00000000-0000-4000-8000-000000000000',
+      signature: 'A'.repeat(86),
+    });
+    assert.equal((await unknown.closed).code, 4401);
+
+    for (const garbage of ['not json', '[1,2]', '{"type":"ack","id":"1-1"}', 'null']) {
+      const socket = new Socket(gateway.url);
+      await socket.next('challenge');
+      socket.ws.send(garbage);
+      assert.equal((await socket.closed).code, 4400, garbage);
+    }
+    const huge = new Socket(gateway.url);
+    await huge.next('challenge');
+    huge.ws.send('x'.repeat(10_000));
+    assert.equal((await huge.closed).code, 1009, 'a frame over the size limit closes the socket');
+  });
+
+  it('delivers the account message, and an acknowledged message is not sent again', async () => {
+    const user = await enrolledUser(auth);
+    const phone = await TestPhone.pair(auth, user.client);
+    const first = await connectAs(gateway.url, phone);
+    const message = await first.next('message');
+    const opened = await phone.open(message);
+    assert.equal(opened.type, 'account');
+    assert.equal(opened.secret, user.secret);
+    first.send({ type: 'ack', id: message.id });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    first.ws.close();
+    const second = await connectAs(gateway.url, phone);
+    await assert.rejects(second.next('message', 500), /no message frame/);
+    second.ws.close();
+  });
+
+  it('a prompt reaches a connected phone at once; an unacknowledged one comes again from another replica', async () => {
+    const user = await enrolledUser(auth);
+    const phone = await TestPhone.pair(auth, user.client);
+    const socket = await connectAs(gateway.url, phone);
+    const account = await socket.next('message');
+    socket.send({ type: 'ack', id: account.id });
+
+    const browser = new TestClient(auth);
+    expectStatus(await browser.post('/api/v1/login', { username: user.username, password: PASSWORD }), 200);
+    const sent = expectStatus(await browser.post('/api/v1/login/push', {}), 200).json();
+    const prompt = await socket.next('message', 2_000);
+    const opened = await phone.open(prompt);
+    assert.equal(opened.challengeId, sent.challengeId);
+
+    // This replica dies before the phone acknowledged: the other replica sends the prompt again.
+    const dying = gateway;
+    gateway = await startGateway(auth, 'push-b'); // later tests use this one
+    await dying.close();
+    assert.equal((await socket.closed).code, 1012);
+    const again = await connectAs(gateway.url, phone);
+    const redelivered = await again.next('message');
+    assert.equal(redelivered.id, prompt.id);
+    expectStatus(await phone.answer(sent.challengeId, 'approve', sent.number), 200);
+    expectStatus(await browser.post('/api/v1/login/push/wait', { challengeId: sent.challengeId }), 200);
+    again.ws.close();
+  });
+
+  it('a phone offline at push time gets the prompt when it connects, while it is valid', async () => {
+    const user = await enrolledUser(auth);
+    const phone = await TestPhone.pair(auth, user.client);
+    const browser = new TestClient(auth);
+    expectStatus(await browser.post('/api/v1/login', { username: user.username, password: PASSWORD }), 200);
+    const sent = expectStatus(await browser.post('/api/v1/login/push', {}), 200).json();
+    const socket = await connectAs(gateway.url, phone);
+    const kinds = [];
+    for (let i = 0; i < 2; i++) kinds.push((await phone.open(await socket.next('message'))).type);
+    assert.deepEqual(kinds.sort(), ['account', 'login']);
+    socket.ws.close();
+    assert.ok(sent.challengeId);
+  });
+
+  it('removing a device closes its connection with 4403', async () => {
+    const user = await enrolledUser(auth);
+    const phone = await TestPhone.pair(auth, user.client);
+    const socket = await connectAs(gateway.url, phone);
+    expectStatus(await user.client.request('DELETE', `/api/v1/devices/${phone.deviceId}`), 204);
+    assert.equal((await socket.closed).code, 4403);
+  });
+});
+
+describe('the push gateway drops a phone that does not authenticate in time', async () => {
+  const config = await testConfig();
+  const auth = await buildTestApp({ after }, config);
+  const gateway = await startGateway(auth, 'push-slow', { TWOFOLD_PUSH_AUTH_TIMEOUT_MS: '300' });
+  after(() => gateway.close());
+
+  it('closes with 4408', async () => {
+    const socket = new Socket(gateway.url);
+    await socket.next('challenge');
+    assert.equal((await socket.closed).code, 4408);
+  });
+});
