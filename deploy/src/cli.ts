@@ -2,6 +2,7 @@
 // Commands live in ./commands, one file each; add one to `commands` below to expose it.
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runPhoneCommand } from '../../services/phone/src/cli.ts';
 import { bansCommand } from './commands/bans.ts';
 import type { Command } from './commands/command.ts';
 import { UsageError } from './commands/command.ts';
@@ -34,6 +35,7 @@ Runs the Twofold cluster on this machine from the system's packages (no Docker).
 
 Commands:
 ${commands.map((command) => `  ${command.name.padEnd(width)}${command.summary}`).join('\n')}
+  ${'phone'.padEnd(width)}a headless Twofold phone app: pair, show codes, answer sign-in prompts
 
 Run \`twofold <command> --help\` for its options.`;
 }
@@ -45,6 +47,8 @@ export async function main(argv: string[]): Promise<number> {
     console.log(topic ? topic.help : overview());
     return 0;
   }
+  // The CLI phone parses its own arguments (services/phone/src/cli.ts): it is a client, not an operator command.
+  if (name === 'phone') return runPhoneCommand(rest);
   const command = commands.find((candidate) => candidate.name === name);
   if (!command) {
     console.error(`twofold: unknown command "${name}"\n\n${overview()}`);

@@ -11,6 +11,7 @@ import { startPatroniNode } from './patroni.ts';
 import type { PatroniPasswords } from './patroni-config.ts';
 import type { PortMap } from './ports.ts';
 import { postgresUrl } from './postgres-admin.ts';
+import { startPushReplica } from './push-replica.ts';
 import { startRedis } from './redis.ts';
 import { redisCommand, redisInfo } from './redis-protocol.ts';
 import type { ClusterSecrets } from './secrets.ts';
@@ -27,6 +28,8 @@ export interface ClusterContext {
   pgPasswords: PatroniPasswords;
   authEntry?: string;
   authEnv?: NodeJS.ProcessEnv;
+  pushEntry?: string;
+  pushEnv?: NodeJS.ProcessEnv;
 }
 
 export type Launcher = () => Promise<Omit<RunningMember, 'plan'>>;
@@ -101,22 +104,31 @@ export function createLaunchers(ctx: ClusterContext): Map<string, Launcher> {
   launchers.set('mail', () =>
     startMailSinkProcess({ dataDir, smtpPort: ports.mail.smtp, httpPort: ports.mail.http, detached }),
   );
+  // What auth and push replicas share: PostgreSQL through HAProxy, Redis through the Sentinels.
+  const replica = (index: number, port: number) => ({
+    dataDir,
+    index,
+    port,
+    databaseUrl: appDatabaseUrl(ctx),
+    redisUrl: `redis://127.0.0.1:${ports.redis[0]}`,
+    redisSentinels: ports.sentinels.map((sentinel) => `127.0.0.1:${sentinel}`),
+    redisMasterName: SENTINEL_MASTER_NAME,
+    detached,
+  });
   for (const [i, port] of ports.auth.entries()) {
     launchers.set(`auth-${i + 1}`, () =>
       startAuthReplica({
-        dataDir,
-        index: i + 1,
-        port,
-        databaseUrl: appDatabaseUrl(ctx),
-        redisUrl: `redis://127.0.0.1:${ports.redis[0]}`,
-        redisSentinels: ports.sentinels.map((sentinel) => `127.0.0.1:${sentinel}`),
-        redisMasterName: SENTINEL_MASTER_NAME,
+        ...replica(i + 1, port),
         smtpPort: ports.mail.smtp,
         secrets: ctx.secrets,
         env: ctx.authEnv,
         entry: ctx.authEntry,
-        detached,
       }),
+    );
+  }
+  for (const [i, port] of ports.push.entries()) {
+    launchers.set(`push-${i + 1}`, () =>
+      startPushReplica({ ...replica(i + 1, port), env: ctx.pushEnv, entry: ctx.pushEntry }),
     );
   }
   launchers.set('lb-a', () => launchNginx(ctx, 'a', ports.lbA));
@@ -171,6 +183,7 @@ async function launchNginx(ctx: ClusterContext, name: 'a' | 'b', port: number) {
     name,
     listenPort: port,
     upstreamPorts: ctx.ports.auth,
+    pushUpstreamPorts: ctx.ports.push,
     detached: ctx.detached,
   });
   try {

@@ -1,8 +1,7 @@
 // The programmatic cluster: etcd, two PostgreSQL nodes under Patroni, HAProxy, Redis master +
-// replica, three Sentinels, the mail sink, the auth replicas and two nginx load balancers, each
-// started after the one before is ready, and stopped in reverse order.
+// replica, three Sentinels, the mail sink, the auth and push replicas and two nginx load
+// balancers, each started after the one before is ready, and stopped in reverse order.
 
-import { authEntry as defaultAuthEntry } from './auth-replica.ts';
 import {
   ensureAppDatabase,
   waitForPostgresLeader,
@@ -23,6 +22,7 @@ import { type MemberRegistry, planMembers } from './members.ts';
 import { memberLogFile } from './paths.ts';
 import { DEFAULT_AUTH_REPLICAS, DEFAULT_PORT_BASE, derivePorts, type PortMap } from './ports.ts';
 import type { ExitInfo } from './process-handle.ts';
+import { type ReplicaKind, replicaEntry } from './replica.ts';
 import { ensureClusterSecrets, ensurePatroniPasswords } from './secrets.ts';
 import { MemberStartError, Supervisor } from './supervisor.ts';
 import { abortedBy } from './wait.ts';
@@ -40,6 +40,10 @@ export interface ClusterOptions {
   authEnv?: NodeJS.ProcessEnv;
   /** Entry point of the auth replica (default: TWOFOLD_AUTH_ENTRY or services/auth/src/server.ts). */
   authEntry?: string;
+  /** Extra environment for the push replicas. */
+  pushEnv?: NodeJS.ProcessEnv;
+  /** Entry point of the push gateway (default: TWOFOLD_PUSH_ENTRY or services/push/src/server.ts). */
+  pushEntry?: string;
   /**
    * false: members stay in this process's group, so a Ctrl-C in the terminal reaches them too
    * (tests). Default true: only we get it, and stop them in order (`twofold up`).
@@ -56,6 +60,8 @@ export interface Cluster {
   ports: PortMap;
   lbUrls: string[];
   authUrls: string[];
+  /** push-1, push-2: the push gateway replicas, directly (phones reach them through `${lbUrl}push/`). */
+  pushUrls: string[];
   /** Role `twofold` on database `twofold`, through HAProxy's read-write port. */
   databaseUrl: string;
   /** The superuser on database `postgres`, through HAProxy's read-write port. */
@@ -92,14 +98,19 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       `a cluster is already running from ${dataDir}: ${list}; stop it first (twofold down --data-dir ${dataDir})`,
     );
   }
-  const entry = options.authEntry ?? defaultAuthEntry();
-  if (!(await exists(entry))) {
+  // A missing entry point fails now, not after a minute of starting PostgreSQL and Redis.
+  const entryOf = async (kind: ReplicaKind, given: string | undefined) => {
+    const entry = given ?? replicaEntry(kind);
+    if (await exists(entry)) return entry;
+    const member = `${kind}-1`;
     throw new MemberStartError(
-      'auth-1',
-      memberLogFile(dataDir, 'auth-1'),
-      `the auth replica's entry point ${entry} does not exist`,
+      member,
+      memberLogFile(dataDir, member),
+      `the ${kind} replica's entry point ${entry} does not exist`,
     );
-  }
+  };
+  const authEntry = await entryOf('auth', options.authEntry);
+  const pushEntry = await entryOf('push', options.pushEntry);
   await ensureDir(dataDir, 0o711);
   const ctx: ClusterContext = {
     dataDir,
@@ -108,8 +119,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     detached: options.detached,
     secrets: await ensureClusterSecrets(dataDir),
     pgPasswords: await ensurePatroniPasswords(dataDir),
-    authEntry: entry,
+    authEntry,
     authEnv: options.authEnv,
+    pushEntry,
+    pushEnv: options.pushEnv,
   };
   const supervisor = new Supervisor(ctx, createLaunchers(ctx), {
     log,
@@ -141,7 +154,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     log(`${'sentinels'.padEnd(10)} agree on the master and see its replica`);
     await supervisor.start('mail');
     // Replicas start side by side (their migrations serialise on an advisory lock).
-    const replicas = await Promise.allSettled(names('auth').map((name) => supervisor.start(name)));
+    const replicas = await Promise.allSettled(
+      [...names('auth'), ...names('push')].map((name) => supervisor.start(name)),
+    );
     const failed = replicas.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
     for (const name of names('nginx')) await supervisor.start(name);
@@ -157,6 +172,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     ports,
     lbUrls: [ports.lbA, ports.lbB].map((port) => `http://127.0.0.1:${port}/`),
     authUrls: ports.auth.map((port) => `http://127.0.0.1:${port}/`),
+    pushUrls: ports.push.map((port) => `http://127.0.0.1:${port}/`),
     databaseUrl: appDatabaseUrl(ctx),
     adminDatabaseUrl: adminDatabaseUrl(ctx),
     redisUrl: `redis://127.0.0.1:${ports.redis[0]}`,

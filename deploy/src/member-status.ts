@@ -29,6 +29,7 @@ const KIND_ROLES: Record<MemberKind, string> = {
   sentinel: 'sentinel',
   mail: 'mail-sink',
   auth: 'auth',
+  push: 'push',
   nginx: 'load-balancer',
 };
 
@@ -70,6 +71,7 @@ async function probe(plan: MemberPlan, ports: PortMap): Promise<Probe> {
       };
     }
     case 'auth':
+    case 'push':
       return { healthy: (await httpStatus(`http://127.0.0.1:${plan.port}/readyz`, 1500)) === 200 };
     case 'nginx':
       return { healthy: await canConnect(plan.port) };

@@ -1,11 +1,20 @@
 // The cluster's members under stable names (etcd, pg-1, pg-2, haproxy, redis-1, redis-2,
-// sentinel-1..3, mail, auth-1..N, lb-a, lb-b), in start order. Commands address members by these
-// names; the registry holds the process each one runs now.
+// sentinel-1..3, mail, auth-1..N, push-1, push-2, lb-a, lb-b), in start order. Commands address
+// members by these names; the registry holds the process each one runs now.
 import type { PortMap } from './ports.ts';
 import { descendants, isAlive } from './proc.ts';
 import type { ProcessHandle } from './process-handle.ts';
 
-export type MemberKind = 'etcd' | 'postgres' | 'haproxy' | 'redis' | 'sentinel' | 'mail' | 'auth' | 'nginx';
+export type MemberKind =
+  | 'etcd'
+  | 'postgres'
+  | 'haproxy'
+  | 'redis'
+  | 'sentinel'
+  | 'mail'
+  | 'auth'
+  | 'push'
+  | 'nginx';
 
 export interface MemberPlan {
   name: string;
@@ -24,6 +33,7 @@ const TITLES: Record<MemberKind, string> = {
   sentinel: 'Redis Sentinel',
   mail: 'SMTP sink (development mail)',
   auth: 'auth replica',
+  push: 'push gateway replica',
   nginx: 'nginx load balancer',
 };
 
@@ -43,6 +53,7 @@ export function planMembers(ports: PortMap): MemberPlan[] {
     ...ports.sentinels.map((port, i) => member(`sentinel-${i + 1}`, 'sentinel', port)),
     member('mail', 'mail', ports.mail.smtp),
     ...ports.auth.map((port, i) => member(`auth-${i + 1}`, 'auth', port)),
+    ...ports.push.map((port, i) => member(`push-${i + 1}`, 'push', port)),
     member('lb-a', 'nginx', ports.lbA),
     member('lb-b', 'nginx', ports.lbB),
   ];

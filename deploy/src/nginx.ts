@@ -25,9 +25,10 @@ export interface NginxConfigOptions {
   name: string;
   prefix: string;
   listenPort: number;
+  /** The auth replicas. */
   upstreamPorts: number[];
-  /** The push channel's servers; default: the auth replicas (until the push gateway exists). */
-  pushUpstreamPorts?: number[];
+  /** The push gateway replicas (the phones' WebSockets under /push/). */
+  pushUpstreamPorts: number[];
 }
 
 export function renderNginxConfig(template: string, options: NginxConfigOptions): string {
@@ -37,16 +38,15 @@ export function renderNginxConfig(template: string, options: NginxConfigOptions)
     throw new Error(`unsupported characters for nginx in ${options.prefix}`);
   }
   if (options.upstreamPorts.length === 0) throw new Error('a load balancer needs at least one upstream');
-  const servers = (ports: number[]) =>
-    ports.map((port) => `    server 127.0.0.1:${port} max_fails=2 fail_timeout=5s;`).join('\n');
-  const pushPorts = options.pushUpstreamPorts ?? options.upstreamPorts;
-  if (pushPorts.length === 0) throw new Error('the push channel needs at least one upstream');
+  if (options.pushUpstreamPorts.length === 0) throw new Error('the push channel needs at least one upstream');
+  const servers = (ports: number[], health: string) =>
+    ports.map((port) => `    server 127.0.0.1:${port} ${health};`).join('\n');
   return renderTemplate(template, {
     NAME: options.name,
     PREFIX: options.prefix,
     LISTEN_PORT: String(options.listenPort),
-    UPSTREAM_SERVERS: servers(options.upstreamPorts),
-    PUSH_UPSTREAM_SERVERS: servers(pushPorts),
+    UPSTREAM_SERVERS: servers(options.upstreamPorts, 'max_fails=2 fail_timeout=5s'),
+    PUSH_UPSTREAM_SERVERS: servers(options.pushUpstreamPorts, 'max_fails=1 fail_timeout=2s'),
   });
 }
 
@@ -90,6 +90,7 @@ export interface NginxOptions extends ChildOptions {
   name: string;
   listenPort: number;
   upstreamPorts: number[];
+  pushUpstreamPorts: number[];
 }
 
 export interface NginxServer {

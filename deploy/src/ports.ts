@@ -17,6 +17,7 @@ export const DEFAULT_AUTH_REPLICAS = 3;
  *   +27        HAProxy stats page and /metrics          [8107]
  *   +30, +31   redis-1, redis-2                         [8110, 8111]
  *   +32..+34   sentinel-1..sentinel-3                   [8112..8114]
+ *   +35, +36   push-1, push-2 (push gateway)            [8115, 8116]
  *   +40, +41   etcd client, etcd peer                   [8120, 8121]
  *   +45, +46   mail sink: SMTP, its web page            [8125, 8126]
  * The supervisor's control API is a unix socket (<dataDir>/run/control.sock), not a port.
@@ -37,6 +38,8 @@ export interface PortMap {
   redis: number[];
   /** sentinels[i] is the port of sentinel-(i+1). */
   sentinels: number[];
+  /** push[i] is the port of push-(i+1), a push gateway replica. */
+  push: number[];
   etcd: { client: number; peer: number };
   /** The development SMTP sink the replicas mail codes to, and its web page. */
   mail: { smtp: number; http: number };
@@ -59,6 +62,7 @@ export function derivePorts(base: number, authReplicas = DEFAULT_AUTH_REPLICAS):
     haproxy: { readWrite: base + 25, readOnly: base + 26, stats: base + 27 },
     redis: [base + 30, base + 31],
     sentinels: [base + 32, base + 33, base + 34],
+    push: [base + 35, base + 36],
     etcd: { client: base + 40, peer: base + 41 },
     mail: { smtp: base + 45, http: base + 46 },
   };
@@ -77,6 +81,7 @@ export function allPorts(ports: PortMap): number[] {
     ports.haproxy.stats,
     ...ports.redis,
     ...ports.sentinels,
+    ...ports.push,
     ports.etcd.client,
     ports.etcd.peer,
     ports.mail.smtp,

@@ -2,7 +2,7 @@
 // (never on its own: operators kill members on purpose to watch the failover), and stops
 // them all in reverse order.
 import type { ClusterContext, Launcher } from './cluster-launchers.ts';
-import { type MemberPlan, MemberRegistry, type RunningMember } from './members.ts';
+import { type MemberKind, type MemberPlan, MemberRegistry, type RunningMember } from './members.ts';
 import { memberLogFile } from './paths.ts';
 import { clusterView, runningLeader } from './patroni-rest.ts';
 import { killTree } from './proc.ts';
@@ -25,8 +25,13 @@ export interface SupervisorOptions {
   signal?: AbortSignal;
 }
 
-/** Kinds whose members stop side by side (each auth replica drains for seconds). */
-const STOP_TOGETHER = new Set(['auth', 'nginx', 'sentinel']);
+/** Members of one group stop side by side (each auth or push replica drains for seconds). */
+const STOP_GROUP: Partial<Record<MemberKind, string>> = {
+  auth: 'replicas',
+  push: 'replicas',
+  nginx: 'nginx',
+  sentinel: 'sentinel',
+};
 
 export class Supervisor {
   readonly registry: MemberRegistry;
@@ -164,8 +169,8 @@ export class Supervisor {
     const groups: RunningMember[][] = [];
     for (const member of ordered) {
       const last = groups.at(-1);
-      if (last && STOP_TOGETHER.has(member.plan.kind) && last[0]?.plan.kind === member.plan.kind)
-        last.push(member);
+      const group = STOP_GROUP[member.plan.kind];
+      if (last && group && last[0] && STOP_GROUP[last[0].plan.kind] === group) last.push(member);
       else groups.push([member]);
     }
     return groups;

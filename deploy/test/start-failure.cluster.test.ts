@@ -27,6 +27,7 @@ describe('startCluster when a member cannot start', () => {
           dataDir,
           portBase: await spareBase(),
           authEntry,
+          pushEntry: path.join(import.meta.dirname, 'fixtures', 'stub-auth-replica.ts'),
           detached: false,
         }).then(
           () => assert.fail('should not start'),

@@ -1,6 +1,7 @@
-// The supervisor's whole topology on spare ports, with a stand-in auth replica (the real one is
-// tested by services/): etcd, PostgreSQL x2 under Patroni, HAProxy, Redis + replica, three
-// Sentinels, three replicas and two nginx. One cluster for the whole file: each start costs.
+// The supervisor's whole topology on spare ports, with a stand-in for the auth replicas and the
+// push gateway (the real ones are tested by services/): etcd, PostgreSQL x2 under Patroni,
+// HAProxy, Redis + replica, three Sentinels, three auth and two push replicas and two nginx.
+// One cluster for the whole file: each start costs.
 import assert from 'node:assert/strict';
 import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
 import http from 'node:http';
@@ -51,6 +52,22 @@ async function statusUntil(
   return members;
 }
 
+/** A WebSocket-like upgrade of /push/socket through a load balancer. */
+function upgrade(lbUrl: string) {
+  return new Promise<{ response: http.IncomingMessage; socket: import('node:net').Socket }>(
+    (resolve, reject) => {
+      const request = http.request(new URL('push/socket', lbUrl), {
+        headers: { connection: 'Upgrade', upgrade: 'websocket' },
+        timeout: 5000,
+      });
+      request.once('upgrade', (response, socket) => resolve({ response, socket }));
+      request.once('response', (response) => reject(new Error(`no upgrade: ${response.statusCode}`)));
+      request.once('error', reject);
+      request.end();
+    },
+  );
+}
+
 const byName = (members: MemberStatus[], name: string) => members.find((member) => member.name === name);
 
 describe('the high-availability cluster started by startCluster', () => {
@@ -65,6 +82,7 @@ describe('the high-availability cluster started by startCluster', () => {
       dataDir,
       portBase: await spareBase(),
       authEntry: stubEntry,
+      pushEntry: stubEntry,
       detached: false, // an interrupted test run takes the cluster down with it
       onMemberExit: (member) => unexpectedExits.push(member),
     });
@@ -90,7 +108,7 @@ describe('the high-availability cluster started by startCluster', () => {
         'sentinel-2',
         'sentinel-3',
         'mail',
-      ].concat(['auth-1', 'auth-2', 'auth-3', 'lb-a', 'lb-b']),
+      ].concat(['auth-1', 'auth-2', 'auth-3', 'push-1', 'push-2', 'lb-a', 'lb-b']),
     );
     for (const member of members) {
       assert.equal(member.healthy, true, `${member.name}: ${member.detail}`);
@@ -102,6 +120,10 @@ describe('the high-availability cluster started by startCluster', () => {
     assert.equal(byName(members, 'redis-2')?.role, 'replica');
     assert.equal(byName(members, 'lb-a')?.role, 'load-balancer');
     assert.equal(byName(members, 'sentinel-2')?.role, 'sentinel');
+    assert.deepEqual(
+      [byName(members, 'push-2')?.role, byName(members, 'push-2')?.port],
+      ['push', cluster.ports.push[1]],
+    );
     assert.equal(byName(members, 'haproxy')?.port, cluster.ports.haproxy.readWrite);
   });
 
@@ -134,6 +156,17 @@ describe('the high-availability cluster started by startCluster', () => {
     assert.equal(settings.drainDelayMs, '2000');
   });
 
+  test('the push replicas get the same settings, but no secrets and no SMTP', async () => {
+    const auth = JSON.parse((await get(`${cluster.authUrls[0]}echo`)).text);
+    assert.ok(auth.settings.sessionSecretFile && auth.settings.smtpPort);
+    for (const [i, url] of cluster.pushUrls.entries()) {
+      const push = JSON.parse((await get(`${url}echo`)).text);
+      assert.equal(push.replica, `push-${i + 1}`);
+      const { sessionSecretFile, smtpPort, ...shared } = auth.settings;
+      assert.deepEqual(push.settings, shared);
+    }
+  });
+
   test('both load balancers reach the replicas and pass the proxy headers', async () => {
     for (const lbUrl of cluster.lbUrls) {
       const { status, headers, text } = await get(`${lbUrl}echo`, { 'x-request-id': 'spoofed' });
@@ -151,24 +184,11 @@ describe('the high-availability cluster started by startCluster', () => {
     assert.deepEqual([...seen].sort(), ['auth-1', 'auth-2', 'auth-3'], 'least_conn spreads requests');
   });
 
-  test('/push/ passes a WebSocket upgrade through nginx, both ways', async () => {
-    const url = new URL('push/socket', cluster.lbUrls[1]);
-    const { response, socket } = await new Promise<{
-      response: http.IncomingMessage;
-      socket: import('node:net').Socket;
-    }>((resolve, reject) => {
-      const request = http.request(url, {
-        headers: { connection: 'Upgrade', upgrade: 'websocket' },
-        timeout: 5000,
-      });
-      request.once('upgrade', (res, sock) => resolve({ response: res, socket: sock }));
-      request.once('response', (res) => reject(new Error(`no upgrade: ${res.statusCode}`)));
-      request.once('error', reject);
-      request.end();
-    });
+  test('/push/ passes a WebSocket upgrade through nginx to a push replica, both ways', async () => {
+    const { response, socket } = await upgrade(cluster.lbUrls[1] as string);
     try {
       assert.equal(response.statusCode, 101);
-      assert.match(String(response.headers['x-replica']), /^auth-[123]$/);
+      assert.match(String(response.headers['x-replica']), /^push-[12]$/);
       assert.match(String(response.headers['x-seen-connection']), /upgrade/i);
       const echoed = new Promise((resolve) => socket.once('data', (chunk) => resolve(chunk.toString())));
       socket.write('ping');
@@ -198,6 +218,19 @@ describe('the high-availability cluster started by startCluster', () => {
     assert.deepEqual([down?.pid, down?.healthy, down?.role], [null, false, 'auth']);
     await cluster.restart('auth-1');
     assert.equal(byName(await cluster.status(), 'auth-1')?.healthy, true);
+  });
+
+  test('a killed push replica is skipped at once by both load balancers; restart() brings it back', async () => {
+    await cluster.kill('push-1');
+    const down = byName(await cluster.status(), 'push-1');
+    assert.deepEqual([down?.pid, down?.healthy], [null, false]);
+    for (let i = 0; i < 6; i += 1) {
+      const { response, socket } = await upgrade(cluster.lbUrls[i % 2] as string);
+      socket.destroy();
+      assert.equal(response.headers['x-replica'], 'push-2');
+    }
+    await cluster.restart('push-1');
+    assert.equal(byName(await cluster.status(), 'push-1')?.healthy, true);
   });
 
   test('kill() of the sync standby kills Patroni and its postmaster; restart() rejoins it', async () => {

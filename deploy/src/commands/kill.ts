@@ -13,7 +13,8 @@ export const killCommand: Command = {
   summary: 'kill a member (SIGKILL, or SIGTERM with --graceful)',
   help: `Usage: twofold kill <member> [--graceful] [options]
 
-Members: lb-a, lb-b, auth-N, pg-1, pg-2, etcd, haproxy, redis-1, redis-2, sentinel-1..3. Aliases:
+Members: lb-a, lb-b, auth-N, push-1, push-2, pg-1, pg-2, etcd, haproxy, redis-1, redis-2,
+sentinel-1..3, mail. Aliases:
 ${aliasesHelp}
 Killing pg-N kills the whole node: Patroni and its PostgreSQL.
 

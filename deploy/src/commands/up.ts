@@ -22,9 +22,10 @@ export const upCommand: Command = {
   help: `Usage: twofold up [options]
 
 Starts etcd, PostgreSQL x2 under Patroni, HAProxy, Redis master + replica, 3 Sentinels, a mail
-sink (it catches the mails the replicas send), the auth replicas and two nginx load balancers, then
-waits. Ctrl-C, SIGTERM or \`twofold down\` stops them in reverse order; a second Ctrl-C kills them
-at once. A member that dies is not restarted: see \`twofold status\`, and \`twofold restart <member>\`.
+sink (it catches the mails the replicas send), the auth replicas, the push gateway (push-1, push-2)
+and two nginx load balancers, then waits. Ctrl-C, SIGTERM or \`twofold down\` stops them in reverse
+order; a second Ctrl-C kills them at once. A member that dies is not restarted: see
+\`twofold status\`, and \`twofold restart <member>\`.
 
 ${clusterOptionsHelp}
   --replicas N       number of auth replicas, 1 to ${MAX_AUTH_REPLICAS} (default: ${DEFAULT_AUTH_REPLICAS})`,

@@ -3,22 +3,25 @@ import { describe, test } from 'node:test';
 import { formatStatusTable } from '../../src/commands/status.ts';
 import { checkMemberName, isAlias, memberByPort, UnknownMemberError } from '../../src/member-names.ts';
 import type { MemberStatus } from '../../src/member-status.ts';
+import { planMembers } from '../../src/members.ts';
 import { describeNode, runningLeader, syncStandby } from '../../src/patroni-rest.ts';
+import { derivePorts } from '../../src/ports.ts';
 
-const members = ['etcd', 'pg-1', 'pg-2', 'redis-1', 'redis-2', 'auth-1', 'lb-a'];
+const members = planMembers(derivePorts(8080)).map((member) => member.name);
 
 describe('member names and aliases', () => {
   test('members and the two aliases are valid, anything else lists what is', () => {
-    for (const name of [...members, 'pg-primary', 'redis-master'])
+    for (const name of ['pg-1', 'auth-3', 'push-1', 'push-2', 'mail', 'lb-b', 'pg-primary', 'redis-master'])
       assert.doesNotThrow(() => checkMemberName(name, members));
     assert.equal(isAlias('pg-primary'), true);
     assert.equal(isAlias('pg-1'), false);
     assert.equal(isAlias('toString'), false);
     assert.throws(
-      () => checkMemberName('pg-3', members),
+      () => checkMemberName('push-3', members),
       (error: Error) =>
         error instanceof UnknownMemberError &&
         /pg-1, pg-2/.test(error.message) &&
+        /push-1, push-2/.test(error.message) &&
         /pg-primary/.test(error.message),
     );
   });

@@ -23,6 +23,7 @@ describe('derivePorts', () => {
       haproxy: { readWrite: 8105, readOnly: 8106, stats: 8107 },
       redis: [8110, 8111],
       sentinels: [8112, 8113, 8114],
+      push: [8115, 8116],
       etcd: { client: 8120, peer: 8121 },
       mail: { smtp: 8125, http: 8126 },
     });
@@ -33,6 +34,7 @@ describe('derivePorts', () => {
     assert.deepEqual(ports.auth, [18091, 18092]);
     assert.deepEqual(ports.postgres, [18100, 18101]);
     assert.deepEqual(ports.redis, [18110, 18111]);
+    assert.deepEqual(ports.push, [18115, 18116]);
     assert.equal(ports.etcd.peer, 18121);
     assert.deepEqual(ports.mail, { smtp: 18125, http: 18126 });
   });
@@ -40,7 +42,7 @@ describe('derivePorts', () => {
   test('no two members share a port, even with the most replicas', () => {
     const all = allPorts(derivePorts(20000, 9));
     assert.equal(new Set(all).size, all.length);
-    assert.equal(all.length, 2 + 9 + 4 + 3 + 5 + 2 + 2);
+    assert.equal(all.length, 2 + 9 + 4 + 3 + 5 + 2 + 2 + 2);
     assert.equal(Math.max(...all), 20046);
   });
 
@@ -87,6 +89,8 @@ describe('planMembers', () => {
         ['auth-1', 'auth', 8091],
         ['auth-2', 'auth', 8092],
         ['auth-3', 'auth', 8093],
+        ['push-1', 'push', 8115],
+        ['push-2', 'push', 8116],
         ['lb-a', 'nginx', 8080],
         ['lb-b', 'nginx', 8081],
       ],

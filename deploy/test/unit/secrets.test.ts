@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { authReplicaEnv } from '../../src/auth-replica.ts';
+import { pushReplicaEnv } from '../../src/push-replica.ts';
 import { ensureClusterSecrets, ensureSecret } from '../../src/secrets.ts';
 
 describe('generated secrets', () => {
@@ -81,5 +82,47 @@ describe('authReplicaEnv', () => {
     assert.equal(env.TWOFOLD_REDIS_MASTER_NAME, 'twofold');
     assert.equal(env.TWOFOLD_REDIS_WAIT_REPLICAS, '1');
     assert.equal(env.TWOFOLD_DRAIN_DELAY_MS, '2000');
+  });
+});
+
+describe('pushReplicaEnv', () => {
+  test('the settings auth gets (HAProxy, Sentinels, WAIT 1, drain), without secrets or SMTP', () => {
+    const options = {
+      dataDir: '/d',
+      index: 2,
+      port: 18116,
+      databaseUrl: 'postgres://twofold:pw@127.0.0.1:18105/twofold',
+      redisUrl: 'redis://127.0.0.1:18110',
+      redisSentinels: ['127.0.0.1:18112', '127.0.0.1:18113', '127.0.0.1:18114'],
+      redisMasterName: 'twofold',
+    };
+    const env = pushReplicaEnv(options);
+    assert.equal(env.TWOFOLD_HOST, '127.0.0.1');
+    assert.equal(env.TWOFOLD_PORT, '18116');
+    assert.equal(env.TWOFOLD_REPLICA_NAME, 'push-2');
+    assert.equal(env.TWOFOLD_TRUST_PROXY, '127.0.0.1');
+    assert.equal(env.TWOFOLD_DRAIN_DELAY_MS, '2000');
+    const auth = authReplicaEnv({
+      ...options,
+      smtpPort: 18125,
+      secrets: { sessionSecretFile: '/d/s', encryptionKeysFile: '/d/k' },
+    });
+    for (const shared of [
+      'TWOFOLD_DATABASE_URL',
+      'TWOFOLD_REDIS_URL',
+      'TWOFOLD_REDIS_SENTINELS',
+      'TWOFOLD_REDIS_MASTER_NAME',
+      'TWOFOLD_REDIS_WAIT_REPLICAS',
+    ]) {
+      assert.ok(env[shared], shared);
+      assert.equal(env[shared], auth[shared], shared);
+    }
+    assert.equal(auth.TWOFOLD_SMTP_PORT, '18125');
+    for (const authOnly of [
+      'TWOFOLD_SESSION_SECRET_FILE',
+      'TWOFOLD_ENCRYPTION_KEYS_FILE',
+      'TWOFOLD_SMTP_PORT',
+    ])
+      assert.equal(env[authOnly], undefined, authOnly);
   });
 });

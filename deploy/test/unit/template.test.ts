@@ -24,6 +24,7 @@ describe('renderNginxConfig', () => {
     prefix: '/srv/twofold/lb-a',
     listenPort: 18080,
     upstreamPorts: [18091, 18092],
+    pushUpstreamPorts: [18115, 18116],
   };
 
   test('one server line per replica, inside the upstream block', async () => {
@@ -52,10 +53,24 @@ describe('renderNginxConfig', () => {
     assert.doesNotMatch(config, /^\s*proxy_next_upstream [^;]*non_idempotent/m);
   });
 
-  test('/push/ upgrades to WebSocket through its own upstream (the auth replicas for now)', async () => {
+  test('the push upstream is the push replicas, least_conn, left out after one failed connect', async () => {
     const config = renderNginxConfig(await readFile(templateFile, 'utf8'), options);
-    const push = config.slice(config.indexOf('upstream twofold_push {'));
-    assert.match(push.slice(0, push.indexOf('}')), /server 127\.0\.0\.1:18091 max_fails=2 fail_timeout=5s;/);
+    const block = config.slice(config.indexOf('upstream twofold_push {'));
+    const upstream = block.slice(0, block.indexOf('}'));
+    assert.match(upstream, /least_conn;/);
+    const servers = upstream.split('\n').filter((line) => /^\s*server /.test(line));
+    assert.deepEqual(
+      servers.map((line) => line.trim()),
+      [
+        'server 127.0.0.1:18115 max_fails=1 fail_timeout=2s;',
+        'server 127.0.0.1:18116 max_fails=1 fail_timeout=2s;',
+      ],
+    );
+    assert.doesNotMatch(upstream, /^\s*keepalive /m);
+  });
+
+  test('/push/ upgrades to WebSocket and keeps idle sockets open past the gateway pings', async () => {
+    const config = renderNginxConfig(await readFile(templateFile, 'utf8'), options);
     assert.match(config, /map \$http_upgrade \$connection_upgrade \{\s+default upgrade;/);
     const location = config.slice(config.indexOf('location /push/ {'));
     const body = location.slice(0, location.indexOf('\n    }'));
@@ -63,14 +78,10 @@ describe('renderNginxConfig', () => {
     assert.match(body, /proxy_set_header Upgrade \$http_upgrade;/);
     assert.match(body, /proxy_set_header Connection \$connection_upgrade;/);
     assert.match(body, /proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;/);
-    const gateway = renderNginxConfig(await readFile(templateFile, 'utf8'), {
-      ...options,
-      pushUpstreamPorts: [18095],
-    });
-    assert.match(
-      gateway.slice(gateway.indexOf('upstream twofold_push {')),
-      /^\s+server 127\.0\.0\.1:18095 /m,
-    );
+    assert.match(body, /proxy_read_timeout 75s;/);
+    assert.match(body, /proxy_send_timeout 75s;/);
+    assert.match(body, /proxy_buffering off;/);
+    assert.match(body, /^\s*proxy_next_upstream error timeout;$/m, 'no retry on a replica that answered');
   });
 
   test('rejects names and prefixes that would break the config', async () => {
@@ -78,5 +89,6 @@ describe('renderNginxConfig', () => {
     assert.throws(() => renderNginxConfig(template, { ...options, name: 'a;b' }), /invalid/);
     assert.throws(() => renderNginxConfig(template, { ...options, prefix: '/tmp/x";evil' }), /unsupported/);
     assert.throws(() => renderNginxConfig(template, { ...options, upstreamPorts: [] }), /at least one/);
+    assert.throws(() => renderNginxConfig(template, { ...options, pushUpstreamPorts: [] }), /at least one/);
   });
 });

@@ -23,7 +23,7 @@
     return `The request failed (HTTP ${status}). Please try again.`;
   }
 
-  async function api(method, path, body) {
+  async function api(method, path, body, { timeoutMs = REQUEST_TIMEOUT_MS } = {}) {
     const headers = { accept: 'application/json' };
     const init = { method, headers, credentials: 'same-origin' };
     if (body !== undefined) {
@@ -31,7 +31,7 @@
       init.body = JSON.stringify(body);
     }
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
     init.signal = controller.signal;
 
     let res;
@@ -66,7 +66,7 @@
 
   // A 401 that is not about the submitted credentials means the session is gone or expired.
   function isSessionLost(err) {
-    return err?.status === 401 && err.code !== 'invalid_code' && err.code !== 'invalid_credentials';
+    return err?.status === 401 && !['invalid_code', 'invalid_credentials', 'push_refused'].includes(err.code);
   }
 
   function setMessage(id, message) {

@@ -8,7 +8,12 @@
   const logoutButton = $('logout');
   const activityList = $('activity');
   const activityStatus = $('activity-status');
-  const factorNames = { totp: 'Authenticator app', recovery: 'Recovery codes' };
+  const factorNames = {
+    totp: 'Authenticator app',
+    recovery: 'Recovery codes',
+    email: 'Email codes',
+    push: 'Twofold app',
+  };
   const RECENT_EVENTS = 10;
 
   // Fixed wording for each step and result: the server's strings are looked up, never shown as is.
@@ -49,6 +54,24 @@
     'password-change': { success: 'Password changed', failure: 'Password change failed' },
     'recovery-codes': { success: 'New recovery codes created' },
     'factor-removed': { success: 'Authenticator app removed' },
+    'device-pairing': { success: 'Started pairing a phone' },
+    'device-paired': { success: 'Phone paired' },
+    'device-removed': { success: 'Phone removed' },
+    push: {
+      success: 'Signed in with your phone',
+      failure: 'Sign-in refused on your phone',
+      locked: 'Too many phone requests',
+    },
+    'push-answer': { success: 'Sign-in approved on your phone', failure: 'Sign-in refused on your phone' },
+    'push-code': {
+      success: 'Signed in with a code from your phone',
+      failure: 'Wrong code from your phone',
+      locked: 'Locked out after too many wrong codes',
+    },
+    'push-code-send': {
+      success: 'Sign-in code sent to your phone',
+      locked: 'Too many phone codes requested',
+    },
   };
   const resultBadges = { failure: 'Failed', locked: 'Locked' };
 

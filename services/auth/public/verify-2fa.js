@@ -15,15 +15,20 @@
     stripSpaces,
   } = window.Twofold;
   const $ = (id) => document.getElementById(id);
-  // One form at a time; the link buttons offer the other two.
+  // One form at a time; the link buttons offer the others.
   const methods = {
+    phone: { form: $('phone-form'), input: $('push-code'), link: $('use-phone') },
     totp: { form: $('totp-form'), input: $('code'), link: $('use-totp') },
     recovery: { form: $('recovery-form'), input: $('recovery-code'), link: $('use-recovery') },
     email: { form: $('email-form'), input: $('email-code'), link: $('use-email') },
   };
   const emailSend = $('email-send');
-  const emailOffered = offeredFactors().includes('email');
+  const offered = offeredFactors();
+  const emailOffered = offered.includes('email');
+  const phoneOffered = offered.includes('push');
+  const isOffered = (name) => (name === 'email' ? emailOffered : name === 'phone' ? phoneOffered : true);
   methods.email.link.hidden = !emailOffered;
+  window.TwofoldVerifyPhone.start(methods.phone.input);
 
   routeBySession({
     anonymous: '/login',
@@ -34,6 +39,7 @@
   });
 
   bindCodeInput(methods.totp.input);
+  bindCodeInput(methods.phone.input);
   bindCodeInput(methods.email.input);
   for (const [name, method] of Object.entries(methods)) {
     method.link.addEventListener('click', () => showMethod(name));
@@ -47,6 +53,11 @@
     go('/login?reason=signed_out', { replace: true });
   });
 
+  onSubmit(
+    methods.phone.form,
+    () => verify('/api/v1/login/push-code', methods.phone.input),
+    retry(methods.phone.input),
+  );
   onSubmit(
     methods.totp.form,
     () => verify('/api/v1/login/totp', methods.totp.input),
@@ -111,9 +122,9 @@
   function offeredFactors() {
     try {
       const factors = JSON.parse(sessionStorage.getItem('twofold.factors') ?? 'null');
-      return Array.isArray(factors) ? factors : ['totp', 'recovery', 'email'];
+      return Array.isArray(factors) ? factors : ['totp', 'recovery', 'email', 'push'];
     } catch {
-      return ['totp', 'recovery', 'email'];
+      return ['totp', 'recovery', 'email', 'push'];
     }
   }
 
@@ -121,8 +132,12 @@
     clearMessages();
     for (const [name, method] of Object.entries(methods)) {
       method.form.hidden = name !== chosen;
-      method.link.hidden = name === chosen || (name === 'email' && !emailOffered);
+      method.link.hidden = name === chosen || !isOffered(name);
     }
-    (chosen === 'email' ? emailSend : methods[chosen].input).focus();
+    const focus = { email: emailSend, phone: $('push-send') }[chosen] ?? methods[chosen].input;
+    focus.focus();
   }
+
+  // With a paired phone, the phone is where a sign-in starts; the other ways stay one click away.
+  if (phoneOffered) showMethod('phone');
 })();

@@ -52,7 +52,8 @@ export async function signFields(privateKey, fields) {
 }
 
 /** @param {CryptoKey} signingKey @param {string} deviceId @param {string} nonce */
-export const signAuth = (signingKey, deviceId, nonce) => signFields(signingKey, [AUTH_LABEL, deviceId, nonce]);
+export const signAuth = (signingKey, deviceId, nonce) =>
+  signFields(signingKey, [AUTH_LABEL, deviceId, nonce]);
 
 /**
  * @param {CryptoKey} signingKey

@@ -2,11 +2,7 @@ import assert from 'node:assert/strict';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { test } from 'node:test';
 import { generateSecret, generateSync } from 'otplib';
-import {
-  decodeDevicePublicKey,
-  sealFor,
-  verifyFields,
-} from '../../../common/src/device-crypto.ts';
+import { decodeDevicePublicKey, sealFor, verifyFields } from '../../../common/src/device-crypto.ts';
 import {
   exportPublicKey,
   generateDeviceKeys,
@@ -32,8 +28,14 @@ test('a phone signature verifies on the server, and only for the fields it signe
   assert.equal(verifyFields(publicKey, ['twofold-push-answer-v1', 'dev-1', 'nonce-1'], signature), false);
   const answer = { challengeId: 'c', deviceId: 'dev-1', decision: 'approve' as const, number: 42 };
   const answerSignature = await signAnswer(keys.signing.privateKey, answer);
-  assert.equal(verifyFields(publicKey, ['twofold-push-answer-v1', 'c', 'dev-1', 'approve', '42'], answerSignature), true);
-  assert.equal(verifyFields(publicKey, ['twofold-push-answer-v1', 'c', 'dev-1', 'approve', '43'], answerSignature), false);
+  assert.equal(
+    verifyFields(publicKey, ['twofold-push-answer-v1', 'c', 'dev-1', 'approve', '42'], answerSignature),
+    true,
+  );
+  assert.equal(
+    verifyFields(publicKey, ['twofold-push-answer-v1', 'c', 'dev-1', 'approve', '43'], answerSignature),
+    false,
+  );
   assert.equal(verifyFields(publicKey, ['x'], 'not a signature!'), false);
 });
 
@@ -52,7 +54,10 @@ test('a message sealed by the server opens on the device it was sealed to, and n
 });
 
 test('keys that are not P-256 public keys are refused', () => {
-  const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'der', type: 'spki' });
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({
+    format: 'der',
+    type: 'spki',
+  });
   const p384 = generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).publicKey.export({
     format: 'der',
     type: 'spki',

@@ -48,7 +48,6 @@ const CodeOnly = Type.Object(
 
 /** The account page's API: sessions, password, recovery codes, removing the authenticator. */
 export const account: FastifyPluginAsyncTypebox = async (app) => {
-
   const stepUp = (userId: string) => spendStepUp(app, userId);
 
   /** A code from the authenticator app, or else one of the recovery codes (spent if it matches). */

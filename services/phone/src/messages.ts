@@ -1,0 +1,115 @@
+// What the push gateway sends (frames) and what the sealed messages inside them say, checked
+// field by field: a phone must not act on a payload it only half understands.
+import { type Account, isAccount } from './state.ts';
+
+export interface Sealed {
+  epk: string;
+  iv: string;
+  ct: string;
+}
+
+export interface MessageFrame {
+  type: 'message';
+  id: string;
+  expiresAt: number;
+  sealed: Sealed;
+}
+
+export type ServerFrame =
+  | { type: 'challenge'; nonce: string }
+  | { type: 'ready'; replica: string }
+  | MessageFrame;
+
+export interface LoginPrompt {
+  challengeId: string;
+  username: string;
+  ip: string;
+  userAgent: string;
+  createdAt: number;
+  expiresAt: number;
+  choices: number[];
+}
+
+export interface PushedCode {
+  username: string;
+  code: string;
+  expiresAt: number;
+}
+
+export type PhoneMessage =
+  | ({ type: 'account' } & Account)
+  | ({ type: 'login' } & LoginPrompt)
+  | ({ type: 'code' } & PushedCode);
+
+const isString = (value: unknown): value is string => typeof value === 'string';
+const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null;
+
+/** A frame from the gateway, or undefined for anything this phone does not know. */
+export function parseServerFrame(text: string): ServerFrame | undefined {
+  let frame: unknown;
+  try {
+    frame = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(frame)) return undefined;
+  if (frame.type === 'challenge' && isString(frame.nonce)) return { type: 'challenge', nonce: frame.nonce };
+  if (frame.type === 'ready' && isString(frame.replica)) return { type: 'ready', replica: frame.replica };
+  if (frame.type === 'message' && isString(frame.id) && isRecord(frame.sealed)) {
+    const { epk, iv, ct } = frame.sealed;
+    if (isString(epk) && isString(iv) && isString(ct)) {
+      const expiresAt = isTime(frame.expiresAt) ? frame.expiresAt : Number.POSITIVE_INFINITY;
+      return { type: 'message', id: frame.id, expiresAt, sealed: { epk, iv, ct } };
+    }
+  }
+  return undefined;
+}
+
+/** The opened payload as a typed message, or undefined if it is not one of the protocol's. */
+export function parsePhoneMessage(payload: unknown): PhoneMessage | undefined {
+  if (!isRecord(payload)) return undefined;
+  switch (payload.type) {
+    case 'account': {
+      const account = {
+        userId: payload.userId,
+        username: payload.username,
+        issuer: payload.issuer,
+        secret: payload.secret,
+        algorithm: payload.algorithm ?? 'SHA1',
+        digits: payload.digits ?? 6,
+        period: payload.period ?? 30,
+      };
+      return isAccount(account) ? { type: 'account', ...account } : undefined;
+    }
+    case 'login': {
+      const { challengeId, username, ip, userAgent, createdAt, expiresAt, choices } = payload;
+      if (
+        ![challengeId, username, ip, userAgent].every(isString) ||
+        !isTime(createdAt) ||
+        !isTime(expiresAt)
+      ) {
+        return undefined;
+      }
+      if (!Array.isArray(choices) || !choices.every((n) => Number.isInteger(n))) return undefined;
+      return {
+        type: 'login',
+        challengeId: challengeId as string,
+        username: username as string,
+        ip: ip as string,
+        userAgent: userAgent as string,
+        createdAt,
+        expiresAt,
+        choices: choices as number[],
+      };
+    }
+    case 'code': {
+      const { username, code, expiresAt } = payload;
+      if (!isString(username) || !isString(code) || !isTime(expiresAt)) return undefined;
+      return { type: 'code', username, code, expiresAt };
+    }
+    default:
+      return undefined;
+  }
+}
