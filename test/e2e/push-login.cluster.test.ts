@@ -1,0 +1,262 @@
+// The phone app end to end through the cluster: a CLI phone paired through nginx, push logins
+// approved, denied, answered with the wrong number or replayed, a push replica killed under a
+// login, and a phone that was offline when the prompt was sent.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { repoRoot } from '../../deploy/src/paths.ts';
+import { type LoginPrompt, Phone, PhoneRequestError } from '../../services/phone/src/phone.ts';
+import { startTestCluster, type TestCluster } from '../support/cluster.ts';
+import { HttpClient, totpCode } from '../support/http-client.ts';
+
+const PASSWORD = 'correct horse battery staple';
+
+/** Runs `twofold <args>` and gives its output; `input` is written to its stdin line by line as asked. */
+function twofold(
+  args: string[],
+  options: { onLine?: (line: string, write: (text: string) => void) => void } = {},
+) {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/twofold.js'), ...args], {
+    cwd: repoRoot,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  let pending = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk;
+    pending += chunk;
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) options.onLine?.(line, (text) => child.stdin.write(text));
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk;
+  });
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('exit', (code) => resolve({ code, stdout, stderr })),
+  );
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  return { child, done: done.finally(() => clearTimeout(timer)) };
+}
+
+describe('push login through the cluster with a CLI phone', () => {
+  let cluster: TestCluster;
+  let lbA: string;
+  let lbB: string;
+  let stateDir: string;
+  const username = `phone${Date.now()}`;
+  let secret: string;
+  let statePath: string;
+
+  before(async () => {
+    cluster = await startTestCluster();
+    [lbA, lbB] = cluster.lbUrls as [string, string];
+    stateDir = await mkdtemp(path.join(tmpdir(), 'twofold-phone-'));
+    statePath = path.join(stateDir, 'phone.json');
+  });
+  after(async () => {
+    await cluster?.destroy();
+    if (stateDir) await rm(stateDir, { recursive: true, force: true });
+  });
+
+  /** A browser session at the second step, through lb-b. */
+  async function passwordVerified(): Promise<HttpClient> {
+    const browser = new HttpClient(lbB);
+    const login = await browser.post('/api/v1/login', { username, password: PASSWORD });
+    assert.equal(login.status, 200, JSON.stringify(login.body));
+    assert.deepEqual(login.body.factors, ['totp', 'recovery', 'push', 'push_code']);
+    return browser;
+  }
+
+  async function startPush(browser: HttpClient): Promise<{ challengeId: string; number: number }> {
+    const sent = await browser.post('/api/v1/login/push', {});
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    return sent.body;
+  }
+
+  /** The prompt for this challenge (skipping any older one still being redelivered). */
+  async function promptFor(phone: Phone, challengeId: string): Promise<LoginPrompt> {
+    for (;;) {
+      const prompt = await phone.next('prompt', 15_000);
+      if (prompt.challengeId === challengeId) return prompt;
+    }
+  }
+
+  async function outcome(browser: HttpClient, challengeId: string) {
+    for (;;) {
+      const waited = await browser.post('/api/v1/login/push/wait', { challengeId });
+      if (waited.status !== 200 || waited.body.state !== 'pending') return waited;
+    }
+  }
+
+  it('pairs a CLI phone through the load balancer; it shows the authenticator codes', async () => {
+    const client = new HttpClient(lbA);
+    assert.equal((await client.post('/api/v1/register', { username, password: PASSWORD })).status, 201);
+    await client.post('/api/v1/login', { username, password: PASSWORD });
+    ({ secret } = (await client.post('/api/v1/totp/enroll')).body);
+    const confirmed = await client.post('/api/v1/totp/confirm', {
+      code: await totpCode(secret, Date.now() - 30_000),
+    });
+    assert.equal(confirmed.status, 200);
+    const pairing = await client.via(lbB).post('/api/v1/devices/pairing', { password: PASSWORD });
+    assert.equal(pairing.status, 200, JSON.stringify(pairing.body));
+    assert.ok(pairing.body.link.startsWith(`${lbB}phone/#pair=`), pairing.body.link);
+
+    const paired = await twofold([
+      'phone',
+      'pair',
+      pairing.body.link,
+      '--state',
+      statePath,
+      '--name',
+      'CLI phone',
+    ]).done;
+    assert.equal(paired.code, 0, paired.stderr);
+    const code = await twofold(['phone', 'code', '--state', statePath]).done;
+    assert.equal(code.code, 0, code.stderr);
+    const shown = /\b(\d{6})\b/.exec(code.stdout)?.[1];
+    const now = Date.now();
+    const valid = [await totpCode(secret, now - 1_000), await totpCode(secret, now)];
+    assert.ok(shown && valid.includes(shown), `phone shows ${code.stdout}, expected one of ${valid}`);
+
+    const reused = await twofold([
+      'phone',
+      'pair',
+      pairing.body.link,
+      '--state',
+      path.join(stateDir, 'b.json'),
+    ]).done;
+    assert.notEqual(reused.code, 0, 'a pairing link works once');
+    const devices = await client.get('/api/v1/devices');
+    assert.deepEqual(
+      devices.body.devices.map((d: { name: string }) => d.name),
+      ['CLI phone'],
+    );
+  });
+
+  it('approve with the right number signs in; a replayed answer is refused', async () => {
+    const phone = await Phone.load(statePath);
+    try {
+      await phone.connect();
+      const browser = await passwordVerified();
+      const sent = await startPush(browser);
+      const prompt = await promptFor(phone, sent.challengeId);
+      assert.equal(prompt.username, username);
+      assert.ok(prompt.choices.includes(sent.number));
+      const body = await phone.signedAnswer(sent.challengeId, 'approve', sent.number);
+      const waiting = outcome(browser.via(lbA), sent.challengeId);
+      assert.deepEqual(await phone.postAnswer(body), { outcome: 'approved' });
+      const waited = await waiting;
+      assert.deepEqual(waited.body, { state: 'authenticated' });
+      assert.equal((await browser.get('/api/v1/me')).status, 200);
+
+      const replay = await phone.postAnswer(body).catch((error) => error);
+      assert.ok(replay instanceof PhoneRequestError);
+      assert.equal(replay.status, 409);
+      // The same signed answer pointed at a new prompt does not verify.
+      const next = await startPush(await passwordVerified());
+      await promptFor(phone, next.challengeId);
+      const forged = await phone
+        .postAnswer({ ...body, challengeId: next.challengeId })
+        .catch((error) => error);
+      assert.equal(forged.status, 401);
+    } finally {
+      await phone.close();
+    }
+  });
+
+  it('deny and a wrong number refuse the login (CLI phone listening with --deny, then --ask)', async () => {
+    const denying = twofold(['phone', 'listen', '--state', statePath, '--deny', '--once']);
+    const browser = await passwordVerified();
+    const sent = await startPush(browser);
+    const refused = await outcome(browser, sent.challengeId);
+    assert.equal(refused.status, 401);
+    assert.equal(refused.body.error.code, 'push_refused');
+    assert.equal((await denying.done).code, 0);
+
+    const second = await passwordVerified();
+    const next = await startPush(second);
+    const asking = twofold(['phone', 'listen', '--state', statePath, '--ask', '--once'], {
+      onLine: (line, write) => {
+        // The prompt line lists the three numbers; answer with one that is not the browser's.
+        const numbers = [...line.matchAll(/\b(\d{2})\b/g)].map((m) => Number(m[1]));
+        if (/\[\d{2}\]|choose|tap|numbers?/i.test(line) && numbers.length >= 3) {
+          const wrong = numbers.find((n) => n !== next.number);
+          write(`${wrong}\n`);
+        }
+      },
+    });
+    const wrongNumber = await outcome(second, next.challengeId);
+    assert.equal(wrongNumber.status, 401, JSON.stringify(wrongNumber.body));
+    const result = await asking.done;
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /wrong|refused|not the number/i);
+  });
+
+  it('the push replica holding the phone is killed during a login: the phone reconnects and still gets the prompt', async () => {
+    const phone = await Phone.load(statePath);
+    try {
+      const holder = await phone.connect();
+      assert.match(holder, /^push-[12]$/);
+      const browser = await passwordVerified();
+      // The kill and the prompt race: the phone gets it before the kill, or redelivered after it.
+      const [sent] = await Promise.all([startPush(browser), cluster.kill(holder)]);
+      const prompt = await promptFor(phone, sent.challengeId);
+      const waiting = outcome(browser, sent.challengeId);
+      assert.deepEqual(await phone.answer(prompt, 'approve', sent.number), { outcome: 'approved' });
+      assert.deepEqual((await waiting).body, { state: 'authenticated' });
+      const now = phone.replica ?? (await phone.next('ready'));
+      assert.notEqual(now, holder, 'the phone is now held by the other replica');
+
+      // With the holder still dead, a new login reaches the phone through the survivor.
+      const again = await passwordVerified();
+      const second = await startPush(again);
+      await promptFor(phone, second.challengeId);
+      await cluster.restart(holder);
+    } finally {
+      await phone.close();
+    }
+  });
+
+  it('a phone offline when the prompt is sent gets it when it connects, while it is valid', async () => {
+    const browser = await passwordVerified();
+    const sent = await startPush(browser);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const phone = await Phone.load(statePath);
+    try {
+      const prompts: LoginPrompt[] = [];
+      phone.on('prompt', (p) => prompts.push(p));
+      await phone.connect();
+      const prompt = await promptFor(phone, sent.challengeId).catch(() =>
+        prompts.find((p) => p.challengeId === sent.challengeId),
+      );
+      assert.ok(prompt, 'the prompt arrives on connect');
+      const waiting = outcome(browser, sent.challengeId);
+      await phone.answer(prompt, 'approve', sent.number);
+      assert.deepEqual((await waiting).body, { state: 'authenticated' });
+    } finally {
+      await phone.close();
+    }
+  });
+
+  it('a code pushed to the phone signs in once', async () => {
+    const phone = await Phone.load(statePath);
+    try {
+      await phone.connect();
+      const browser = await passwordVerified();
+      const sent = await browser.via(lbA).post('/api/v1/login/push-code/send', {});
+      assert.deepEqual(sent.body, { sent: true, devices: 1 });
+      const { code } = await phone.next('code', 15_000);
+      const verified = await browser.via(lbB).post('/api/v1/login/push-code', { code });
+      assert.equal(verified.status, 200, JSON.stringify(verified.body));
+      const thief = await passwordVerified();
+      assert.equal((await thief.post('/api/v1/login/push-code', { code })).status, 401);
+    } finally {
+      await phone.close();
+    }
+  });
+});
