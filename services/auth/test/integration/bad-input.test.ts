@@ -11,6 +11,13 @@ const JSON_ENDPOINTS = [
   '/api/v1/totp/enroll',
   '/api/v1/totp/confirm',
   '/api/v1/logout',
+  '/api/v1/login/push',
+  '/api/v1/login/push/wait',
+  '/api/v1/login/push-code/send',
+  '/api/v1/login/push-code',
+  '/api/v1/devices/pairing',
+  '/api/v1/devices',
+  '/api/v1/push/answers',
 ];
 
 function assertContractError(response: { statusCode: number; body: string }, label: string) {

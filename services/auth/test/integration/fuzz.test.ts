@@ -21,6 +21,14 @@ const ENDPOINTS: Array<{ method: 'GET' | 'POST'; url: string }> = [
   { method: 'GET', url: '/api/v1/session' },
   { method: 'GET', url: '/api/v1/me' },
   { method: 'GET', url: '/auth/verify' },
+  { method: 'POST', url: '/api/v1/login/push' },
+  { method: 'POST', url: '/api/v1/login/push/wait' },
+  { method: 'POST', url: '/api/v1/login/push-code/send' },
+  { method: 'POST', url: '/api/v1/login/push-code' },
+  { method: 'POST', url: '/api/v1/devices/pairing' },
+  { method: 'POST', url: '/api/v1/devices' },
+  { method: 'GET', url: '/api/v1/devices' },
+  { method: 'POST', url: '/api/v1/push/answers' },
 ];
 
 const jsonish = fc.oneof(
