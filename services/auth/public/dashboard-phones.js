@@ -67,6 +67,7 @@
 
   function deviceItem(device) {
     const item = document.createElement('li');
+    item.className = 'device-item';
     item.dataset.id = device.id;
     const text = document.createElement('span');
     text.className = 'device-name';
