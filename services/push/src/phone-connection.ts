@@ -13,7 +13,6 @@ export const CLOSE = {
   unauthorized: 4401,
   removed: 4403,
   authTimeout: 4408,
-  replaced: 4409,
   goingDown: 1012,
 } as const;
 

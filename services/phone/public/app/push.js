@@ -7,11 +7,9 @@ const MAX_DELAY_MS = 5000;
 /** Close codes after which reconnecting cannot help: removed (4403), not recognised (4401). */
 const FINAL_CODES = new Set([4401, 4403]);
 const GOING_AWAY = 1012;
-/** Another connection of this device took over (another tab): wait until this page is looked at. */
-const REPLACED = 4409;
 
 /**
- * @typedef {'connecting' | 'connected' | 'reconnecting' | 'offline' | 'elsewhere' | 'ended'} PushStatus
+ * @typedef {'connecting' | 'connected' | 'reconnecting' | 'offline' | 'ended'} PushStatus
  * @typedef {{
  *   path: string, deviceId: string, signingKey: CryptoKey,
  *   onMessage: (frame: {id: string, expiresAt: number, sealed: object}) => Promise<void>,
@@ -124,10 +122,6 @@ export class PushChannel {
       this.stop();
       this.options.onStatus('ended');
       this.options.onEnded(code);
-      return;
-    }
-    if (code === REPLACED) {
-      this.options.onStatus('elsewhere'); // the visibilitychange handler reconnects
       return;
     }
     const delay = code === GOING_AWAY ? 0 : Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** this.attempt);

@@ -40,7 +40,6 @@ const STATUS_TEXT = {
   connected: 'Connected',
   reconnecting: 'Reconnecting…',
   offline: 'Offline',
-  elsewhere: 'Open in another window',
   ended: 'Disconnected',
 };
 
