@@ -118,8 +118,11 @@ export class PhoneConnection {
       return this.authenticate(frame.deviceId, frame.signature);
     }
     if (frame.type === 'ack' && isStreamId(frame.id) && this.deviceId) {
-      await ackPush(this.deps.redis, this.deps.prefix, this.deviceId, frame.id);
-      this.deps.metrics.messages.inc({ event: 'acked' });
+      // A lost ack (Redis failing over) only means the message comes again; phones skip repeats.
+      await ackPush(this.deps.redis, this.deps.prefix, this.deviceId, frame.id).then(
+        () => this.deps.metrics.messages.inc({ event: 'acked' }),
+        (error) => this.deps.log.warn({ err: error, deviceId: this.deviceId }, 'ack not recorded'),
+      );
       return;
     }
     this.close(CLOSE.badProtocol, 'unexpected frame');
