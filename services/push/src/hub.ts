@@ -3,6 +3,8 @@ import type { Redis } from 'ioredis';
 import { pushKeys } from '../../common/src/push-queue.ts';
 import { CLOSE, type PhoneConnection } from './phone-connection.ts';
 
+const RESWEEP_AFTER_MS = 1_000;
+
 export class Hub {
   private readonly byDevice = new Map<string, Set<PhoneConnection>>();
   private readonly pending = new Set<PhoneConnection>();
@@ -43,7 +45,12 @@ export class Hub {
       if (channel === keys.notify) this.wake(deviceId);
       else if (channel === keys.revoke) this.revoke(deviceId);
     });
-    subscriber.on('ready', () => this.sweep());
+    // ioredis announces 'ready' before its resubscription is confirmed: a second sweep a moment
+    // later covers a notification published in between.
+    subscriber.on('ready', () => {
+      this.sweep();
+      setTimeout(() => this.sweep(), RESWEEP_AFTER_MS).unref();
+    });
     await subscriber.subscribe(keys.notify, keys.revoke);
   }
 
