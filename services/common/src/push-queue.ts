@@ -62,17 +62,23 @@ export async function enqueuePush(
   return id;
 }
 
-/** Entries after `afterId` ("-" for all), oldest first; expired ones are deleted, not returned. */
+export const READ_BATCH = 100;
+
+/**
+ * Up to READ_BATCH entries after `afterId` ("-" for all), oldest first; expired ones are deleted,
+ * not returned. `lastId` is the last entry read (live or not), where the next read starts; `full`
+ * says there may be more.
+ */
 export async function readPush(
   redis: Redis,
   prefix: string,
   deviceId: string,
   afterId: string,
   now = Date.now(),
-): Promise<PushMessage[]> {
+): Promise<{ messages: PushMessage[]; lastId: string; full: boolean }> {
   const stream = pushKeys(prefix).stream(deviceId);
   const start = afterId === '-' ? '-' : `(${afterId}`;
-  const entries = await redis.xrange(stream, start, '+', 'COUNT', 100);
+  const entries = await redis.xrange(stream, start, '+', 'COUNT', READ_BATCH);
   const live: PushMessage[] = [];
   const expired: string[] = [];
   for (const [id, fields] of entries) {
@@ -81,7 +87,8 @@ export async function readPush(
     else live.push(message);
   }
   if (expired.length > 0) await redis.xdel(stream, ...expired);
-  return live;
+  const lastId = entries.at(-1)?.[0] ?? afterId;
+  return { messages: live, lastId, full: entries.length === READ_BATCH };
 }
 
 /** The phone has handled the message: it is not sent again. */

@@ -55,6 +55,17 @@ export async function buildPushGateway(config: PushConfig): Promise<PushGateway>
   });
   await withTimeout('redis', 5_000, Promise.all([redis.connect(), subscriber.connect()]));
   await hub.listen(subscriber, config.redisKeyPrefix);
+  // Back on Redis after an outage: a device removed meanwhile was announced to nobody; ask the database.
+  subscriber.on('ready', () => {
+    const connected = hub.connectedDevices();
+    if (connected.length === 0) return;
+    deviceKeys.existing(connected).then(
+      (alive) => {
+        for (const id of connected) if (!alive.has(id)) hub.revoke(id);
+      },
+      (error) => app.log.warn({ err: error }, 'could not check the connected devices'),
+    );
+  });
   hub.startPinging(config.pingSeconds * 1000);
 
   await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });

@@ -17,6 +17,15 @@ export class DeviceKeys {
     return rows[0] ? parseDevicePublicKey(rows[0].signing_key) : undefined;
   }
 
+  /** Which of these devices still exist (a removal announced while Redis failed over was not heard). */
+  async existing(deviceIds: string[]): Promise<Set<string>> {
+    const { rows } = await this.db.query<{ id: string }>(
+      'SELECT id FROM devices WHERE id = ANY($1::uuid[])',
+      [deviceIds],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
   /** "Last seen" for the user's list of devices; at most once a minute per device, and never awaited. */
   touch(deviceId: string): Promise<unknown> {
     return this.db.pool.query(

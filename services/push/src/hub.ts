@@ -22,6 +22,7 @@ export class Hub {
 
   ready(connection: PhoneConnection): void {
     this.pending.delete(connection);
+    if (connection.socket.readyState !== connection.socket.OPEN) return;
     const id = connection.deviceId as string;
     const set = this.byDevice.get(id) ?? new Set();
     set.add(connection);
@@ -61,6 +62,10 @@ export class Hub {
   revoke(deviceId: string): void {
     for (const connection of this.byDevice.get(deviceId) ?? [])
       connection.close(CLOSE.removed, 'device removed');
+  }
+
+  connectedDevices(): string[] {
+    return [...this.byDevice.keys()];
   }
 
   sweep(): void {

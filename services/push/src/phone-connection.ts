@@ -84,18 +84,18 @@ export class PhoneConnection {
       let full = false;
       do {
         this.deliverAgain = false;
-        const messages = await readPush(this.deps.redis, this.deps.prefix, this.deviceId, this.lastSentId);
-        for (const message of messages) {
+        const batch = await readPush(this.deps.redis, this.deps.prefix, this.deviceId, this.lastSentId);
+        for (const message of batch.messages) {
           this.send({
             type: 'message',
             id: message.id,
             expiresAt: message.expiresAt,
             sealed: message.sealed,
           });
-          this.lastSentId = message.id;
         }
-        this.deps.metrics.messages.inc({ event: 'sent' }, messages.length);
-        full = messages.length === 100;
+        this.lastSentId = batch.lastId;
+        this.deps.metrics.messages.inc({ event: 'sent' }, batch.messages.length);
+        full = batch.full;
       } while ((this.deliverAgain || full) && this.socket.readyState === this.socket.OPEN);
     } catch (error) {
       this.deps.log.warn({ err: error, deviceId: this.deviceId }, 'push delivery failed, retrying');
@@ -137,6 +137,9 @@ export class PhoneConnection {
       verifyFields(key, [AUTH_LABEL, deviceId as string, this.nonce], signature);
     this.deps.metrics.handshakes.inc({ result: proven ? 'success' : 'failure' });
     if (!proven) return this.close(CLOSE.unauthorized, 'unknown device or bad signature');
+    // The phone may have gone (or the auth timeout fired) while the key was looked up: a closed
+    // socket must not enter the hub, where nothing would ever take it out again.
+    if (this.socket.readyState !== this.socket.OPEN) return;
     clearTimeout(this.authTimer);
     this.deviceId = deviceId as string;
     this.deps.onReady(this);

@@ -65,7 +65,7 @@ export class TestPhone {
 
   /** Every live message in the device's stream, opened with the device's key. */
   async inbox(): Promise<Array<Record<string, unknown>>> {
-    const messages = await readPush(this.app.redis, this.app.config.redisKeyPrefix, this.deviceId, '-');
+    const { messages } = await readPush(this.app.redis, this.app.config.redisKeyPrefix, this.deviceId, '-');
     return Promise.all(
       messages.map(
         async (m) =>

@@ -195,6 +195,40 @@ describe('the push gateway', async () => {
     assert.ok(sent.challengeId);
   });
 
+  it('phones that leave during the handshake leave nothing behind', async () => {
+    const user = await enrolledUser(auth);
+    const phone = await TestPhone.pair(auth, user.client);
+    for (let i = 0; i < 20; i++) {
+      const socket = new Socket(gateway.url);
+      const challenge = await socket.next('challenge');
+      socket.send({
+        type: 'auth',
+        deviceId: phone.deviceId,
+        signature: await signAuth(phone.signingKey, phone.deviceId, String(challenge.nonce)),
+      });
+      socket.ws.terminate(); // while the gateway looks the device key up
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(gateway.hub.size, 0);
+  });
+
+  it('a live message behind a hundred expired ones is still delivered', async () => {
+    const user = await enrolledUser(auth);
+    const phone = await TestPhone.pair(auth, user.client);
+    const device = await auth.devices.findById(phone.deviceId);
+    assert.ok(device);
+    for (let i = 0; i < 120; i++)
+      await auth.phoneChannel.send([device], { type: 'code', code: 'old' }, Date.now() + 50);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await auth.phoneChannel.send([device], { type: 'code', code: 'live' }, Date.now() + 60_000);
+    const socket = await connectAs(gateway.url, phone);
+    const opened = [];
+    for (let i = 0; i < 2; i++) opened.push(await phone.open(await socket.next('message')));
+    assert.deepEqual(opened.map((m) => m.type).sort(), ['account', 'code']);
+    assert.equal(opened.find((m) => m.type === 'code')?.code, 'live');
+    socket.ws.close();
+  });
+
   it('removing a device closes its connection with 4403', async () => {
     const user = await enrolledUser(auth);
     const phone = await TestPhone.pair(auth, user.client);
