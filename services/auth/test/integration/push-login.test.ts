@@ -172,6 +172,32 @@ describe('phone pairing and push login', async () => {
     expectStatus(await browser.post('/api/v1/login/push/wait', { challengeId: sent.challengeId }), 200);
   });
 
+  it('a long poll whose browser went away does not take the approval', async () => {
+    const user = await enrolledUser(app);
+    const phone = await TestPhone.pair(app, user.client);
+    const { browser } = await passwordVerified(app, user.username);
+    const sent = expectStatus(await browser.post('/api/v1/login/push', {}), 200).json();
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const aborted = fetch(`http://127.0.0.1:${port}/api/v1/login/push/wait`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: `twofold_sid=${browser.cookie}` },
+      body: JSON.stringify({ challengeId: sent.challengeId }),
+      signal: AbortSignal.timeout(300),
+    });
+    await assert.rejects(aborted);
+    expectStatus(await phone.answer(sent.challengeId, 'approve', sent.number), 200);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the orphaned poll would have looked by now
+    assert.deepEqual(
+      expectStatus(
+        await browser.post('/api/v1/login/push/wait', { challengeId: sent.challengeId }),
+        200,
+      ).json(),
+      { state: 'authenticated' },
+    );
+  });
+
   it('a phone code: pushed sealed, single use', async () => {
     const user = await enrolledUser(app);
     const phone = await TestPhone.pair(app, user.client);

@@ -89,13 +89,12 @@ export const loginPush: FastifyPluginAsyncTypebox = async (app) => {
       const user = currentUser(request);
       const { challengeId } = request.body;
       const deadline = Date.now() + LONG_POLL_MS;
-      let closed = false;
-      request.raw.once('close', () => {
-        closed = true;
-      });
+      // A browser that went away (a network blip, a load balancer failing over) asks again elsewhere:
+      // this poll must stop, or it could take the approval and hand it to nobody.
+      const gone = () => request.raw.socket.destroyed || reply.raw.destroyed;
       reply.header('cache-control', 'no-store');
       // Polling Redis (not pub/sub) keeps this replica stateless and survives a Redis failover as is.
-      while (!closed && !app.draining && Date.now() < deadline) {
+      while (!gone() && !app.draining && Date.now() < deadline) {
         const outcome = await app.pushChallenges.take(challengeId, user.userId, request.session.sessionId);
         if (outcome === 'approved') {
           await completeLogin(app, request, reply, user);
