@@ -115,7 +115,9 @@ describe('push login through the cluster with a CLI phone', () => {
       code: await totpCode(secret, Date.now() - 30_000),
     });
     assert.equal(confirmed.status, 200);
-    const pairing = await client.via(lbB).post('/api/v1/devices/pairing', { password: PASSWORD });
+    const pairing = await client
+      .via(lbB)
+      .post('/api/v1/devices/pairing', { password: PASSWORD, code: await totpCode(secret) });
     assert.equal(pairing.status, 200, JSON.stringify(pairing.body));
     assert.ok(pairing.body.link.startsWith(`${lbB}phone/#pair=`), pairing.body.link);
 

@@ -4,7 +4,7 @@
 'use strict';
 
 (() => {
-  const { api, clearMessages, go, onSubmit, showError, showNotice } = window.Twofold;
+  const { api, clearMessages, go, onSubmit, showError, showNotice, stripSpaces } = window.Twofold;
   const { timeAgo } = window.TwofoldFormat;
   const $ = (id) => document.getElementById(id);
   const list = $('device-list');
@@ -27,8 +27,10 @@
   async function startPairing() {
     const { link, qrSvg, expiresAt } = await api('POST', '/api/v1/devices/pairing', {
       password: $('pair-password').value,
+      code: stripSpaces($('pair-code').value),
     });
     $('pair-password').value = '';
+    $('pair-code').value = '';
     form.hidden = true;
     // The SVG comes from our own API (qrcode's output), never from user input.
     $('pairing-qr').replaceChildren(new DOMParser().parseFromString(qrSvg, 'image/svg+xml').documentElement);

@@ -1,5 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { invalidCredentials, tooManyAttempts } from '../errors.ts';
+import { hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes.ts';
+import { checkTotpCode } from './totp-check.ts';
 
 /**
  * Re-proving who one is inside an authenticated session (account changes, pairing a phone). Every
@@ -20,4 +22,17 @@ export async function checkPassword(app: FastifyInstance, userId: string, passwo
   const user = await app.users.findById(userId);
   if (!user || !(await app.passwords.verify(user.passwordHash, password))) throw invalidCredentials();
   return user;
+}
+
+/** A code from the authenticator app, or else one of the recovery codes (spent if it matches). */
+export async function checkSecondFactor(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  userId: string,
+  code: string,
+) {
+  if ((await checkTotpCode(app, request, userId, code)) === 'accepted') return 'totp';
+  const recovery = normalizeRecoveryCode(code);
+  if (recovery && (await app.recoveryCodes.consume(userId, hashRecoveryCode(recovery)))) return 'recovery';
+  return undefined;
 }

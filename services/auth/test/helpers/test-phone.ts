@@ -30,10 +30,21 @@ export class TestPhone {
     private readonly keys: DeviceKeys,
   ) {}
 
-  /** Pairs through the API as a user would: the dashboard asks for a link, the phone redeems it. */
-  static async pair(app: FastifyInstance, browser: TestClient, name = 'Test phone'): Promise<TestPhone> {
+  /**
+   * Pairs through the API as a user would: the dashboard asks for a link (password and a second
+   * factor: by default one of the user's recovery codes, so pairings in one TOTP step do not clash),
+   * and the phone redeems it.
+   */
+  static async pair(
+    app: FastifyInstance,
+    user: { client: TestClient; recoveryCodes: string[] },
+    options: { name?: string; code?: string } = {},
+  ): Promise<TestPhone> {
+    const browser = user.client;
+    const name = options.name ?? 'Test phone';
+    const code = options.code ?? user.recoveryCodes.pop();
     const pairing = expectStatus(
-      await browser.post('/api/v1/devices/pairing', { password: PASSWORD }),
+      await browser.post('/api/v1/devices/pairing', { password: PASSWORD, code }),
       200,
     ).json();
     const token = new URL(pairing.link).hash.replace('#pair=', '');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { pushKeys } from '../../../common/src/push-queue.ts';
+import { exportPublicKey, generateDeviceKeys } from '../../../phone/public/lib/device-crypto.js';
 import { buildTestApp, testConfig } from '../helpers/build-app.ts';
 import { enrolledUser, expectStatus, PASSWORD, TestClient, totpCode } from '../helpers/client.ts';
 import { TestPhone } from '../helpers/test-phone.ts';
@@ -19,16 +20,23 @@ describe('phone pairing and push login', async () => {
 
   it('pairs a phone: the link is single use, the phone gets the account and its TOTP secret sealed', async () => {
     const user = await enrolledUser(app);
-    const wrong = await user.client.post('/api/v1/devices/pairing', { password: 'not the password' });
-    assert.equal(wrong.statusCode, 401);
+    const code = user.recoveryCodes.pop();
+    const wrong = await user.client.post('/api/v1/devices/pairing', { password: 'not the password', code });
+    assert.equal(wrong.json().error.code, 'invalid_credentials');
+    const noCode = await user.client.post('/api/v1/devices/pairing', { password: PASSWORD, code: '000000' });
+    assert.equal(noCode.json().error.code, 'invalid_code', 'pairing takes a second factor too');
+    assert.equal((await user.client.post('/api/v1/devices/pairing', { password: PASSWORD })).statusCode, 400);
     const pairing = expectStatus(
-      await user.client.post('/api/v1/devices/pairing', { password: PASSWORD }),
+      await user.client.post('/api/v1/devices/pairing', { password: PASSWORD, code }),
       200,
     ).json();
     assert.match(pairing.link, /^http:\/\/localhost(:\d+)?\/phone\/#pair=[A-Za-z0-9_-]{43}$/);
     assert.match(pairing.qrSvg, /^<svg/);
 
-    const phone = await TestPhone.pair(app, user.client, 'Zoë’s phone 📱');
+    const phone = await TestPhone.pair(app, user, {
+      name: 'Zoë’s phone 📱',
+      code: await totpCode(user.secret),
+    });
     const [account] = await phone.inbox();
     assert.equal(account?.type, 'account');
     assert.equal(account?.username, user.username);
@@ -60,7 +68,10 @@ describe('phone pairing and push login', async () => {
   it('a bad device key does not burn the pairing link; a used link is gone', async () => {
     const user = await enrolledUser(app);
     const pairing = expectStatus(
-      await user.client.post('/api/v1/devices/pairing', { password: PASSWORD }),
+      await user.client.post('/api/v1/devices/pairing', {
+        password: PASSWORD,
+        code: user.recoveryCodes.pop(),
+      }),
       200,
     ).json();
     const token = new URL(pairing.link).hash.slice('#pair='.length);
@@ -83,12 +94,22 @@ describe('phone pairing and push login', async () => {
     });
     assert.equal(unknown.statusCode, 400);
     // Still valid after the bad attempts; then single use.
-    await TestPhone.pair(app, user.client);
+    const keys = await generateDeviceKeys(false);
+    const good = {
+      pairingToken: token,
+      name: 'Phone',
+      signingKey: await exportPublicKey(keys.signing.publicKey),
+      encryptionKey: await exportPublicKey(keys.encryption.publicKey),
+    };
+    expectStatus(await anonymous.post('/api/v1/devices', good), 201);
+    const again = await anonymous.post('/api/v1/devices', good);
+    assert.equal(again.statusCode, 410);
+    assert.equal(again.json().error.code, 'pairing_expired');
   });
 
   it('approves a login with the right number; the answer cannot be replayed', async () => {
     const user = await enrolledUser(app);
-    const phone = await TestPhone.pair(app, user.client);
+    const phone = await TestPhone.pair(app, user);
     const { browser, login } = await passwordVerified(app, user.username);
     assert.deepEqual(login.factors, ['totp', 'recovery', 'push', 'push_code']);
     const sent = expectStatus(await browser.post('/api/v1/login/push', {}), 200).json();
@@ -134,7 +155,7 @@ describe('phone pairing and push login', async () => {
 
   it('a deny and a wrong number both refuse the login', async () => {
     const user = await enrolledUser(app);
-    const phone = await TestPhone.pair(app, user.client);
+    const phone = await TestPhone.pair(app, user);
     for (const answer of ['deny', 'wrong'] as const) {
       const { browser } = await passwordVerified(app, user.username);
       const sent = expectStatus(await browser.post('/api/v1/login/push', {}), 200).json();
@@ -158,9 +179,9 @@ describe('phone pairing and push login', async () => {
 
   it('only the session that asked can use the approval, and only a phone of that user can answer', async () => {
     const user = await enrolledUser(app);
-    const phone = await TestPhone.pair(app, user.client);
+    const phone = await TestPhone.pair(app, user);
     const other = await enrolledUser(app);
-    const otherPhone = await TestPhone.pair(app, other.client);
+    const otherPhone = await TestPhone.pair(app, other);
     const { browser } = await passwordVerified(app, user.username);
     const sent = expectStatus(await browser.post('/api/v1/login/push', {}), 200).json();
     const stranger = await otherPhone.answer(sent.challengeId, 'approve', sent.number);
@@ -174,7 +195,7 @@ describe('phone pairing and push login', async () => {
 
   it('a long poll whose browser went away does not take the approval', async () => {
     const user = await enrolledUser(app);
-    const phone = await TestPhone.pair(app, user.client);
+    const phone = await TestPhone.pair(app, user);
     const { browser } = await passwordVerified(app, user.username);
     const sent = expectStatus(await browser.post('/api/v1/login/push', {}), 200).json();
     await app.listen({ host: '127.0.0.1', port: 0 });
@@ -200,7 +221,7 @@ describe('phone pairing and push login', async () => {
 
   it('a phone code: pushed sealed, single use', async () => {
     const user = await enrolledUser(app);
-    const phone = await TestPhone.pair(app, user.client);
+    const phone = await TestPhone.pair(app, user);
     const { browser } = await passwordVerified(app, user.username);
     assert.deepEqual(expectStatus(await browser.post('/api/v1/login/push-code/send', {}), 200).json(), {
       sent: true,
@@ -222,7 +243,7 @@ describe('phone pairing and push login', async () => {
 
   it('a removed phone can no longer answer, and removing the authenticator removes the phones', async () => {
     const user = await enrolledUser(app);
-    const phone = await TestPhone.pair(app, user.client);
+    const phone = await TestPhone.pair(app, user);
     const { browser } = await passwordVerified(app, user.username);
     const sent = expectStatus(await browser.post('/api/v1/login/push', {}), 200).json();
     expectStatus(await user.client.request('DELETE', `/api/v1/devices/${phone.deviceId}`), 204);
@@ -233,7 +254,7 @@ describe('phone pairing and push login', async () => {
     assert.equal(noDevice.statusCode, 400);
     assert.equal(noDevice.json().error.code, 'no_device');
 
-    const second = await TestPhone.pair(app, user.client);
+    const second = await TestPhone.pair(app, user);
     const code = await totpCode(user.secret);
     expectStatus(await user.client.post('/api/v1/me/totp/remove', { password: PASSWORD, code }), 200);
     assert.equal(await app.devices.findById(second.deviceId), undefined);
@@ -273,7 +294,7 @@ describe('push prompts expire', async () => {
 
   it('an answer after expiry is refused and the browser is told', async () => {
     const user = await enrolledUser(app);
-    const phone = await TestPhone.pair(app, user.client);
+    const phone = await TestPhone.pair(app, user);
     const { browser } = await passwordVerified(app, user.username);
     const sent = expectStatus(await browser.post('/api/v1/login/push', {}), 200).json();
     await new Promise((resolve) => setTimeout(resolve, 1_200));

@@ -96,8 +96,8 @@ describe('the push gateway', async () => {
 
   it('refuses a phone that cannot prove its device key', async () => {
     const user = await enrolledUser(auth);
-    const phone = await TestPhone.pair(auth, user.client);
-    const other = await TestPhone.pair(auth, (await enrolledUser(auth)).client);
+    const phone = await TestPhone.pair(auth, user);
+    const other = await TestPhone.pair(auth, await enrolledUser(auth));
 
     const forged = new Socket(gateway.url);
     const challenge = await forged.next('challenge');
@@ -140,7 +140,7 @@ describe('the push gateway', async () => {
 
   it('delivers the account message, and an acknowledged message is not sent again', async () => {
     const user = await enrolledUser(auth);
-    const phone = await TestPhone.pair(auth, user.client);
+    const phone = await TestPhone.pair(auth, user);
     const first = await connectAs(gateway.url, phone);
     const message = await first.next('message');
     const opened = await phone.open(message);
@@ -156,7 +156,7 @@ describe('the push gateway', async () => {
 
   it('a prompt reaches a connected phone at once; an unacknowledged one comes again from another replica', async () => {
     const user = await enrolledUser(auth);
-    const phone = await TestPhone.pair(auth, user.client);
+    const phone = await TestPhone.pair(auth, user);
     const socket = await connectAs(gateway.url, phone);
     const account = await socket.next('message');
     socket.send({ type: 'ack', id: account.id });
@@ -183,7 +183,7 @@ describe('the push gateway', async () => {
 
   it('a phone offline at push time gets the prompt when it connects, while it is valid', async () => {
     const user = await enrolledUser(auth);
-    const phone = await TestPhone.pair(auth, user.client);
+    const phone = await TestPhone.pair(auth, user);
     const browser = new TestClient(auth);
     expectStatus(await browser.post('/api/v1/login', { username: user.username, password: PASSWORD }), 200);
     const sent = expectStatus(await browser.post('/api/v1/login/push', {}), 200).json();
@@ -197,7 +197,7 @@ describe('the push gateway', async () => {
 
   it('phones that leave during the handshake leave nothing behind', async () => {
     const user = await enrolledUser(auth);
-    const phone = await TestPhone.pair(auth, user.client);
+    const phone = await TestPhone.pair(auth, user);
     for (let i = 0; i < 20; i++) {
       const socket = new Socket(gateway.url);
       const challenge = await socket.next('challenge');
@@ -214,7 +214,7 @@ describe('the push gateway', async () => {
 
   it('a live message behind a hundred expired ones is still delivered', async () => {
     const user = await enrolledUser(auth);
-    const phone = await TestPhone.pair(auth, user.client);
+    const phone = await TestPhone.pair(auth, user);
     const device = await auth.devices.findById(phone.deviceId);
     assert.ok(device);
     for (let i = 0; i < 120; i++)
@@ -231,7 +231,7 @@ describe('the push gateway', async () => {
 
   it('removing a device closes its connection with 4403', async () => {
     const user = await enrolledUser(auth);
-    const phone = await TestPhone.pair(auth, user.client);
+    const phone = await TestPhone.pair(auth, user);
     const socket = await connectAs(gateway.url, phone);
     expectStatus(await user.client.request('DELETE', `/api/v1/devices/${phone.deviceId}`), 204);
     assert.equal((await socket.closed).code, 4403);

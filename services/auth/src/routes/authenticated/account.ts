@@ -6,7 +6,7 @@ import { ApiError, invalidCode, invalidRequest } from '../../errors.ts';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../lib/passwords.ts';
 import { hashRecoveryCode, newRecoveryCodes, normalizeRecoveryCode } from '../../lib/recovery-codes.ts';
 import { currentUser, establishSession } from '../../lib/sessions.ts';
-import { checkPassword, spendStepUp } from '../../lib/step-up.ts';
+import { checkPassword, checkSecondFactor, spendStepUp } from '../../lib/step-up.ts';
 import { checkTotpCode } from '../../lib/totp-check.ts';
 import { usernameKey } from '../../lib/usernames.ts';
 
@@ -49,14 +49,6 @@ const CodeOnly = Type.Object(
 /** The account page's API: sessions, password, recovery codes, removing the authenticator. */
 export const account: FastifyPluginAsyncTypebox = async (app) => {
   const stepUp = (userId: string) => spendStepUp(app, userId);
-
-  /** A code from the authenticator app, or else one of the recovery codes (spent if it matches). */
-  async function checkSecondFactor(request: FastifyRequest, userId: string, code: string) {
-    if ((await checkTotpCode(app, request, userId, code)) === 'accepted') return 'totp';
-    const recovery = normalizeRecoveryCode(code);
-    if (recovery && (await app.recoveryCodes.consume(userId, hashRecoveryCode(recovery)))) return 'recovery';
-    return undefined;
-  }
 
   /** Ends the user's other sessions and forgets their trusted browsers; returns how many sessions ended. */
   async function signOutEverywhereElse(request: FastifyRequest, user: { userId: string; username: string }) {
@@ -122,7 +114,7 @@ export const account: FastifyPluginAsyncTypebox = async (app) => {
     }
     await stepUp(user.userId);
     await checkPassword(app, user.userId, currentPassword);
-    const secondFactor = await checkSecondFactor(request, user.userId, code);
+    const secondFactor = await checkSecondFactor(app, request, user.userId, code);
     if (!secondFactor) throw invalidCode();
     await app.users.updatePasswordHash(user.userId, await app.passwords.hash(newPassword));
     await app.regulator.reset('step-up', user.userId);
@@ -167,7 +159,7 @@ export const account: FastifyPluginAsyncTypebox = async (app) => {
     const user = currentUser(request);
     await stepUp(user.userId);
     await checkPassword(app, user.userId, request.body.password);
-    if (!(await checkSecondFactor(request, user.userId, request.body.code))) throw invalidCode();
+    if (!(await checkSecondFactor(app, request, user.userId, request.body.code))) throw invalidCode();
     await app.regulator.reset('step-up', user.userId);
     const removed = await app.totp.removeForUser(user.userId);
     if (removed === 0) throw new ApiError(409, 'no_second_factor', 'There is no authenticator to remove.');

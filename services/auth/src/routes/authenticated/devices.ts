@@ -1,14 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import { ApiError } from '../../errors.ts';
+import { ApiError, invalidCode } from '../../errors.ts';
 import { currentUser } from '../../lib/sessions.ts';
-import { checkPassword, spendStepUp } from '../../lib/step-up.ts';
+import { checkPassword, checkSecondFactor, spendStepUp } from '../../lib/step-up.ts';
 import { qrSvg } from '../../lib/totp.ts';
 import { Uuid } from '../../schemas.ts';
 
 const PairingBody = Type.Object(
-  { password: Type.String({ maxLength: 1024 }) },
+  { password: Type.String({ maxLength: 1024 }), code: Type.String({ minLength: 1, maxLength: 64 }) },
   { additionalProperties: false },
 );
 const PairingResponse = Type.Object({ link: Type.String(), qrSvg: Type.String(), expiresAt: Type.String() });
@@ -41,13 +41,15 @@ export const devices: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { body: PairingBody, response: { 200: PairingResponse } } },
     async (request, reply) => {
       const user = currentUser(request);
-      // The phone will hold the TOTP secret: a session alone (a stolen cookie) must not get it.
-      await spendStepUp(app, user.userId);
-      await checkPassword(app, user.userId, request.body.password);
-      await app.regulator.reset('step-up', user.userId);
+      // The phone becomes a second factor: pairing takes both factors again, as replacing one does,
+      // so a session alone (a stolen cookie), or with a phished password, cannot add one.
       if (!(await app.totp.hasConfirmed(user.userId))) {
         throw new ApiError(409, 'no_second_factor', 'Set up an authenticator app first.');
       }
+      await spendStepUp(app, user.userId);
+      await checkPassword(app, user.userId, request.body.password);
+      if (!(await checkSecondFactor(app, request, user.userId, request.body.code))) throw invalidCode();
+      await app.regulator.reset('step-up', user.userId);
       if ((await app.devices.countForUser(user.userId)) >= push.maxDevices) throw tooManyDevices();
       const { token, expiresAt } = await app.pairings.create(user.userId, push.pairingTtlSeconds);
       // In the fragment: browsers never send it, so no server or proxy log ever holds the token.
