@@ -21,8 +21,8 @@ class Socket {
   private waiters: Array<() => void> = [];
   readonly ws: WebSocket;
 
-  constructor(url: string) {
-    this.ws = new WebSocket(url);
+  constructor(url: string, options: WebSocket.ClientOptions = {}) {
+    this.ws = new WebSocket(url, options);
     this.ws.on('message', (data) => {
       this.frames.push(JSON.parse(data.toString()));
       for (const wake of this.waiters.splice(0)) wake();
@@ -77,8 +77,12 @@ async function startGateway(
 }
 
 /** Connects as the device: answers the challenge with the device key's signature, waits for ready. */
-async function connectAs(url: string, phone: TestPhone): Promise<Socket> {
-  const socket = new Socket(url);
+async function connectAs(
+  url: string,
+  phone: TestPhone,
+  options: WebSocket.ClientOptions = {},
+): Promise<Socket> {
+  const socket = new Socket(url, options);
   const challenge = await socket.next('challenge');
   socket.send({
     type: 'auth',
@@ -248,5 +252,25 @@ describe('the push gateway drops a phone that does not authenticate in time', as
     const socket = new Socket(gateway.url);
     await socket.next('challenge');
     assert.equal((await socket.closed).code, 4408);
+  });
+});
+
+describe('the push gateway drops a phone that stops answering pings', async () => {
+  const auth = await buildTestApp({ after });
+  const gateway = await startGateway(auth, 'push-ping', { TWOFOLD_PUSH_PING_SECONDS: '1' });
+  after(() => gateway.close());
+
+  it('a silent phone is dropped within two pings; one that answers stays', async () => {
+    const user = await enrolledUser(auth);
+    const phone = await TestPhone.pair(auth, user);
+    const silent = await connectAs(gateway.url, phone, { autoPong: false });
+    const answering = await connectAs(gateway.url, phone);
+    const closed = await silent.closed;
+    assert.equal(closed.code, 1006, 'terminated, not closed politely');
+    assert.equal(answering.ws.readyState, WebSocket.OPEN);
+    for (let i = 0; i < 20 && gateway.hub.size !== 1; i++)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(gateway.hub.size, 1, 'the hub lets go of the dropped one');
+    answering.ws.close();
   });
 });
