@@ -59,6 +59,8 @@ export class PushChallenges {
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly waitReplicas: number,
+    /** Where a decided challenge's id is published, to wake the browser's long poll at once. */
+    private readonly decidedChannel: string,
   ) {}
 
   private key(id: string): string {
@@ -99,7 +101,10 @@ export class PushChallenges {
       String(number),
       Date.now(),
     )) as AnswerOutcome;
-    if (outcome === 'approved' || outcome === 'denied' || outcome === 'wrong_number') await this.replicate();
+    if (outcome === 'approved' || outcome === 'denied' || outcome === 'wrong_number') {
+      await this.replicate();
+      await this.redis.publish(this.decidedChannel, id);
+    }
     return outcome;
   }
 

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { SecretBox } from '../../../../common/src/secret-box.ts';
 import type { AuthConfig } from '../../config.ts';
+import { ChallengeWaiters } from '../../lib/challenge-waiters.ts';
 import { watchKeyRing } from '../../lib/key-ring-watch.ts';
 import { Pairings } from '../../lib/pairings.ts';
 import { PasswordHasher } from '../../lib/passwords.ts';
@@ -29,6 +30,7 @@ declare module 'fastify' {
     devices: DevicesRepository;
     pairings: Pairings;
     pushChallenges: PushChallenges;
+    challengeWaiters: ChallengeWaiters;
     phoneChannel: PhoneChannel;
   }
 }
@@ -52,10 +54,12 @@ export default fp(
     app.decorate('trustedDevices', new TrustedDevices(app.redis, config.redisKeyPrefix));
     app.decorate('devices', new DevicesRepository(app.db));
     app.decorate('pairings', new Pairings(app.redis, config.redisKeyPrefix));
-    app.decorate(
-      'pushChallenges',
-      new PushChallenges(app.redis, config.redisKeyPrefix, config.redisWaitReplicas),
-    );
+    const decided = `${config.redisKeyPrefix}push:decided`;
+    const { redisKeyPrefix: prefix, redisWaitReplicas: waitReplicas } = config;
+    app.decorate('pushChallenges', new PushChallenges(app.redis, prefix, waitReplicas, decided));
+    const waiters = new ChallengeWaiters(app.redisSubscriber, decided);
+    await waiters.start();
+    app.decorate('challengeWaiters', waiters);
     app.decorate(
       'phoneChannel',
       new PhoneChannel(app.redis, config.redisKeyPrefix, config.redisWaitReplicas),

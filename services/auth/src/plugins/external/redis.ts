@@ -8,21 +8,25 @@ import type { AuthConfig } from '../../config.ts';
 declare module 'fastify' {
   interface FastifyInstance {
     redis: Redis;
+    redisSubscriber: Redis;
   }
 }
 
 export default fp(
   async function redis(app: FastifyInstance, { config }: { config: AuthConfig }) {
-    const client = createRedisClient({
-      target: config.redis,
-      name: `twofold-${config.replicaName}`,
-      commandTimeoutMs: config.timeouts.redisCommandMs,
-    });
+    const connect = (name: string) =>
+      createRedisClient({ target: config.redis, name, commandTimeoutMs: config.timeouts.redisCommandMs });
+    const client = connect(`twofold-${config.replicaName}`);
+    // Subscribed connections take no other commands: the push long polls get their own.
+    const subscriber = connect(`twofold-${config.replicaName}-sub`);
     app.decorate('redis', client);
+    app.decorate('redisSubscriber', subscriber);
     app.addHook('onClose', async () => {
-      await withTimeout('redis quit', 1_000, client.quit()).catch(() => client.disconnect());
+      for (const c of [subscriber, client]) {
+        await withTimeout('redis quit', 1_000, c.quit()).catch(() => c.disconnect());
+      }
     });
-    await withTimeout('redis', 5_000, client.connect());
+    await withTimeout('redis', 5_000, Promise.all([client.connect(), subscriber.connect()]));
   },
   { name: 'redis' },
 );

@@ -20,14 +20,13 @@ const SentResponse = Type.Object({ sent: Type.Literal(true), devices: Type.Integ
 
 /** A long poll answers within this, so that no proxy's read timeout (nginx: 60 s) cuts it first. */
 const LONG_POLL_MS = 20_000;
-/** How often a waiting browser's challenge is looked at in Redis: the delay an approval may add. */
-const POLL_INTERVAL_MS = 150;
+/** A waiting browser is woken by the decision (pub/sub); failing that, it looks again after this. */
+const FALLBACK_POLL_MS = 1_000;
 
 const noDevice = () => new ApiError(400, 'no_device', 'No phone is paired with this account.');
 const pushRefused = () => new ApiError(401, 'push_refused', 'The sign-in was not approved on your phone.');
 const challengeExpired = () =>
   new ApiError(410, 'challenge_expired', 'The request to your phone has expired.');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Second step through the phone app: approve a prompt with number matching, or type a pushed code. */
 export const loginPush: FastifyPluginAsyncTypebox = async (app) => {
@@ -93,8 +92,9 @@ export const loginPush: FastifyPluginAsyncTypebox = async (app) => {
       // this poll must stop, or it could take the approval and hand it to nobody.
       const gone = () => request.raw.socket.destroyed || reply.raw.destroyed;
       reply.header('cache-control', 'no-store');
-      // Polling Redis (not pub/sub) keeps this replica stateless and survives a Redis failover as is.
       while (!gone() && !app.draining && Date.now() < deadline) {
+        // Listening before looking: a decision made in between still wakes this poll.
+        const decided = app.challengeWaiters.wait(challengeId, FALLBACK_POLL_MS);
         const outcome = await app.pushChallenges.take(challengeId, user.userId, request.session.sessionId);
         if (outcome === 'approved') {
           await completeLogin(app, request, reply, user);
@@ -111,7 +111,7 @@ export const loginPush: FastifyPluginAsyncTypebox = async (app) => {
           throw pushRefused();
         }
         if (outcome === 'expired' || outcome === 'gone') throw challengeExpired();
-        await sleep(POLL_INTERVAL_MS);
+        await decided;
       }
       return { state: 'pending' };
     },
