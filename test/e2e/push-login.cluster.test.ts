@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { repoRoot } from '../../deploy/src/paths.ts';
+import { liftBans } from '../../services/auth/src/admin/bans.ts';
+import { createRedisClient } from '../../services/common/src/redis-client.ts';
 import { type LoginPrompt, Phone, PhoneRequestError } from '../../services/phone/src/phone.ts';
 import { startTestCluster, type TestCluster } from '../support/cluster.ts';
 import { HttpClient, totpCode } from '../support/http-client.ts';
@@ -51,6 +53,7 @@ describe('push login through the cluster with a CLI phone', () => {
   const username = `phone${Date.now()}`;
   let secret: string;
   let statePath: string;
+  let userId: string;
 
   before(async () => {
     cluster = await startTestCluster();
@@ -99,6 +102,18 @@ describe('push login through the cluster with a CLI phone', () => {
     }
   }
 
+  /** What `twofold bans lift <user id>` does, against this cluster's Redis through its sentinels. */
+  async function liftLocks(): Promise<void> {
+    const sentinels = cluster.ports.sentinels.map((port) => ({ host: '127.0.0.1', port }));
+    const redis = createRedisClient({ target: { sentinels, masterName: 'twofold' }, name: 'e2e-bans' });
+    try {
+      await redis.connect();
+      assert.ok((await liftBans(redis, 'twofold:', userId)) > 0, 'a lock to lift');
+    } finally {
+      redis.disconnect();
+    }
+  }
+
   async function outcome(browser: HttpClient, challengeId: string) {
     for (;;) {
       const waited = await browser.post('/api/v1/login/push/wait', { challengeId });
@@ -115,6 +130,7 @@ describe('push login through the cluster with a CLI phone', () => {
       code: await totpCode(secret, Date.now() - 30_000),
     });
     assert.equal(confirmed.status, 200);
+    userId = (await client.get('/api/v1/me')).body.user.id;
     const pairing = await client
       .via(lbB)
       .post('/api/v1/devices/pairing', { password: PASSWORD, code: await totpCode(secret) });
@@ -192,6 +208,9 @@ describe('push login through the cluster with a CLI phone', () => {
     assert.equal(refused.status, 401);
     assert.equal(refused.body.error.code, 'push_refused');
     assert.equal((await denying.done).code, 0);
+    // A refusal pauses push prompts for the account; an operator can lift it like any lock.
+    assert.equal((await (await passwordVerified()).post('/api/v1/login/push', {})).status, 429);
+    await liftLocks();
 
     const second = await passwordVerified();
     const next = await startPush(second);
@@ -210,6 +229,7 @@ describe('push login through the cluster with a CLI phone', () => {
     const result = await asking.done;
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /wrong|refused|not the number/i);
+    await liftLocks();
   });
 
   it('the push replica holding the phone is killed during a login: the phone reconnects and still gets the prompt', async () => {

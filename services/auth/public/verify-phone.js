@@ -14,6 +14,8 @@
     push_refused: 'The sign-in was refused on your phone. If that was not you, change your password.',
     challenge_expired: 'The request to your phone expired. Send a new one.',
     no_device: 'No phone is paired with your account. Use another method.',
+    too_many_attempts:
+      'No more sign-in requests to your phone for now (one was refused, or there were many). Have a code sent instead, or use your authenticator app.',
   };
 
   function start(codeInput) {

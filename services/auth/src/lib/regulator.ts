@@ -21,6 +21,12 @@ end
 return 0
 `;
 
+const EXHAUST_SCRIPT = `
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if count < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+`;
+
 export interface Verdict {
   allowed: boolean;
   /** Attempts counted in the window, this one included. */
@@ -51,6 +57,17 @@ export class Regulator {
   /** Gives back one consumed attempt (for a success that must not count against a shared subject). */
   async refund(scope: string, subject: string): Promise<void> {
     await this.redis.eval(REFUND_SCRIPT, 1, `${this.prefix}${scope}:${subject}`);
+  }
+
+  /** Spends the whole budget at once, for a fresh window: what a clear sign of attack calls for. */
+  async exhaust(scope: string, subject: string, limit: number, windowSeconds: number): Promise<void> {
+    await this.redis.eval(
+      EXHAUST_SCRIPT,
+      1,
+      `${this.prefix}${scope}:${subject}`,
+      String(limit),
+      String(windowSeconds),
+    );
   }
 
   async reset(scope: string, subject: string): Promise<void> {

@@ -174,6 +174,14 @@ describe('phone pairing and push login', async () => {
       assert.equal(waited.statusCode, 401);
       assert.equal(waited.json().error.code, 'push_refused');
       assert.equal((await browser.get('/api/v1/me')).statusCode, 403);
+      // A refusal pauses push prompts for the account (no fatigue attack by repeated prompts); the
+      // codes still work.
+      const paused = await browser.post('/api/v1/login/push', {});
+      assert.equal(paused.statusCode, 429);
+      assert.ok(Number(paused.headers['retry-after']) > 0);
+      expectStatus(await browser.post('/api/v1/login/push-code/send', {}), 200);
+      const device = await app.devices.findById(phone.deviceId);
+      await app.regulator.reset('push-prompt', device?.userId ?? ''); // as `twofold bans lift` would
     }
   });
 

@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox';
 import { ANSWER_LABEL, verifyFields } from '../../../../common/src/device-crypto.ts';
 import { ApiError } from '../../errors.ts';
 import { Uuid } from '../../schemas.ts';
+import { PUSH_PROMPT_BUDGET } from '../password-verified/login-push.ts';
 
 const AnswerBody = Type.Object(
   {
@@ -49,6 +50,17 @@ export const pushAnswers: FastifyPluginAsyncTypebox = async (app) => {
         result: outcome === 'approved' ? 'success' : 'failure',
         ...user,
       });
+      if (outcome !== 'approved') {
+        // A refused prompt is the user saying "not me" (or tapping at random under a flood of them):
+        // no more prompts for this account for a while. Codes (authenticator, phone) still work.
+        const { push, limits } = app.config;
+        await app.regulator.exhaust(
+          PUSH_PROMPT_BUDGET,
+          device.userId,
+          push.maxPrompts,
+          limits.lockoutSeconds,
+        );
+      }
       reply.header('cache-control', 'no-store');
       return { outcome };
     },

@@ -23,6 +23,9 @@ const LONG_POLL_MS = 20_000;
 /** A waiting browser is woken by the decision (pub/sub); failing that, it looks again after this. */
 const FALLBACK_POLL_MS = 1_000;
 
+/** The regulator scope of login prompts per account; a refused prompt spends all of it. */
+export const PUSH_PROMPT_BUDGET = 'push-prompt';
+
 const noDevice = () => new ApiError(400, 'no_device', 'No phone is paired with this account.');
 const pushRefused = () => new ApiError(401, 'push_refused', 'The sign-in was not approved on your phone.');
 const challengeExpired = () =>
@@ -35,12 +38,8 @@ export const loginPush: FastifyPluginAsyncTypebox = async (app) => {
   /** Each prompt or code reaches a person's phone: counted per account, failures or not. */
   async function spendPrompt(request: Parameters<typeof currentUser>[0], step: 'push' | 'push-code-send') {
     const user = currentUser(request);
-    const verdict = await app.regulator.consume(
-      `${step}-prompt`,
-      user.userId,
-      push.maxPrompts,
-      limits.lockoutSeconds,
-    );
+    const budget = step === 'push' ? PUSH_PROMPT_BUDGET : 'push-code-send-prompt';
+    const verdict = await app.regulator.consume(budget, user.userId, push.maxPrompts, limits.lockoutSeconds);
     if (!verdict.allowed) {
       await app.recordStep(request, { step, result: 'locked', ...user });
       throw tooManyAttempts(verdict.retryAfterSeconds);
