@@ -87,7 +87,7 @@
       remove.disabled = true;
       try {
         await api('DELETE', `/api/v1/devices/${encodeURIComponent(device.id)}`);
-        showNotice(`Removed “${device.name}”. It can no longer approve sign-ins.`);
+        showNotice(`Removed “${device.name}”. Its codes and approvals no longer work.`);
       } catch (err) {
         showError(err.message);
       }

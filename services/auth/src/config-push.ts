@@ -10,7 +10,7 @@ export const PushEnvSchema = Type.Object({
   TWOFOLD_PUSH_CODE_SECONDS: Int(120, 30, 900),
   /** Login prompts (and phone codes) one account may be sent per lockout window: no push bombing. */
   TWOFOLD_MAX_PUSH_PROMPTS: Int(10, 1, 1_000),
-  TWOFOLD_MAX_DEVICES: Int(10, 1, 100),
+  TWOFOLD_MAX_DEVICES: Int(5, 1, 20),
 });
 
 export interface PushConfig {

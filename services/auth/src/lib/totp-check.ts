@@ -5,8 +5,9 @@ import { openTotpSecret } from './totp-secrets.ts';
 export type TotpCheck = 'accepted' | 'rejected' | 'replayed';
 
 /**
- * Checks a code against the user's confirmed authenticator and claims its time step, so the same
- * code never works twice (login, or a step-up such as a password change).
+ * Checks a code against the user's authenticator app and each paired phone's secret, and claims the
+ * time step of the credential it matches, so the same code never works twice (login, or a step-up
+ * such as a password change).
  */
 export async function checkTotpCode(
   app: FastifyInstance,
@@ -15,10 +16,11 @@ export async function checkTotpCode(
   rawCode: string,
 ): Promise<TotpCheck> {
   const code = normalizeCode(rawCode);
-  const credential = code ? await app.totp.findConfirmed(userId) : undefined;
-  if (!code || !credential) return 'rejected';
-  const secret = openTotpSecret(app.secretBox, credential, request.log);
-  const step = secret ? await matchTotpStep(secret, code) : undefined;
-  if (step === undefined) return 'rejected';
-  return (await app.totp.claimStep(credential.id, step)) ? 'accepted' : 'replayed';
+  if (!code) return 'rejected';
+  for (const credential of await app.totp.listConfirmed(userId)) {
+    const secret = openTotpSecret(app.secretBox, credential, request.log);
+    const step = secret ? await matchTotpStep(secret, code) : undefined;
+    if (step !== undefined) return (await app.totp.claimStep(credential.id, step)) ? 'accepted' : 'replayed';
+  }
+  return 'rejected';
 }

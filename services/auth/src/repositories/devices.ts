@@ -35,22 +35,36 @@ export class DevicesRepository {
   constructor(private readonly db: Database) {}
 
   /**
-   * Adds a device unless the user already has `maxDevices`; the count and the insert happen under a
-   * lock on the user's row, so two pairings at once cannot pass the limit. ON CONFLICT: a retry
-   * after a commit whose answer a failover swallowed must not fail.
+   * Adds a device with its own TOTP credential (sealed by the caller), unless the user already has
+   * `maxDevices` or no longer has an authenticator app. All under a lock on the user's row, which
+   * removing the authenticator takes too: two pairings at once cannot pass the limit, and a phone
+   * cannot be added to a factor being removed. ON CONFLICT: a retry after a commit whose answer a
+   * failover swallowed must not fail.
    */
-  async add(device: Omit<Device, 'createdAt' | 'lastSeenAt'>, maxDevices: number): Promise<Device | 'full'> {
+  async add(
+    device: Omit<Device, 'createdAt' | 'lastSeenAt'>,
+    credential: { id: string; secretEnvelope: string },
+    maxDevices: number,
+  ): Promise<Device | 'full' | 'no_factor'> {
     return this.db.transaction(async (client) => {
       await client.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [device.userId]);
-      const { rows: counted } = await client.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM devices WHERE user_id = $1 AND id <> $2',
+      const { rows: state } = await client.query<{ devices: number; authenticators: number }>(
+        `SELECT (SELECT count(*)::int FROM devices WHERE user_id = $1 AND id <> $2) AS devices,
+                (SELECT count(*)::int FROM totp_credentials
+                  WHERE user_id = $1 AND device_id IS NULL AND confirmed_at IS NOT NULL) AS authenticators`,
         [device.userId, device.id],
       );
-      if ((counted[0]?.n ?? 0) >= maxDevices) return 'full';
+      if ((state[0]?.authenticators ?? 0) === 0) return 'no_factor';
+      if ((state[0]?.devices ?? 0) >= maxDevices) return 'full';
       const { rows } = await client.query<DeviceRow>(
         `INSERT INTO devices (id, user_id, name, signing_key, encryption_key) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (id) DO UPDATE SET id = EXCLUDED.id RETURNING *`,
         [device.id, device.userId, device.name, device.signingKey, device.encryptionKey],
+      );
+      await client.query(
+        `INSERT INTO totp_credentials (id, user_id, secret_envelope, confirmed_at, device_id)
+         VALUES ($1, $2, $3, now(), $4) ON CONFLICT (id) DO NOTHING`,
+        [credential.id, device.userId, credential.secretEnvelope, device.id],
       );
       return toDevice(rows[0] as DeviceRow);
     });
@@ -84,14 +98,5 @@ export class DevicesRepository {
       userId,
     ]);
     return rowCount === 1;
-  }
-
-  /** Every device of the user (the authenticator was removed: the phones held its secret). */
-  async removeAllForUser(userId: string): Promise<string[]> {
-    const { rows } = await this.db.query<{ id: string }>(
-      'DELETE FROM devices WHERE user_id = $1 RETURNING id',
-      [userId],
-    );
-    return rows.map((r) => r.id);
   }
 }

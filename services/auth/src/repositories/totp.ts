@@ -38,17 +38,20 @@ export class TotpRepository {
     return rows[0];
   }
 
-  async findConfirmed(userId: string): Promise<TotpCredentialRow | undefined> {
+  /** Every credential whose codes sign the user in: the authenticator app and each paired phone's. */
+  async listConfirmed(userId: string): Promise<TotpCredentialRow[]> {
     const { rows } = await this.db.query<TotpCredentialRow>(
-      `SELECT ${COLUMNS} FROM totp_credentials WHERE user_id = $1 AND confirmed_at IS NOT NULL`,
+      `SELECT ${COLUMNS} FROM totp_credentials WHERE user_id = $1 AND confirmed_at IS NOT NULL
+       ORDER BY device_id NULLS FIRST`,
       [userId],
     );
-    return rows[0];
+    return rows;
   }
 
+  /** Whether the user has a confirmed authenticator app (the factor that phones are added to). */
   async hasConfirmed(userId: string): Promise<boolean> {
     const { rows } = await this.db.query(
-      'SELECT 1 FROM totp_credentials WHERE user_id = $1 AND confirmed_at IS NOT NULL',
+      'SELECT 1 FROM totp_credentials WHERE user_id = $1 AND confirmed_at IS NOT NULL AND device_id IS NULL',
       [userId],
     );
     return rows.length > 0;
@@ -121,12 +124,24 @@ export class TotpRepository {
     return rowCount === 1;
   }
 
-  /** Removes the authenticator (and the recovery codes that go with it). */
-  async removeForUser(userId: string): Promise<number> {
+  /**
+   * Removes the authenticator, the recovery codes that go with it, and the paired phones (their
+   * credentials go with them). Under a lock on the user's row, as pairing takes it, so a phone
+   * cannot be added to a factor that is being removed. Returns the removed devices' ids.
+   */
+  async removeForUser(userId: string): Promise<{ removed: number; deviceIds: string[] }> {
     return this.db.transaction(async (client) => {
-      const { rowCount } = await client.query('DELETE FROM totp_credentials WHERE user_id = $1', [userId]);
+      await client.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [userId]);
+      const devices = await client.query<{ id: string }>(
+        'DELETE FROM devices WHERE user_id = $1 RETURNING id',
+        [userId],
+      );
+      const { rowCount } = await client.query(
+        'DELETE FROM totp_credentials WHERE user_id = $1 AND device_id IS NULL',
+        [userId],
+      );
       await client.query('DELETE FROM recovery_codes WHERE user_id = $1', [userId]);
-      return rowCount ?? 0;
+      return { removed: rowCount ?? 0, deviceIds: devices.rows.map((r) => r.id) };
     });
   }
 }

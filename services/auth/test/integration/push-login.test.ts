@@ -40,13 +40,15 @@ describe('phone pairing and push login', async () => {
     const [account] = await phone.inbox();
     assert.equal(account?.type, 'account');
     assert.equal(account?.username, user.username);
-    assert.equal(account?.secret, user.secret, 'the phone shows the same codes as the authenticator');
+    const phoneSecret = String(account?.secret);
+    assert.match(phoneSecret, /^[A-Z2-7]{32}$/);
+    assert.notEqual(phoneSecret, user.secret, 'the phone has a secret of its own');
     const stream = await app.redis.xrange(
       pushKeys(app.config.redisKeyPrefix).stream(phone.deviceId),
       '-',
       '+',
     );
-    assert.ok(!JSON.stringify(stream).includes(user.secret), 'Redis holds only ciphertext');
+    assert.ok(!JSON.stringify(stream).includes(phoneSecret), 'Redis holds only ciphertext');
 
     const listed = expectStatus(await user.client.get('/api/v1/devices'), 200).json();
     assert.deepEqual(
@@ -63,6 +65,24 @@ describe('phone pairing and push login', async () => {
     assert.equal(replay.statusCode, 400, 'bad keys are refused before the token is looked at');
     const me = expectStatus(await user.client.get('/api/v1/me'), 200).json();
     assert.ok(me.user.factors.includes('push'));
+  });
+
+  it("the phone's codes sign in, once each; a removed phone's codes no longer do", async () => {
+    const user = await enrolledUser(app);
+    const phone = await TestPhone.pair(app, user);
+    const [account] = await phone.inbox();
+    const phoneCode = await totpCode(String(account?.secret));
+    const { browser } = await passwordVerified(app, user.username);
+    expectStatus(await browser.post('/api/v1/login/totp', { code: phoneCode }), 200);
+    const replay = await passwordVerified(app, user.username);
+    assert.equal((await replay.browser.post('/api/v1/login/totp', { code: phoneCode })).statusCode, 401);
+    // The authenticator app's own code of the same moment still works: each credential has its step.
+    expectStatus(await replay.browser.post('/api/v1/login/totp', { code: await totpCode(user.secret) }), 200);
+
+    expectStatus(await browser.request('DELETE', `/api/v1/devices/${phone.deviceId}`), 204);
+    const later = await passwordVerified(app, user.username);
+    const next = await totpCode(String(account?.secret), Date.now() + 30_000);
+    assert.equal((await later.browser.post('/api/v1/login/totp', { code: next })).statusCode, 401);
   });
 
   it('a bad device key does not burn the pairing link; a used link is gone', async () => {

@@ -149,7 +149,8 @@ describe('the push gateway', async () => {
     const message = await first.next('message');
     const opened = await phone.open(message);
     assert.equal(opened.type, 'account');
-    assert.equal(opened.secret, user.secret);
+    assert.match(String(opened.secret), /^[A-Z2-7]{32}$/);
+    assert.notEqual(opened.secret, user.secret, 'a secret of its own');
     first.send({ type: 'ack', id: message.id });
     await new Promise((resolve) => setTimeout(resolve, 200));
     first.ws.close();

@@ -161,11 +161,10 @@ export const account: FastifyPluginAsyncTypebox = async (app) => {
     await checkPassword(app, user.userId, request.body.password);
     if (!(await checkSecondFactor(app, request, user.userId, request.body.code))) throw invalidCode();
     await app.regulator.reset('step-up', user.userId);
-    const removed = await app.totp.removeForUser(user.userId);
+    // Paired phones are part of the factor (they answer push logins): they go with it.
+    const { removed, deviceIds } = await app.totp.removeForUser(user.userId);
     if (removed === 0) throw new ApiError(409, 'no_second_factor', 'There is no authenticator to remove.');
-    // Paired phones hold the removed secret and answer push logins: they go with it.
-    for (const deviceId of await app.devices.removeAllForUser(user.userId))
-      await app.phoneChannel.forget(deviceId);
+    for (const deviceId of deviceIds) await app.phoneChannel.forget(deviceId);
     // Whoever else holds a session or a trusted browser (a lost phone's owner, a thief) is out too.
     const endedSessions = await signOutEverywhereElse(request, user);
     await app.recordStep(request, {

@@ -3,7 +3,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { decodeDevicePublicKey } from '../../../../common/src/device-crypto.ts';
 import { ApiError, invalidRequest } from '../../errors.ts';
-import { openTotpSecret } from '../../lib/totp-secrets.ts';
+import { newTotpSecret } from '../../lib/totp.ts';
+import { sealTotpSecret } from '../../lib/totp-secrets.ts';
 import { tooManyDevices } from '../authenticated/devices.ts';
 
 const PairBody = Type.Object(
@@ -43,28 +44,29 @@ export const pairDevice: FastifyPluginAsyncTypebox = async (app) => {
       if (!name || /\p{Cc}/u.test(name))
         throw invalidRequest('Give the device a name without control characters.');
       const userId = await app.pairings.redeem(pairingToken);
-      if (!userId) throw pairingExpired();
-      const [user, credential] = await Promise.all([
-        app.users.findById(userId),
-        app.totp.findConfirmed(userId),
-      ]);
-      const secret = credential && openTotpSecret(app.secretBox, credential, request.log);
-      if (!user || !secret) throw pairingExpired();
+      const user = userId && (await app.users.findById(userId));
+      if (!user) throw pairingExpired();
+      // A secret of the phone's own: removing the phone ends its codes, and nobody else's.
+      const secret = newTotpSecret();
+      const credentialId = randomUUID();
+      const deviceId = randomUUID();
       const added = await app.devices.add(
-        { id: randomUUID(), userId, name, signingKey: signing, encryptionKey: encryption },
+        { id: deviceId, userId: user.id, name, signingKey: signing, encryptionKey: encryption },
+        { id: credentialId, secretEnvelope: sealTotpSecret(app.secretBox, credentialId, user.id, secret) },
         app.config.push.maxDevices,
       );
       if (added === 'full') throw tooManyDevices();
+      if (added === 'no_factor') throw pairingExpired();
       const account = { username: user.username, issuer: app.config.issuer };
       await app.phoneChannel.send(
         [added],
-        { type: 'account', userId, ...account, secret, algorithm: 'SHA1', digits: 6, period: 30 },
+        { type: 'account', userId: user.id, ...account, secret, algorithm: 'SHA1', digits: 6, period: 30 },
         Date.now() + ACCOUNT_MESSAGE_TTL_MS,
       );
       await app.recordStep(request, {
         step: 'device-paired',
         result: 'success',
-        userId,
+        userId: user.id,
         username: user.username,
         detail: { deviceId: added.id, name },
       });
