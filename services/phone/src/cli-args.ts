@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 
 export const PHONE_USAGE = `Usage: twofold phone pair <link> --state FILE [--name NAME] [--server ORIGIN] [--force] [--wait S]
        twofold phone code --state FILE
-       twofold phone listen --state FILE (--approve --number N | --deny | --ask) [--once]
+       twofold phone listen --state FILE (--approve --number N --once | --deny | --ask) [--once]
 
 A headless phone speaking the PWA's protocol (services/phone/PROTOCOL.md), for operators and tests.
 
@@ -19,7 +19,7 @@ Options:
   --server ORIGIN    pair: the server to use instead of the link's (needed with a bare token)
   --force            pair: replace an existing state file
   --wait S           pair: seconds to wait for the account's secret (default 15; 0: do not wait)
-  --approve          listen: approve prompts offering --number N
+  --approve          listen: approve the first prompt offering --number N (needs --once)
   --number N         the number the browser shows (the phone cannot know it: it is offered three)
   --deny             listen: deny every prompt
   --ask              listen: show each prompt and read the answer from stdin
@@ -119,6 +119,7 @@ function listenMode(values: {
   deny?: boolean;
   ask?: boolean;
   number?: string;
+  once?: boolean;
 }): ListenMode {
   const chosen = (['approve', 'deny', 'ask'] as const).filter((mode) => values[mode]);
   if (chosen.length !== 1) {
@@ -129,6 +130,12 @@ function listenMode(values: {
       throw new PhoneUsageError(
         '--approve needs --number N, the number the browser shows: the phone is offered three numbers ' +
           'and cannot know which one is right (that is what stops a blind approval)',
+      );
+    }
+    if (!values.once) {
+      throw new PhoneUsageError(
+        '--approve needs --once: a phone left approving every prompt that offers N would approve ' +
+          "someone else's sign-in one time in thirty",
       );
     }
     return { kind: 'approve', number: positiveInteger('--number', values.number) };

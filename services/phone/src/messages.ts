@@ -92,7 +92,7 @@ export function parsePhoneMessage(payload: unknown): PhoneMessage | undefined {
       ) {
         return undefined;
       }
-      if (!Array.isArray(choices) || !choices.every((n) => Number.isInteger(n))) return undefined;
+      if (!validChoices(choices)) return undefined;
       return {
         type: 'login',
         challengeId: challengeId as string,
@@ -112,4 +112,14 @@ export function parsePhoneMessage(payload: unknown): PhoneMessage | undefined {
     default:
       return undefined;
   }
+}
+
+/** Number matching only works with three different two-digit numbers; anything else is not a prompt. */
+function validChoices(choices: unknown): choices is number[] {
+  return (
+    Array.isArray(choices) &&
+    choices.length === 3 &&
+    new Set(choices).size === 3 &&
+    choices.every((n) => Number.isInteger(n) && n >= 10 && n <= 99)
+  );
 }

@@ -62,7 +62,11 @@ function toAccount(p) {
 /** @param {any} p @param {string} id */
 function toPrompt(p, id) {
   const choices = Array.isArray(p.choices) ? p.choices : [];
-  const valid = choices.length === 3 && choices.every((n) => Number.isInteger(n) && n > 0 && n < 1000);
+  // Number matching only works with three different two-digit numbers.
+  const valid =
+    choices.length === 3 &&
+    new Set(choices).size === 3 &&
+    choices.every((n) => Number.isInteger(n) && n >= 10 && n <= 99);
   if (!isText(p.challengeId) || !isText(p.username) || !valid || !isTime(p.expiresAt)) return null;
   if (p.expiresAt <= Date.now()) return null;
   return {

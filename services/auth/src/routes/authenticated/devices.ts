@@ -29,7 +29,8 @@ export const tooManyDevices = () =>
 
 /** Where the phone app lives for this browser: the configured public URL, else the origin it used. */
 function publicOrigin(request: FastifyRequest, configured: string | undefined): string {
-  return configured ?? `${request.protocol}://${request.host}`;
+  // The Host header itself (nginx passes the browser's), not X-Forwarded-Host, which a client could set.
+  return configured ?? `${request.protocol}://${request.headers.host}`;
 }
 
 /** The dashboard's side of the phone app: start a pairing, list and remove paired phones. */
