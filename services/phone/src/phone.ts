@@ -113,6 +113,9 @@ export class Phone extends EventEmitter<PhoneEvents> {
       onClose: (info) => {
         this.currentReplica = undefined;
         if (info.reconnectInMs === undefined && this.connection === connection) this.connection = undefined;
+        // Removed from the account: its secrets no longer sign in, so `code` must stop showing them.
+        if (info.code === 4403)
+          void this.commit((state) => ({ ...state, accounts: [] })).catch((e) => this.report(e));
         this.emit('disconnected', info);
       },
       onError: (error) => this.report(error),

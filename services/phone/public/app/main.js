@@ -8,7 +8,7 @@ import { forgetDevice, loadDevice, saveDevice } from './store.js';
 import { byId, clearMessages, setStatus, showError } from './ui.js';
 
 const ENDED_TEXT = {
-  4403: 'This phone was removed from your account: sign-in requests no longer come here.',
+  4403: 'This phone was removed from your account: its codes no longer work and sign-in requests no longer come here.',
   4401: 'Twofold no longer recognises this phone: sign-in requests no longer come here.',
 };
 
@@ -91,7 +91,12 @@ function startChannel() {
       inbox.render(record.inbox);
     },
     onEnded: (code) => {
+      // The server no longer accepts this phone's codes (its secret went with it): stop showing them.
       record.removed = code;
+      record.accounts = [];
+      record.inbox = [];
+      accounts.render(record.accounts);
+      inbox.render(record.inbox);
       void save().catch(() => undefined);
       ended(code);
     },
