@@ -1,8 +1,12 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { ConfigError, loadEnv } from '../../common/src/env-loader.ts';
-import type { RedisTarget } from '../../common/src/redis-client.ts';
 import { parseKeyRing, type RingKey } from '../../common/src/secret-box.ts';
-import { Int, parseTrustProxy, redisTargetFrom, serviceEnvProperties } from '../../common/src/service-env.ts';
+import {
+  Int,
+  type ServiceConfig,
+  serviceConfigFrom,
+  serviceEnvProperties,
+} from '../../common/src/service-env.ts';
 import { type MailConfig, MailEnvSchema, mailConfigFrom } from './config-mail.ts';
 import { type PushConfig, PushEnvSchema, pushConfigFrom } from './config-push.ts';
 
@@ -33,15 +37,7 @@ export const EnvSchema = Type.Object({
   ...PushEnvSchema.properties,
 });
 
-export interface AuthConfig {
-  host: string;
-  port: number;
-  replicaName: string;
-  logLevel: string;
-  databaseUrl: string;
-  redis: RedisTarget;
-  /** Every Redis key starts with it, so that several deployments (or test runs) can share a Redis. */
-  redisKeyPrefix: string;
+export interface AuthConfig extends ServiceConfig {
   sessionSecret: string;
   encryptionKeys: RingKey[];
   /** Where the ring came from, when it came from a file: followed for online key rotation. */
@@ -50,7 +46,6 @@ export interface AuthConfig {
   require2fa: boolean;
   argon2: { memoryKiB: number; timeCost: number; parallelism: number };
   session: { idleSeconds: number; absoluteSeconds: number; cookieSecure: 'auto' | boolean };
-  trustProxy: boolean | string;
   bodyLimitBytes: number;
   limits: {
     passwordFailures: number;
@@ -58,9 +53,6 @@ export interface AuthConfig {
     secondFactorFailures: number;
     lockoutSeconds: number;
   };
-  timeouts: { dbStatementMs: number; redisCommandMs: number };
-  redisWaitReplicas: number;
-  drainDelayMs: number;
   maxClockSkewMs: number;
   /** Requests per client IP per window, for the whole API (shared through Redis). */
   rateLimit: { max: number; windowSeconds: number };
@@ -77,13 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
     throw new ConfigError(`TWOFOLD_ENCRYPTION_KEYS: ${(error as Error).message}`);
   }
   return {
-    host: e.TWOFOLD_HOST,
-    port: e.TWOFOLD_PORT,
-    replicaName: e.TWOFOLD_REPLICA_NAME,
-    logLevel: e.TWOFOLD_LOG_LEVEL,
-    databaseUrl: e.TWOFOLD_DATABASE_URL,
-    redis: redisTargetFrom(e),
-    redisKeyPrefix: e.TWOFOLD_REDIS_KEY_PREFIX,
+    ...serviceConfigFrom(e),
     sessionSecret: e.TWOFOLD_SESSION_SECRET,
     encryptionKeys,
     encryptionKeysFile: env.TWOFOLD_ENCRYPTION_KEYS_FILE,
@@ -99,7 +85,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
       absoluteSeconds: e.TWOFOLD_SESSION_ABSOLUTE_SECONDS,
       cookieSecure: e.TWOFOLD_COOKIE_SECURE === 'auto' ? 'auto' : e.TWOFOLD_COOKIE_SECURE === 'true',
     },
-    trustProxy: parseTrustProxy(e.TWOFOLD_TRUST_PROXY),
     bodyLimitBytes: e.TWOFOLD_BODY_LIMIT_BYTES,
     limits: {
       passwordFailures: e.TWOFOLD_MAX_PASSWORD_FAILURES,
@@ -107,12 +92,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
       secondFactorFailures: e.TWOFOLD_MAX_SECOND_FACTOR_FAILURES,
       lockoutSeconds: e.TWOFOLD_LOCKOUT_SECONDS,
     },
-    timeouts: {
-      dbStatementMs: e.TWOFOLD_DB_STATEMENT_TIMEOUT_MS,
-      redisCommandMs: e.TWOFOLD_REDIS_COMMAND_TIMEOUT_MS,
-    },
-    redisWaitReplicas: e.TWOFOLD_REDIS_WAIT_REPLICAS,
-    drainDelayMs: e.TWOFOLD_DRAIN_DELAY_MS,
     maxClockSkewMs: e.TWOFOLD_MAX_CLOCK_SKEW_MS,
     rateLimit: { max: e.TWOFOLD_RATE_LIMIT_MAX, windowSeconds: e.TWOFOLD_RATE_LIMIT_WINDOW_SECONDS },
     mail: mailConfigFrom(e),

@@ -1,7 +1,7 @@
 // The settings every replica (auth, push) reads the same way: where it listens, who it is, how it
 // reaches PostgreSQL and Redis. Each service adds its own to these in its config.ts.
 import { hostname } from 'node:os';
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import { ConfigError } from './env-loader.ts';
 import type { RedisTarget } from './redis-client.ts';
 
@@ -50,4 +50,42 @@ export function parseTrustProxy(value: string): boolean | string {
   if (value === 'false') return false;
   if (value === 'true') return true;
   return value;
+}
+
+export interface ServiceConfig {
+  host: string;
+  port: number;
+  replicaName: string;
+  logLevel: string;
+  databaseUrl: string;
+  redis: RedisTarget;
+  /** Every Redis key starts with it, so that several deployments (or test runs) can share a Redis. */
+  redisKeyPrefix: string;
+  trustProxy: boolean | string;
+  timeouts: { dbStatementMs: number; redisCommandMs: number };
+  redisWaitReplicas: number;
+  drainDelayMs: number;
+}
+
+/** Only for its type: what loadEnv gives for serviceEnvProperties (the default port aside). */
+const ServiceEnvSchema = Type.Object(serviceEnvProperties(0));
+
+/** The settings of serviceEnvProperties, read. */
+export function serviceConfigFrom(e: Static<typeof ServiceEnvSchema>): ServiceConfig {
+  return {
+    host: e.TWOFOLD_HOST,
+    port: e.TWOFOLD_PORT,
+    replicaName: e.TWOFOLD_REPLICA_NAME,
+    logLevel: e.TWOFOLD_LOG_LEVEL,
+    databaseUrl: e.TWOFOLD_DATABASE_URL,
+    redis: redisTargetFrom(e),
+    redisKeyPrefix: e.TWOFOLD_REDIS_KEY_PREFIX,
+    trustProxy: parseTrustProxy(e.TWOFOLD_TRUST_PROXY),
+    timeouts: {
+      dbStatementMs: e.TWOFOLD_DB_STATEMENT_TIMEOUT_MS,
+      redisCommandMs: e.TWOFOLD_REDIS_COMMAND_TIMEOUT_MS,
+    },
+    redisWaitReplicas: e.TWOFOLD_REDIS_WAIT_REPLICAS,
+    drainDelayMs: e.TWOFOLD_DRAIN_DELAY_MS,
+  };
 }

@@ -26,6 +26,7 @@ const SHELL = [
   '/phone/lib/device-crypto.js',
   '/phone/vendor/jsQR.js',
   '/static/format.js',
+  '/static/tokens.css',
 ];
 
 self.addEventListener('install', (event) => {
