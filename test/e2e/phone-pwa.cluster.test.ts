@@ -94,7 +94,12 @@ describe('the phone app (PWA) in headless Chromium, through nginx', () => {
     await shownCode(phone, '.account-code');
     assert.match((await phone.textContent('.account')) ?? '', new RegExp(username));
     // The dashboard notices the new phone while its pairing code is up.
-    await dashboard.locator('#device-list li', { hasText: 'Test phone' }).waitFor();
+    const listed = dashboard.locator('#device-list li', { hasText: 'Test phone' });
+    await listed.waitFor();
+    assert.match(
+      (await listed.textContent()) ?? '',
+      /^Test phone · (seen just now|not connected yet)Remove$/,
+    );
     await desk.close();
     await phone.locator('#status[data-state="connected"]').waitFor();
 

@@ -15,7 +15,9 @@
   const WATCH_INTERVAL_MS = 2000;
   let watch;
 
-  $('pair-start').addEventListener('click', () => {
+  const start = $('pair-start');
+  start.addEventListener('click', () => {
+    start.hidden = true;
     form.hidden = false;
     $('pair-password').focus();
   });
@@ -48,6 +50,7 @@
       if (added || left <= 0) {
         clearInterval(watch);
         pairing.hidden = true;
+        start.hidden = false;
         if (added) showNotice(`Paired “${added.name}”.`);
       }
     }, WATCH_INTERVAL_MS);
@@ -76,7 +79,9 @@
     text.textContent = device.name;
     const meta = document.createElement('span');
     meta.className = 'muted small';
-    meta.append(' · ', device.lastSeenAt ? `seen ${timeAgo(device.lastSeenAt)}` : 'not connected yet');
+    // timeAgo gives a <time> element, not text.
+    if (device.lastSeenAt) meta.append(' · seen ', timeAgo(device.lastSeenAt, { inSentence: true }));
+    else meta.append(' · not connected yet');
     text.append(meta);
     const remove = document.createElement('button');
     remove.type = 'button';
