@@ -2,6 +2,7 @@
 // signatures, sealing messages to a device. The phone's side is services/phone/public/lib/device-crypto.js.
 import {
   createCipheriv,
+  createHmac,
   createPublicKey,
   diffieHellman,
   generateKeyPairSync,
@@ -19,7 +20,11 @@ export interface Sealed {
   epk: string;
   iv: string;
   ct: string;
+  /** HMAC-SHA256 under the device's channel key: only the auth replicas (and the phone) know it. */
+  mac: string;
 }
+
+export const SEAL_MAC_LABEL = 'twofold-seal-mac-v1';
 
 /** A P-256 public key from SPKI DER; undefined for anything else (another curve, RSA, garbage). */
 export function parseDevicePublicKey(spki: Buffer): KeyObject | undefined {
@@ -53,9 +58,16 @@ export function verifyFields(publicKey: KeyObject, fields: string[], signature: 
 
 /**
  * Seals a JSON payload to a device's ECDH key: a fresh ephemeral key per message, HKDF-SHA256 over
- * the shared secret (salt: the ephemeral public key), AES-256-GCM bound to the device id.
+ * the shared secret (salt: the ephemeral public key), AES-256-GCM bound to the device id. Anyone
+ * holding the device's public key could seal to it, so the result is also MACed under the device's
+ * channel key: a message forged by whoever can write to Redis or sits in the gateway is refused.
  */
-export function sealFor(encryptionKey: KeyObject, deviceId: string, payload: unknown): Sealed {
+export function sealFor(
+  encryptionKey: KeyObject,
+  deviceId: string,
+  payload: unknown,
+  channelKey: Buffer,
+): Sealed {
   const ephemeral = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const epk = ephemeralPoint(ephemeral.publicKey);
   const shared = diffieHellman({ privateKey: ephemeral.privateKey, publicKey: encryptionKey });
@@ -68,7 +80,18 @@ export function sealFor(encryptionKey: KeyObject, deviceId: string, payload: unk
     cipher.final(),
     cipher.getAuthTag(),
   ]);
-  return { epk: epk.toString('base64url'), iv: iv.toString('base64url'), ct: ct.toString('base64url') };
+  const sealed = {
+    epk: epk.toString('base64url'),
+    iv: iv.toString('base64url'),
+    ct: ct.toString('base64url'),
+  };
+  return { ...sealed, mac: sealMac(channelKey, deviceId, sealed) };
+}
+
+export function sealMac(channelKey: Buffer, deviceId: string, sealed: Omit<Sealed, 'mac'>): string {
+  return createHmac('sha256', channelKey)
+    .update([SEAL_MAC_LABEL, deviceId, sealed.epk, sealed.iv, sealed.ct].join('\n'))
+    .digest('base64url');
 }
 
 /** The raw uncompressed point (0x04||x||y) WebCrypto imports as 'raw', from the JWK coordinates. */

@@ -1,12 +1,7 @@
 // What the push gateway sends (frames) and what the sealed messages inside them say, checked
 // field by field: a phone must not act on a payload it only half understands.
+import type { Sealed } from '../public/lib/device-crypto.js';
 import { type Account, isAccount } from './state.ts';
-
-export interface Sealed {
-  epk: string;
-  iv: string;
-  ct: string;
-}
 
 export interface MessageFrame {
   type: 'message';
@@ -58,10 +53,10 @@ export function parseServerFrame(text: string): ServerFrame | undefined {
   if (frame.type === 'challenge' && isString(frame.nonce)) return { type: 'challenge', nonce: frame.nonce };
   if (frame.type === 'ready' && isString(frame.replica)) return { type: 'ready', replica: frame.replica };
   if (frame.type === 'message' && isString(frame.id) && isRecord(frame.sealed)) {
-    const { epk, iv, ct } = frame.sealed;
-    if (isString(epk) && isString(iv) && isString(ct)) {
+    const { epk, iv, ct, mac } = frame.sealed;
+    if (isString(epk) && isString(iv) && isString(ct) && isString(mac)) {
       const expiresAt = isTime(frame.expiresAt) ? frame.expiresAt : Number.POSITIVE_INFINITY;
-      return { type: 'message', id: frame.id, expiresAt, sealed: { epk, iv, ct } };
+      return { type: 'message', id: frame.id, expiresAt, sealed: { epk, iv, ct, mac } };
     }
   }
   return undefined;

@@ -1,7 +1,7 @@
 // Pairing (PROTOCOL.md "Pairing", step 2): make the device keys, register their public halves with
 // the token from the link, and save the private halves with the device id.
 import { access } from 'node:fs/promises';
-import { exportPublicKey, generateDeviceKeys } from '../public/lib/device-crypto.js';
+import { exportPublicKey, generateDeviceKeys, importChannelKey } from '../public/lib/device-crypto.js';
 import { PhoneRequestError, postJson } from './http.ts';
 import { apiUrl, parsePairingLink } from './link.ts';
 import { type DeviceKeys, exportPrivateJwk, type PhoneState, STATE_VERSION, saveState } from './state.ts';
@@ -55,6 +55,10 @@ export async function pairDevice(
     throw error;
   }
   const result = pairingResult(answer);
+  const channelKey = (answer as { channelKey?: unknown }).channelKey;
+  if (typeof channelKey !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(channelKey)) {
+    throw new PhoneRequestError(201, 'bad_response', 'the pairing answer carries no channel key');
+  }
   const state: PhoneState = {
     version: STATE_VERSION,
     origin,
@@ -62,13 +66,18 @@ export async function pairDevice(
     name: result.device.name || options.name,
     signingKey: await exportPrivateJwk(generated.signing.privateKey),
     encryptionKey: await exportPrivateJwk(generated.encryption.privateKey),
+    channelKey,
     accounts: [],
     handled: [],
   };
   await saveState(options.statePath, state);
   return {
     state,
-    keys: { signing: generated.signing.privateKey, encryption: generated.encryption.privateKey },
+    keys: {
+      signing: generated.signing.privateKey,
+      encryption: generated.encryption.privateKey,
+      channel: await importChannelKey(channelKey),
+    },
     result,
   };
 }

@@ -179,7 +179,7 @@ export class Phone extends EventEmitter<PhoneEvents> {
     if (this.state.handled.includes(frame.id)) return 'duplicate';
     let payload: unknown;
     try {
-      payload = await openSealed(this.keys.encryption, this.state.deviceId, frame.sealed);
+      payload = await openSealed(this.keys.encryption, this.state.deviceId, frame.sealed, this.keys.channel);
     } catch {
       // It can never open here (another device's key, or tampered): drop it rather than see it forever.
       this.report(new Error(`message ${frame.id} does not open with this device's key: dropped`));

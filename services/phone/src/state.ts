@@ -4,11 +4,12 @@ import type { webcrypto } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { importChannelKey } from '../public/lib/device-crypto.js';
 
 export type CryptoKey = webcrypto.CryptoKey;
 export type JsonWebKey = webcrypto.JsonWebKey;
 
-export const STATE_VERSION = 1;
+export const STATE_VERSION = 2;
 /** Enough to recognise every message still queued for a device; older ids are never resent. */
 export const HANDLED_LIMIT = 200;
 
@@ -29,6 +30,8 @@ export interface PhoneState {
   name: string;
   signingKey: JsonWebKey;
   encryptionKey: JsonWebKey;
+  /** The key pushed messages' MACs are checked with (base64url), from the pairing answer. */
+  channelKey: string;
   accounts: Account[];
   handled: string[];
 }
@@ -36,6 +39,7 @@ export interface PhoneState {
 export interface DeviceKeys {
   signing: CryptoKey;
   encryption: CryptoKey;
+  channel: CryptoKey;
 }
 
 export class StateFileError extends Error {
@@ -88,7 +92,7 @@ function stateProblem(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return 'not an object';
   const state = value as Record<string, unknown>;
   if (state.version !== STATE_VERSION) return `version ${String(state.version)}, expected ${STATE_VERSION}`;
-  for (const field of ['origin', 'deviceId', 'name']) {
+  for (const field of ['origin', 'deviceId', 'name', 'channelKey']) {
     if (typeof state[field] !== 'string' || state[field] === '') return `${field} missing`;
   }
   for (const field of ['signingKey', 'encryptionKey']) {
@@ -119,7 +123,7 @@ export function isAccount(value: unknown): value is Account {
 
 /** The WebCrypto keys the phone signs and opens messages with, from the saved JWKs. */
 export async function importDeviceKeys(
-  state: Pick<PhoneState, 'signingKey' | 'encryptionKey'>,
+  state: Pick<PhoneState, 'signingKey' | 'encryptionKey' | 'channelKey'>,
 ): Promise<DeviceKeys> {
   const { subtle } = globalThis.crypto;
   const signing = await subtle.importKey(
@@ -136,7 +140,7 @@ export async function importDeviceKeys(
     false,
     ['deriveBits'],
   );
-  return { signing, encryption };
+  return { signing, encryption, channel: await importChannelKey(state.channelKey) };
 }
 
 export async function exportPrivateJwk(key: CryptoKey): Promise<JsonWebKey> {

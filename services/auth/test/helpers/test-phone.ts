@@ -7,6 +7,7 @@ import {
   type DeviceKeys,
   exportPublicKey,
   generateDeviceKeys,
+  importChannelKey,
   openSealed,
   type Sealed,
   signAnswer,
@@ -28,6 +29,7 @@ export class TestPhone {
     private readonly app: FastifyInstance,
     readonly deviceId: string,
     private readonly keys: DeviceKeys,
+    private readonly channelKey: webcrypto.CryptoKey,
   ) {}
 
   /**
@@ -58,7 +60,7 @@ export class TestPhone {
       }),
       201,
     ).json();
-    return new TestPhone(app, paired.device.id, keys);
+    return new TestPhone(app, paired.device.id, keys, await importChannelKey(paired.channelKey));
   }
 
   get signingKey(): webcrypto.CryptoKey {
@@ -68,10 +70,12 @@ export class TestPhone {
   /** A message frame as the gateway sends it, opened with the device's key. */
   async open(frame: object): Promise<Record<string, unknown>> {
     const { sealed } = frame as { sealed: Sealed };
-    return (await openSealed(this.keys.encryption.privateKey, this.deviceId, sealed)) as Record<
-      string,
-      unknown
-    >;
+    return (await openSealed(
+      this.keys.encryption.privateKey,
+      this.deviceId,
+      sealed,
+      this.channelKey,
+    )) as Record<string, unknown>;
   }
 
   /** Every live message in the device's stream, opened with the device's key. */
@@ -80,10 +84,12 @@ export class TestPhone {
     return Promise.all(
       messages.map(
         async (m) =>
-          (await openSealed(this.keys.encryption.privateKey, this.deviceId, m.sealed)) as Record<
-            string,
-            unknown
-          >,
+          (await openSealed(
+            this.keys.encryption.privateKey,
+            this.deviceId,
+            m.sealed,
+            this.channelKey,
+          )) as Record<string, unknown>,
       ),
     );
   }

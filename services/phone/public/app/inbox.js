@@ -11,16 +11,16 @@ const isTime = (value) => Number.isFinite(value) && value > 0;
  * Opens a message and folds it into the record. Resolves once the record is saved, so the caller
  * acknowledges only what is stored; a message already handled is skipped (and acknowledged again).
  * @param {object} record
- * @param {{id: string, sealed: {epk: string, iv: string, ct: string}}} frame
+ * @param {{id: string, sealed: {epk: string, iv: string, ct: string, mac: string}}} frame
  * @param {(record: object) => Promise<void>} save
  */
 export async function receive(record, frame, save) {
   if (record.handled.includes(frame.id)) return;
   let payload = null;
   try {
-    payload = await openSealed(record.encryptionKey, record.deviceId, frame.sealed);
+    payload = await openSealed(record.encryptionKey, record.deviceId, frame.sealed, record.channelKey);
   } catch (error) {
-    // Not sealed to this device: it never will open, so it is acknowledged and dropped.
+    // Not sealed to this device, or not by the servers: it never will open, so it is acknowledged and dropped.
     console.warn('a push message this phone cannot open', error);
   }
   apply(record, payload, frame.id);

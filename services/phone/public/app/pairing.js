@@ -1,6 +1,6 @@
 // Pairing (PROTOCOL.md, "Pairing"): read the link the dashboard shows, make the device keys here,
 // send only their public halves, and keep the private halves in this browser.
-import { exportPublicKey, generateDeviceKeys } from '../lib/device-crypto.js';
+import { exportPublicKey, generateDeviceKeys, importChannelKey } from '../lib/device-crypto.js';
 import { ApiError, postJson } from './api.js';
 
 const TOKEN = /^[A-Za-z0-9_-]{20,200}$/;
@@ -62,6 +62,8 @@ export async function pairDevice(token, name) {
     createdAt: data.device.createdAt ?? new Date().toISOString(),
     signingKey: keys.signing.privateKey,
     encryptionKey: keys.encryption.privateKey,
+    // Non-extractable, like the private keys: it checks that pushed messages come from the servers.
+    channelKey: await importChannelKey(String(data.channelKey ?? '')),
     accounts: [],
     inbox: [],
     handled: [],

@@ -2,7 +2,7 @@
 // IndexedDB stores by structured clone: the page can use them but never read their bytes.
 //
 // record = {origin, deviceId, name, username, issuer, pushPath, createdAt,
-//           signingKey, encryptionKey,             // CryptoKey (private, non-extractable)
+//           signingKey, encryptionKey, channelKey, // CryptoKey (non-extractable)
 //           accounts: [{userId, username, issuer, secret, algorithm, digits, period}],
 //           inbox: [login prompts and delivered codes not yet expired or answered],
 //           handled: [push message ids, newest last], removed: false}

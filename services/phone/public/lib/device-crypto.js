@@ -10,6 +10,16 @@ const ENCRYPTION = { name: 'ECDH', namedCurve: 'P-256' };
 export const AUTH_LABEL = 'twofold-push-auth-v1';
 export const ANSWER_LABEL = 'twofold-push-answer-v1';
 export const SEAL_INFO = 'twofold-seal-v1';
+export const SEAL_MAC_LABEL = 'twofold-seal-mac-v1';
+
+/**
+ * The channel key the server gives at pairing, as an HMAC key that can only verify. The browser
+ * keeps it non-extractable; the CLI phone keeps the text in its state file.
+ * @param {string} text base64url, 32 bytes
+ */
+export function importChannelKey(text) {
+  return subtle.importKey('raw', fromBase64Url(text), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+}
 
 /** @param {Uint8Array} bytes */
 export function toBase64Url(bytes) {
@@ -70,12 +80,22 @@ export const signAnswer = (signingKey, answer) =>
 
 /**
  * Opens a message sealed to this device (ECDH with the sender's ephemeral key, HKDF-SHA256,
- * AES-256-GCM with the device id as additional data). Throws if it was not sealed to this device.
+ * AES-256-GCM with the device id as additional data), once its MAC under the channel key shows it
+ * came from the auth servers. Throws if it did not, or was not sealed to this device.
  * @param {CryptoKey} encryptionKey the device's ECDH private key
  * @param {string} deviceId
- * @param {{epk: string, iv: string, ct: string}} sealed
+ * @param {{epk: string, iv: string, ct: string, mac: string}} sealed
+ * @param {CryptoKey} channelKey from importChannelKey
  */
-export async function openSealed(encryptionKey, deviceId, sealed) {
+export async function openSealed(encryptionKey, deviceId, sealed, channelKey) {
+  const macText = [SEAL_MAC_LABEL, deviceId, sealed.epk, sealed.iv, sealed.ct].join('\n');
+  const authentic = await subtle.verify(
+    'HMAC',
+    channelKey,
+    fromBase64Url(String(sealed.mac ?? '')),
+    encoder.encode(macText),
+  );
+  if (!authentic) throw new Error('this message does not come from the Twofold servers');
   const epk = fromBase64Url(sealed.epk);
   const ephemeral = await subtle.importKey('raw', epk, ENCRYPTION, false, []);
   const shared = await subtle.deriveBits({ name: 'ECDH', public: ephemeral }, encryptionKey, 256);

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { generateSecret, generateSync } from 'otplib';
 import { decodeDevicePublicKey, sealFor, verifyFields } from '../../../common/src/device-crypto.ts';
 import {
   exportPublicKey,
   generateDeviceKeys,
+  importChannelKey,
   openSealed,
   signAnswer,
   signAuth,
@@ -42,15 +43,30 @@ test('a phone signature verifies on the server, and only for the fields it signe
 test('a message sealed by the server opens on the device it was sealed to, and nowhere else', async () => {
   const keys = await generateDeviceKeys(false);
   const encryptionKey = keyOf(await exportPublicKey(keys.encryption.publicKey));
+  const channelKey = randomBytes(32);
+  const macKey = await importChannelKey(channelKey.toString('base64url'));
   const payload = { type: 'code', code: '123456', username: 'zoë' };
-  const sealed = sealFor(encryptionKey, 'dev-1', payload);
-  assert.deepEqual(await openSealed(keys.encryption.privateKey, 'dev-1', sealed), payload);
+  const sealed = sealFor(encryptionKey, 'dev-1', payload, channelKey);
+  assert.deepEqual(await openSealed(keys.encryption.privateKey, 'dev-1', sealed, macKey), payload);
   // Bound to the device id, and to the device's key.
-  await assert.rejects(openSealed(keys.encryption.privateKey, 'dev-2', sealed));
+  await assert.rejects(openSealed(keys.encryption.privateKey, 'dev-2', sealed, macKey));
   const other = await generateDeviceKeys(false);
-  await assert.rejects(openSealed(other.encryption.privateKey, 'dev-1', sealed));
+  await assert.rejects(openSealed(other.encryption.privateKey, 'dev-1', sealed, macKey));
   // Each seal uses a fresh ephemeral key: the same payload never seals the same twice.
-  assert.notEqual(sealFor(encryptionKey, 'dev-1', payload).ct, sealed.ct);
+  assert.notEqual(sealFor(encryptionKey, 'dev-1', payload, channelKey).ct, sealed.ct);
+});
+
+test('a message sealed by anyone without the channel key (Redis, the gateway) is refused', async () => {
+  const keys = await generateDeviceKeys(false);
+  const encryptionKey = keyOf(await exportPublicKey(keys.encryption.publicKey));
+  const macKey = await importChannelKey(randomBytes(32).toString('base64url'));
+  const forged = sealFor(encryptionKey, 'dev-1', { type: 'login', choices: [10, 10, 10] }, randomBytes(32));
+  await assert.rejects(openSealed(keys.encryption.privateKey, 'dev-1', forged, macKey), /Twofold servers/);
+  const { mac: _mac, ...bare } = forged;
+  await assert.rejects(
+    openSealed(keys.encryption.privateKey, 'dev-1', { ...bare, mac: '' }, macKey),
+    /Twofold servers/,
+  );
 });
 
 test('keys that are not P-256 public keys are refused', () => {

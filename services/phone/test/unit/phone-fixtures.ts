@@ -1,5 +1,5 @@
 // A paired phone's state file made locally (no server), and sealing to it as the server does.
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,6 +24,7 @@ export async function makeLocalPhone(deviceId = 'dev-1'): Promise<LocalPhone> {
   const dir = await mkdtemp(path.join(tmpdir(), 'twofold-phone-'));
   const statePath = path.join(dir, 'phone.json');
   const keys = await generateDeviceKeys(true);
+  const channelKey = randomBytes(32);
   const state: PhoneState = {
     version: STATE_VERSION,
     origin: 'http://127.0.0.1:1',
@@ -31,6 +32,7 @@ export async function makeLocalPhone(deviceId = 'dev-1'): Promise<LocalPhone> {
     name: 'test phone',
     signingKey: await exportPrivateJwk(keys.signing.privateKey),
     encryptionKey: await exportPrivateJwk(keys.encryption.privateKey),
+    channelKey: channelKey.toString('base64url'),
     accounts: [],
     handled: [],
   };
@@ -50,7 +52,7 @@ export async function makeLocalPhone(deviceId = 'dev-1'): Promise<LocalPhone> {
       type: 'message',
       id,
       expiresAt: Date.now() + 60_000,
-      sealed: sealFor(encryptionPublicKey, deviceId, payload),
+      sealed: sealFor(encryptionPublicKey, deviceId, payload, channelKey),
     }),
     signingPublicKey: await publicKey(keys.signing.publicKey),
     cleanup: () => rm(dir, { recursive: true, force: true }),

@@ -145,7 +145,7 @@ test('server frames are parsed field by field', () => {
     type: 'ready',
     replica: 'push-2',
   });
-  const sealed = { epk: 'a', iv: 'b', ct: 'c' };
+  const sealed = { epk: 'a', iv: 'b', ct: 'c', mac: 'd' };
   assert.deepEqual(parseServerFrame(JSON.stringify({ type: 'message', id: '1-0', expiresAt: 5, sealed })), {
     type: 'message',
     id: '1-0',
@@ -158,6 +158,7 @@ test('server frames are parsed field by field', () => {
     '[]',
     '{"type":"ready"}',
     '{"type":"message","id":"1","sealed":{"epk":1}}',
+    '{"type":"message","id":"1","sealed":{"epk":"a","iv":"b","ct":"c"}}',
   ]) {
     assert.equal(parseServerFrame(text), undefined, text);
   }

@@ -41,7 +41,7 @@ test('the state file round-trips, mode 0600, with keys that still sign and open'
       true,
     );
     const frame = phone.seal({ type: 'code', username: 'alice', code: '123456', expiresAt: 1 });
-    assert.deepEqual(await openSealed(keys.encryption, 'dev-1', frame.sealed), {
+    assert.deepEqual(await openSealed(keys.encryption, 'dev-1', frame.sealed, keys.channel), {
       type: 'code',
       username: 'alice',
       code: '123456',
@@ -66,8 +66,9 @@ test('missing, foreign and damaged state files are refused with a clear error', 
     await assert.rejects(loadState(bad), StateFileError);
     const state = JSON.parse(await readFile(phone.statePath, 'utf8'));
     for (const [change, problem] of [
-      [{ version: 2 }, /version 2/],
+      [{ version: 1 }, /version 1/],
       [{ deviceId: '' }, /deviceId/],
+      [{ channelKey: undefined }, /channelKey/],
       [{ signingKey: { ...state.signingKey, d: undefined } }, /signingKey/],
       [{ accounts: [{ userId: 'u1' }] }, /accounts/],
       [{ handled: [1] }, /handled/],

@@ -62,7 +62,7 @@ export default fp(
     app.decorate('challengeWaiters', waiters);
     app.decorate(
       'phoneChannel',
-      new PhoneChannel(app.redis, config.redisKeyPrefix, config.redisWaitReplicas),
+      new PhoneChannel(app.redis, config.redisKeyPrefix, config.redisWaitReplicas, config.sessionSecret),
     );
   },
   { name: 'services', dependencies: ['postgres', 'redis'] },

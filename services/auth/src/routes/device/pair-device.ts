@@ -20,6 +20,8 @@ const PairResponse = Type.Object({
   device: Type.Object({ id: Type.String(), name: Type.String(), createdAt: Type.String() }),
   account: Type.Object({ username: Type.String(), issuer: Type.String() }),
   pushPath: Type.String(),
+  /** The key the phone checks every pushed message's MAC with (PROTOCOL.md, "Sealed messages"). */
+  channelKey: Type.String(),
 });
 
 /** How long the account message waits for the new phone to connect. */
@@ -74,6 +76,7 @@ export const pairDevice: FastifyPluginAsyncTypebox = async (app) => {
         device: { id: added.id, name: added.name, createdAt: added.createdAt.toISOString() },
         account,
         pushPath: '/push/v1/connect',
+        channelKey: app.phoneChannel.channelKeyFor(added.id).toString('base64url'),
       });
     },
   );
