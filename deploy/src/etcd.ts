@@ -7,11 +7,10 @@ import { isPortInUse } from './ports.ts';
 import {
   type ChildOptions,
   type ProcessHandle,
-  readyOrStop,
+  readyOnHttp,
   startProcess,
   stopperOf,
 } from './process-handle.ts';
-import { waitForHttp } from './wait.ts';
 
 export interface EtcdOptions extends ChildOptions {
   dataDir: string;
@@ -80,14 +79,7 @@ export async function startEtcd(options: EtcdOptions): Promise<EtcdServer> {
     detached: options.detached,
   });
   const url = `http://127.0.0.1:${options.clientPort}`;
-  await readyOrStop(
-    handle,
-    waitForHttp(`${url}/health`, {
-      description: `${member} to answer 200 on GET /health`,
-      timeoutMs: 30_000,
-      abort: handle.failOnExit(),
-    }),
-  );
+  await readyOnHttp(handle, `${url}/health`, `${member} to answer 200 on GET /health`, 30_000);
   return {
     member,
     url,

@@ -12,11 +12,10 @@ import { isPortInUse } from './ports.ts';
 import {
   type ChildOptions,
   type ProcessHandle,
-  readyOrStop,
+  readyOnHttp,
   startProcess,
   stopperOf,
 } from './process-handle.ts';
-import { waitForHttp } from './wait.ts';
 
 export interface HaproxyOptions extends ChildOptions, HaproxyConfigOptions {
   dataDir: string;
@@ -65,14 +64,7 @@ export async function startHaproxy(options: HaproxyOptions): Promise<HaproxyServ
     detached: options.detached,
   });
   const statsUrl = `http://127.0.0.1:${options.statsPort}/stats`;
-  await readyOrStop(
-    handle,
-    waitForHttp(statsUrl, {
-      description: `${member} to serve its stats page on ${statsUrl}`,
-      timeoutMs: 15_000,
-      abort: handle.failOnExit(),
-    }),
-  );
+  await readyOnHttp(handle, statsUrl, `${member} to serve its stats page on ${statsUrl}`, 15_000);
   return {
     member,
     url: `postgres://127.0.0.1:${options.readWritePort}`,

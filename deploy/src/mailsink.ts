@@ -6,11 +6,10 @@ import { isPortInUse } from './ports.ts';
 import {
   type ChildOptions,
   type ProcessHandle,
-  readyOrStop,
+  readyOnHttp,
   startProcess,
   stopperOf,
 } from './process-handle.ts';
-import { waitForHttp } from './wait.ts';
 
 const ENTRY = path.join(repoRoot, 'services', 'mailsink', 'src', 'server.ts');
 
@@ -52,14 +51,7 @@ export async function startMailSinkProcess(options: MailSinkProcessOptions): Pro
   });
   const url = `http://127.0.0.1:${options.httpPort}/`;
   // The page starts after the SMTP listener, so its answer means both are up.
-  await readyOrStop(
-    handle,
-    waitForHttp(`${url}healthz`, {
-      description: `${member} to answer 200 on GET /healthz`,
-      timeoutMs: 30_000,
-      abort: handle.failOnExit(),
-    }),
-  );
+  await readyOnHttp(handle, `${url}healthz`, `${member} to answer 200 on GET /healthz`, 30_000);
   return {
     member,
     url,

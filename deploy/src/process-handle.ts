@@ -6,6 +6,7 @@ import { appendFileSync, closeSync, openSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ensureDir } from './files.ts';
 import { refuseIfAlreadyRunning, removePidFile } from './pidfiles.ts';
+import { waitForHttp } from './wait.ts';
 
 /** How a member's process relates to this Node process. */
 export interface ChildOptions {
@@ -198,6 +199,16 @@ export async function readyOrStop(handle: ProcessHandle, ready: Promise<unknown>
     await handle.stop();
     throw error;
   }
+}
+
+/** Ready once `url` answers 200; a member that exits first, or never gets there in time, is stopped. */
+export function readyOnHttp(
+  handle: ProcessHandle,
+  url: string,
+  description: string,
+  timeoutMs: number,
+): Promise<void> {
+  return readyOrStop(handle, waitForHttp(url, { description, timeoutMs, abort: handle.failOnExit() }));
 }
 
 /** The `stop()` of a member that is just its process. */

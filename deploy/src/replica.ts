@@ -7,11 +7,10 @@ import { isPortInUse } from './ports.ts';
 import {
   type ChildOptions,
   type ProcessHandle,
-  readyOrStop,
+  readyOnHttp,
   startProcess,
   stopperOf,
 } from './process-handle.ts';
-import { waitForHttp } from './wait.ts';
 
 export type ReplicaKind = 'auth' | 'push';
 
@@ -113,13 +112,7 @@ export async function startReplica(
     detached: options.detached,
   });
   const url = `http://127.0.0.1:${options.port}/`;
-  await readyOrStop(
-    handle,
-    waitForHttp(`${url}readyz`, {
-      description: `${member} to answer 200 on GET /readyz`,
-      timeoutMs: options.startTimeoutMs ?? 60_000,
-      abort: handle.failOnExit(),
-    }),
-  );
+  const description = `${member} to answer 200 on GET /readyz`;
+  await readyOnHttp(handle, `${url}readyz`, description, options.startTimeoutMs ?? 60_000);
   return { member, url, handle, logFile: handle.logFile, stop: stopperOf(handle) };
 }
