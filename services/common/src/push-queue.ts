@@ -28,15 +28,14 @@ export function pushKeys(prefix: string) {
 }
 
 /**
- * Appends a sealed message to a device's stream and announces it. With `waitReplicas`, it also
- * waits for a Redis replica to hold it (best effort within `waitTimeoutMs`), as a session write does.
+ * Appends a sealed message to a device's stream and announces it. Waiting for a Redis replica to
+ * hold it is the caller's (one WAIT after a batch of messages covers them all).
  */
 export async function enqueuePush(
   redis: Redis,
   prefix: string,
   deviceId: string,
   message: { sealed: Sealed; expiresAt: number },
-  options: { waitReplicas?: number; waitTimeoutMs?: number } = {},
 ): Promise<string> {
   const keys = pushKeys(prefix);
   const stream = keys.stream(deviceId);
@@ -58,7 +57,6 @@ export async function enqueuePush(
     .exec();
   const id = results?.[0]?.[1];
   if (typeof id !== 'string') throw new Error('XADD returned no id');
-  if (options.waitReplicas) await redis.wait(options.waitReplicas, options.waitTimeoutMs ?? 500);
   return id;
 }
 

@@ -4,6 +4,9 @@ import { sealFor } from '../../../common/src/device-crypto.ts';
 import { dropPushStream, enqueuePush } from '../../../common/src/push-queue.ts';
 import type { Device } from '../repositories/devices.ts';
 
+/** Best effort, as for sessions: with no replica in time the messages stand on the master alone. */
+const WAIT_TIMEOUT_MS = 500;
+
 /** What the auth replicas send to phones: sealed to each device, queued in its Redis stream. */
 export class PhoneChannel {
   private readonly channelKeyRoot: Buffer;
@@ -26,21 +29,18 @@ export class PhoneChannel {
     return createHmac('sha256', this.channelKeyRoot).update(deviceId).digest();
   }
 
-  /** Queues the payload for each device; returns how many devices it was queued for. */
+  /**
+   * Queues the payload for each device, then waits once for a Redis replica to hold them all (WAIT
+   * counts every earlier write of the connection); returns how many devices it was queued for.
+   */
   async send(devices: Device[], payload: object, expiresAt: number): Promise<number> {
     for (const device of devices) {
       const key = createPublicKey({ key: device.encryptionKey, format: 'der', type: 'spki' });
       const sealed = sealFor(key, device.id, payload, this.channelKeyFor(device.id));
-      await enqueuePush(
-        this.redis,
-        this.prefix,
-        device.id,
-        { sealed, expiresAt },
-        {
-          waitReplicas: this.waitReplicas,
-        },
-      );
+      await enqueuePush(this.redis, this.prefix, device.id, { sealed, expiresAt });
     }
+    if (devices.length > 0 && this.waitReplicas > 0)
+      await this.redis.wait(this.waitReplicas, WAIT_TIMEOUT_MS);
     return devices.length;
   }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import { ApiError, tooManyAttempts } from '../../errors.ts';
 import { numberMatch } from '../../lib/number-match.ts';
 import { hashOneTimeCode, newOneTimeCode, oneTimeCodeKey } from '../../lib/one-time-codes.ts';
@@ -36,7 +37,7 @@ export const loginPush: FastifyPluginAsyncTypebox = async (app) => {
   const { push, limits } = app.config;
 
   /** Each prompt or code reaches a person's phone: counted per account, failures or not. */
-  async function spendPrompt(request: Parameters<typeof currentUser>[0], step: 'push' | 'push-code-send') {
+  async function spendPrompt(request: FastifyRequest, step: 'push' | 'push-code-send') {
     const user = currentUser(request);
     const budget = step === 'push' ? PUSH_PROMPT_BUDGET : 'push-code-send-prompt';
     const verdict = await app.regulator.consume(budget, user.userId, push.maxPrompts, limits.lockoutSeconds);
