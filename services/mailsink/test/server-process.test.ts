@@ -22,12 +22,19 @@ function run(env: NodeJS.ProcessEnv) {
 
 describe('the mail sink process', () => {
   it('serves on the ports from the environment and stops cleanly on SIGTERM', async () => {
-    const [smtpPort, httpPort] = [await freePort(), await freePort()];
+    const smtpPort = await freePort();
+    let httpPort = await freePort();
+    // The kernel may hand the same free port out twice in a row; the sink needs two.
+    while (httpPort === smtpPort) httpPort = await freePort();
     const sink = run({ TWOFOLD_SMTP_PORT: String(smtpPort), TWOFOLD_MAILSINK_HTTP_PORT: String(httpPort) });
     try {
       await waitForHttp(`http://127.0.0.1:${httpPort}/healthz`, {
         description: 'the mail sink page',
         timeoutMs: 20_000,
+        // A sink that dies at start fails the test at once, with what it printed.
+        abort: sink.exited.then(() => {
+          throw new Error(`the mail sink exited before serving: ${sink.output()}`);
+        }),
       });
       assert.match(sink.output(), new RegExp(`SMTP on 127\\.0\\.0\\.1:${smtpPort}`));
     } finally {
