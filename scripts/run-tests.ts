@@ -2,10 +2,12 @@
 // integration tests (not with --unit), runs node's test runner over the files one at a time,
 // then stops the servers and exits with the test run's exit code.
 // Usage: node --import tsx scripts/run-tests.ts [--unit] [filter...]
-// A filter keeps files whose path starts with it (deploy/) or whose name contains it (totp).
+// A filter keeps files whose path starts with it (deploy/) or whose name contains it (totp); a
+// filter that keeps no file is an error (a typo must not pass as a green run).
+// Each test (and hook) fails after TWOFOLD_TEST_TIMEOUT_MS (default 8 minutes), so a lost await
+// fails the run instead of hanging CI.
 import { spawn } from 'node:child_process';
-import type { Dirent } from 'node:fs';
-import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { constants, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,25 +16,13 @@ import { repoRoot } from '../deploy/src/paths.ts';
 import { freePort } from '../deploy/src/ports.ts';
 import { type PostgresServer, startPostgres } from '../deploy/src/postgres.ts';
 import { type RedisServer, startRedis } from '../deploy/src/redis.ts';
-
-const ROOTS = ['services', 'deploy', 'test'];
-
-async function findTestFiles(dir: string): Promise<string[]> {
-  let entries: Dirent[];
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  const found: string[] = [];
-  for (const entry of entries) {
-    if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) found.push(...(await findTestFiles(full)));
-    else if (entry.isFile() && entry.name.endsWith('.test.ts')) found.push(full);
-  }
-  return found;
-}
+import {
+  DEFAULT_TEST_TIMEOUT_MS,
+  findTestFiles,
+  selectTestFiles,
+  TEST_ROOTS,
+  testRunnerArgs,
+} from './test-selection.ts';
 
 interface Harness {
   env: NodeJS.ProcessEnv;
@@ -79,7 +69,8 @@ async function startHarness(): Promise<Harness> {
 }
 
 function runTests(files: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
+  const timeoutMs = Number(process.env.TWOFOLD_TEST_TIMEOUT_MS ?? DEFAULT_TEST_TIMEOUT_MS);
+  const child = spawn(process.execPath, [...testRunnerArgs(timeoutMs), ...files], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: 'inherit',
@@ -106,20 +97,15 @@ async function main(): Promise<number> {
     options: { unit: { type: 'boolean', default: false } },
     allowPositionals: true,
   });
-  const all = (await Promise.all(ROOTS.map((root) => findTestFiles(path.join(repoRoot, root)))))
+  const all = (await Promise.all(TEST_ROOTS.map((root) => findTestFiles(path.join(repoRoot, root)))))
     .flat()
-    .sort();
-  const files = all
     .map((file) => path.relative(repoRoot, file))
-    .filter((file) => !values.unit || file.split(path.sep).includes('unit'))
-    .filter(
-      (file) =>
-        positionals.length === 0 ||
-        positionals.some((filter) => file.startsWith(filter) || path.basename(file).includes(filter)),
-    );
-  if (files.length === 0) {
-    console.log('no test files found');
-    return 0;
+    .sort();
+  const { files, unmatched } = selectTestFiles(all, { unit: values.unit, filters: positionals });
+  if (unmatched.length > 0 || files.length === 0) {
+    const which = unmatched.length > 0 ? unmatched.join(', ') : '(no filter)';
+    console.error(`no test file matches ${which}${values.unit ? ' among the unit tests' : ''}`);
+    return 1;
   }
   console.log(`running ${files.length} test file(s)${values.unit ? ' (unit only)' : ''}`);
 

@@ -39,6 +39,15 @@ export const binaries = {
   haproxy: { name: 'haproxy', debianPackage: 'haproxy', candidates: ['/usr/sbin/haproxy'] },
 } satisfies Record<string, Binary>;
 
+/** Not run by the cluster: the browser tests drive Debian's Chromium (playwright-core downloads none). */
+export const testBinaries = {
+  chromium: {
+    name: 'chromium',
+    debianPackage: 'chromium',
+    candidates: [process.env.TWOFOLD_CHROMIUM ?? '/usr/bin/chromium'],
+  },
+} satisfies Record<string, Binary>;
+
 const isExecutable = (file: string): boolean => {
   try {
     accessSync(file, constants.X_OK);

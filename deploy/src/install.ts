@@ -1,11 +1,20 @@
-// Makes sure the Debian packages the cluster runs are installed: installs them when we are
-// root, otherwise says exactly what to run.
+// Makes sure the Debian packages the cluster (and, for `npm test`, the browser tests) run are
+// installed: installs them when we are root, otherwise says exactly what to run. The one list of
+// what a fresh machine lacks: `npm start`, `npm test` and `.ci/run` all come through here.
 import { spawn } from 'node:child_process';
-import { binaries, findBinary } from './binaries.ts';
+import { type Binary, binaries, findBinary, testBinaries } from './binaries.ts';
 import { isRoot } from './proc.ts';
 
-export function missingPackages(): string[] {
-  const missing = Object.values(binaries).filter((binary) => !findBinary(binary));
+/** `cluster`: what `twofold up` runs; `tests`: that and what the test suite drives besides. */
+export type InstallPurpose = 'cluster' | 'tests';
+
+export function requiredBinaries(purpose: InstallPurpose): Binary[] {
+  const cluster = Object.values(binaries);
+  return purpose === 'tests' ? [...cluster, ...Object.values(testBinaries)] : cluster;
+}
+
+export function missingPackages(purpose: InstallPurpose = 'cluster'): string[] {
+  const missing = requiredBinaries(purpose).filter((binary) => !findBinary(binary));
   return [...new Set(missing.map((binary) => binary.debianPackage))];
 }
 
@@ -28,14 +37,17 @@ export class MissingPackagesError extends Error {
   }
 }
 
-export async function ensureInstalled(log: (line: string) => void = console.log): Promise<void> {
-  const packages = missingPackages();
+export async function ensureInstalled(
+  purpose: InstallPurpose = 'cluster',
+  log: (line: string) => void = console.log,
+): Promise<void> {
+  const packages = missingPackages(purpose);
   if (packages.length === 0) return;
   if (!isRoot()) throw new MissingPackagesError(packages);
   log(`installing missing Debian packages: ${packages.join(' ')}`);
   await run('apt-get', ['update']);
   await run('apt-get', ['install', '-y', ...packages]);
-  const stillMissing = missingPackages();
+  const stillMissing = missingPackages(purpose);
   if (stillMissing.length > 0) throw new MissingPackagesError(stillMissing);
 }
 

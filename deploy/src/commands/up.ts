@@ -42,7 +42,7 @@ ${clusterOptionsHelp}
     }
     const owner = await liveSupervisor(dataDir);
     if (owner) throw new Error(`a cluster is already running from ${dataDir} (twofold up, pid ${owner.pid})`);
-    await ensureInstalled();
+    await ensureInstalled('cluster');
 
     const stopRequested = new AbortController();
     let firstSignalAt = 0;

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { binaries, findBinary } from '../../src/binaries.ts';
-import { installCommands, MissingPackagesError, missingPackages } from '../../src/install.ts';
+import { binaries, findBinary, testBinaries } from '../../src/binaries.ts';
+import {
+  installCommands,
+  MissingPackagesError,
+  missingPackages,
+  requiredBinaries,
+} from '../../src/install.ts';
 
 describe('install check', () => {
   test('the exact commands to run, with or without sudo', () => {
@@ -22,9 +27,30 @@ describe('install check', () => {
   });
 
   test('finds the binaries of the packages this machine has', () => {
-    const missing = missingPackages();
-    for (const binary of Object.values(binaries)) {
+    const missing = missingPackages('tests');
+    for (const binary of [...Object.values(binaries), ...Object.values(testBinaries)]) {
       assert.equal(findBinary(binary) === undefined, missing.includes(binary.debianPackage));
     }
+  });
+
+  test('the tests need what the cluster runs, and Chromium besides', () => {
+    const packagesOf = (purpose: 'cluster' | 'tests') =>
+      new Set(requiredBinaries(purpose).map((binary) => binary.debianPackage));
+    const cluster = packagesOf('cluster');
+    const tests = packagesOf('tests');
+    assert.deepEqual([...cluster].sort(), [
+      'etcd-client',
+      'etcd-server',
+      'haproxy',
+      'nginx-light',
+      'patroni',
+      'postgresql-15',
+      'redis-sentinel',
+      'redis-server',
+    ]);
+    assert.deepEqual(
+      [...tests].filter((name) => !cluster.has(name)),
+      ['chromium'],
+    );
   });
 });

@@ -1,4 +1,7 @@
-import argon2 from 'argon2';
+// @node-rs/argon2 ships a prebuilt binary per platform (x64/arm64, glibc/musl) as an optional
+// dependency and has no install script: it installs without a compiler, unlike argon2 0.45's
+// node-gyp fallback. Its hashes are the same PHC strings, so hashes made by either verify in both.
+import * as argon2 from '@node-rs/argon2';
 import bcrypt from 'bcryptjs';
 
 export interface Argon2Params {
@@ -16,13 +19,13 @@ export function normalizePassword(password: string): string {
 }
 
 export class PasswordHasher {
-  readonly #options: argon2.HashOptions & { raw?: false };
+  readonly #options: argon2.Options;
   /** A real hash of nothing useful: verifying against it costs what a real check costs. */
   #dummyHash: Promise<string> | undefined;
 
   constructor(params: Argon2Params) {
     this.#options = {
-      type: argon2.argon2id,
+      algorithm: argon2.Algorithm.Argon2id,
       memoryCost: params.memoryKiB,
       timeCost: params.timeCost,
       parallelism: params.parallelism,
@@ -53,7 +56,17 @@ export class PasswordHasher {
 
   /** True when a stored hash was made with other parameters than today's (e.g. before they rose). */
   needsRehash(hash: string): boolean {
-    return !hash.startsWith('$argon2id$') || argon2.needsRehash(hash, this.#options);
+    if (!hash.startsWith('$argon2id$')) return true;
+    try {
+      const stored = argon2.parseOptions(hash);
+      return (
+        stored.memoryCost !== this.#options.memoryCost ||
+        stored.timeCost !== this.#options.timeCost ||
+        stored.parallelism !== this.#options.parallelism
+      );
+    } catch {
+      return true;
+    }
   }
 }
 
@@ -63,7 +76,10 @@ export function isBcryptHash(hash: string): boolean {
   return BCRYPT_HASH.test(hash);
 }
 
-const ARGON2ID_HASH = /^\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/;
+// The parameters in RFC 9106's order (m,t,p), or in the order the argon2 npm package wrote them
+// up to 0.45 (m,p,t): Twofold's own hashes from before @node-rs/argon2 are importable too.
+const ARGON2ID_HASH =
+  /^\$argon2id\$v=19\$(m=\d+,t=\d+,p=\d+|m=\d+,p=\d+,t=\d+)\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/;
 
 /**
  * bcrypt runs in JavaScript on the event loop: a cost above 12 (~250 ms here) would let a password

@@ -32,7 +32,7 @@ describe('secrets at rest', () => {
       for (const code of user.recoveryCodes)
         assert.ok(!dump.includes(code) && !dump.includes(code.replace('-', '')));
     }
-    assert.match(dump, /\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+    assert.match(dump, /\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
   });
 
   it("a TOTP ciphertext copied into another user's row does not decrypt (refused, not a 500)", async (t: TestContext) => {
