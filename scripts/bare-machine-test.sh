@@ -28,11 +28,15 @@ if ((${#missing[@]} > 0)); then
 fi
 
 mkdir -p "$work"
-# This sandbox cannot raise limits, and podman's defaults are higher than the host's: use the
-# host's own hard limits; runc with cgroupfs works where systemd and crun do not.
+# This sandbox cannot raise limits, and podman's defaults are higher than what it allows (a process
+# limit of the host's own hard value is refused too): 20000 files and 4096 processes, or the host's
+# hard limits where lower; runc with cgroupfs works where systemd and crun do not.
+at_most() { if [[ "$1" == unlimited ]] || (($1 > $2)); then echo "$2"; else echo "$1"; fi; }
+files="$(at_most "$(ulimit -Hn)" 20000)"
+processes="$(at_most "$(ulimit -Hu)" 4096)"
 cat >"$work/containers.conf" <<CONF
 [containers]
-default_ulimits = ["nofile=$(ulimit -Hn):$(ulimit -Hn)", "nproc=$(ulimit -Hu):$(ulimit -Hu)"]
+default_ulimits = ["nofile=$files:$files", "nproc=$processes:$processes"]
 [engine]
 runtime = "runc"
 cgroup_manager = "cgroupfs"
