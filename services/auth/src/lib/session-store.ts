@@ -1,3 +1,4 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { SessionStore } from '@fastify/session';
 import type { Session } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -31,6 +32,45 @@ interface StoredSession {
   userAgent?: string;
 }
 
+/**
+ * Whoever can write to Redis must not be able to mint a session: every record carries an
+ * HMAC-SHA256, under a key only the auth replicas hold, of its session id and its content. A record
+ * without a valid MAC (forged, edited, or copied under another id) is treated as no session.
+ */
+export class SessionRecordSigner {
+  readonly #key: Buffer;
+
+  constructor(sessionSecret: string) {
+    this.#key = createHmac('sha256', sessionSecret).update('twofold session records v1').digest();
+  }
+
+  seal(sessionId: string, session: object): string {
+    const content = JSON.stringify(session);
+    return JSON.stringify({ ...(JSON.parse(content) as object), mac: this.#mac(sessionId, content) });
+  }
+
+  /** The record's content, or undefined when its MAC is missing or wrong. */
+  open(sessionId: string, stored: string): StoredSession | undefined {
+    let record: unknown;
+    try {
+      record = JSON.parse(stored);
+    } catch {
+      return undefined;
+    }
+    if (typeof record !== 'object' || record === null || !('mac' in record)) return undefined;
+    const { mac, ...session } = record as { mac: unknown };
+    if (typeof mac !== 'string') return undefined;
+    // A record parsed and stringified again is the same text: the MAC covers what was sealed.
+    const expected = Buffer.from(this.#mac(sessionId, JSON.stringify(session)), 'base64url');
+    const given = Buffer.from(mac, 'base64url');
+    return given.length === expected.length && timingSafeEqual(given, expected) ? session : undefined;
+  }
+
+  #mac(sessionId: string, content: string): string {
+    return createHmac('sha256', this.#key).update(`${sessionId}\n${content}`).digest('base64url');
+  }
+}
+
 export interface UserSession {
   sessionId: string;
   data: StoredSession;
@@ -44,6 +84,7 @@ export interface UserSession {
 export class RedisSessionStore implements SessionStore {
   constructor(
     private readonly redis: Redis,
+    private readonly signer: SessionRecordSigner,
     private readonly options: {
       idleSeconds: number;
       absoluteSeconds: number;
@@ -72,8 +113,8 @@ export class RedisSessionStore implements SessionStore {
     const gone = ids.filter((_, i) => values[i] === null);
     if (gone.length > 0) await this.redis.srem(this.userKey(userId), ...gone);
     return ids.flatMap((sessionId, i) => {
-      const value = values[i];
-      return value ? [{ sessionId, data: JSON.parse(value) as StoredSession }] : [];
+      const data = values[i] ? this.signer.open(sessionId, values[i]) : undefined;
+      return data ? [{ sessionId, data }] : [];
     });
   }
 
@@ -94,7 +135,10 @@ export class RedisSessionStore implements SessionStore {
   get(sessionId: string, callback: GetCallback): void {
     this.redis
       .eval(TOUCH_SCRIPT, 1, this.key(sessionId), String(this.options.idleSeconds), String(Date.now()))
-      .then((json) => callback(null, typeof json === 'string' ? JSON.parse(json) : null), callback);
+      .then((stored) => {
+        const session = typeof stored === 'string' ? this.signer.open(sessionId, stored) : undefined;
+        callback(null, (session as Session | undefined) ?? null);
+      }, callback);
   }
 
   destroy(sessionId: string, callback: Callback): void {
@@ -113,13 +157,13 @@ export class RedisSessionStore implements SessionStore {
     if (session.userId) {
       await this.redis
         .multi()
-        .set(this.key(sessionId), JSON.stringify(session), 'PX', ttlMs)
+        .set(this.key(sessionId), this.signer.seal(sessionId, session), 'PX', ttlMs)
         .sadd(this.userKey(session.userId), sessionId)
         // No session of the user can outlive this, whichever session is written.
         .expire(this.userKey(session.userId), this.options.absoluteSeconds)
         .exec();
     } else {
-      await this.redis.set(this.key(sessionId), JSON.stringify(session), 'PX', ttlMs);
+      await this.redis.set(this.key(sessionId), this.signer.seal(sessionId, session), 'PX', ttlMs);
     }
     if (this.options.waitReplicas > 0) {
       const acknowledged = Number(

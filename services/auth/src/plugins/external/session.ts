@@ -3,7 +3,7 @@ import session from '@fastify/session';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AuthConfig } from '../../config.ts';
-import { RedisSessionStore } from '../../lib/session-store.ts';
+import { RedisSessionStore, SessionRecordSigner } from '../../lib/session-store.ts';
 
 export const SESSION_COOKIE = 'twofold_sid';
 
@@ -15,7 +15,7 @@ declare module 'fastify' {
 
 export default fp(
   async function sessions(app: FastifyInstance, { config }: { config: AuthConfig }) {
-    const store = new RedisSessionStore(app.redis, {
+    const store = new RedisSessionStore(app.redis, new SessionRecordSigner(config.sessionSecret), {
       idleSeconds: config.session.idleSeconds,
       absoluteSeconds: config.session.absoluteSeconds,
       prefix: `${config.redisKeyPrefix}sess:`,
