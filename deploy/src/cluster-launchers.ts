@@ -184,6 +184,10 @@ async function launchNginx(ctx: ClusterContext, name: 'a' | 'b', port: number) {
     listenPort: port,
     upstreamPorts: ctx.ports.auth,
     pushUpstreamPorts: ctx.ports.push,
+    trustedEdgeProxies: (process.env.TWOFOLD_EDGE_TRUSTED_PROXIES ?? '')
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean),
     detached: ctx.detached,
   });
   try {

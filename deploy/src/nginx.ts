@@ -2,6 +2,7 @@
 // and run in the foreground with everything (pid, logs, temp files) in its own prefix directory.
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { binaries, requireBinary } from './binaries.ts';
@@ -29,6 +30,28 @@ export interface NginxConfigOptions {
   upstreamPorts: number[];
   /** The push gateway replicas (the phones' WebSockets under /push/). */
   pushUpstreamPorts: number[];
+  /**
+   * Proxies or CDNs in front of the load balancers whose X-Forwarded-For is believed (addresses or
+   * CIDRs; default none: the load balancers are the edge). Set by TWOFOLD_EDGE_TRUSTED_PROXIES.
+   */
+  trustedEdgeProxies?: string[];
+}
+
+const ADDRESS_OR_CIDR = /^[0-9A-Fa-f:.]+(\/\d{1,3})?$/;
+
+/** nginx's real_ip lines for the proxies in front, or a comment saying there are none. */
+function realIpFrom(proxies: string[]): string {
+  if (proxies.length === 0) return '    # (no proxy in front: $remote_addr is the client)';
+  for (const proxy of proxies) {
+    if (!ADDRESS_OR_CIDR.test(proxy) || isIP(proxy.split('/')[0] ?? '') === 0) {
+      throw new Error(`TWOFOLD_EDGE_TRUSTED_PROXIES: "${proxy}" is not an address or CIDR`);
+    }
+  }
+  return [
+    ...proxies.map((proxy) => `    set_real_ip_from ${proxy};`),
+    '    real_ip_header X-Forwarded-For;',
+    '    real_ip_recursive on;',
+  ].join('\n');
 }
 
 export function renderNginxConfig(template: string, options: NginxConfigOptions): string {
@@ -47,6 +70,7 @@ export function renderNginxConfig(template: string, options: NginxConfigOptions)
     LISTEN_PORT: String(options.listenPort),
     UPSTREAM_SERVERS: servers(options.upstreamPorts, 'max_fails=2 fail_timeout=5s'),
     PUSH_UPSTREAM_SERVERS: servers(options.pushUpstreamPorts, 'max_fails=1 fail_timeout=2s'),
+    REAL_IP_FROM: realIpFrom(options.trustedEdgeProxies ?? []),
   });
 }
 

@@ -29,8 +29,37 @@ describe('nginx -t on the rendered template', () => {
         pushUpstreamPorts: [28115, 28116],
       });
       await testNginxConfig(prefix, confFile);
-      assert.match(await readFile(confFile, 'utf8'), new RegExp(`listen 127\\.0\\.0\\.1:${listenPort};`));
+      const config = await readFile(confFile, 'utf8');
+      assert.match(config, new RegExp(`listen 127\\.0\\.0\\.1:${listenPort};`));
+      // The edge writes the address it saw; what the client wrote is never passed on (issue 9 §2).
+      assert.equal(config.match(/proxy_set_header X-Forwarded-For \$remote_addr;/g)?.length, 3);
+      assert.doesNotMatch(config, /proxy_add_x_forwarded_for|set_real_ip_from/);
     }
+  });
+
+  test('behind a trusted proxy, takes the client address from it (real_ip), and refuses a bad one', async () => {
+    const prefix = path.join(dir, 'behind-cdn');
+    const options = {
+      name: 'a',
+      prefix,
+      listenPort: 28082,
+      upstreamPorts: [28091],
+      pushUpstreamPorts: [28115],
+    };
+    const confFile = await writeNginxConfig({
+      ...options,
+      trustedEdgeProxies: ['10.0.0.0/8', '2001:db8::1'],
+    });
+    await testNginxConfig(prefix, confFile);
+    const config = await readFile(confFile, 'utf8');
+    assert.match(
+      config,
+      /set_real_ip_from 10\.0\.0\.0\/8;\n\s+set_real_ip_from 2001:db8::1;\n\s+real_ip_header X-Forwarded-For;/,
+    );
+    await assert.rejects(
+      writeNginxConfig({ ...options, trustedEdgeProxies: ['10.0.0.0/8; include /etc/passwd'] }),
+      /TWOFOLD_EDGE_TRUSTED_PROXIES: "10\.0\.0\.0\/8; include \/etc\/passwd" is not an address or CIDR/,
+    );
   });
 
   test('a broken config fails with nginx explaining why', async () => {

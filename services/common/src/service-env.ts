@@ -1,5 +1,6 @@
 // The settings every replica (auth, push) reads the same way: where it listens, who it is, how it
 // reaches PostgreSQL and Redis. Each service adds its own to these in its config.ts.
+import { BlockList, isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { type Static, Type } from '@sinclair/typebox';
 import { ConfigError } from './env-loader.ts';
@@ -45,11 +46,32 @@ export function redisTargetFrom(e: {
   throw new ConfigError('TWOFOLD_REDIS_URL: missing (or set TWOFOLD_REDIS_SENTINELS)');
 }
 
-/** `false`, `true`, or a comma-separated list of addresses/CIDRs of the load balancers. */
-export function parseTrustProxy(value: string): boolean | string {
+/** Fastify's `trustProxy`: may the peer at `hop` (0: the socket's) say who the client is? */
+export type TrustProxy = false | ((address: string, hop: number) => boolean);
+
+/**
+ * `false`, or the load balancers: `true` (any peer) or a comma-separated list of addresses and
+ * CIDRs. Exactly one hop is believed: the peer must be a load balancer, and the last address in
+ * X-Forwarded-For (the one it wrote) is the client's; anything the client wrote before it is not.
+ */
+export function parseTrustProxy(value: string): TrustProxy {
   if (value === 'false') return false;
-  if (value === 'true') return true;
-  return value;
+  if (value === 'true') return (_address, hop) => hop === 0;
+  const loadBalancers = new BlockList();
+  for (const entry of value.split(',').map((part) => part.trim())) {
+    const [address = '', bits] = entry.split('/');
+    const family = isIP(address);
+    const prefix = Number(bits ?? (family === 6 ? 128 : 32));
+    if (family === 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > (family === 6 ? 128 : 32)) {
+      throw new ConfigError(`TWOFOLD_TRUST_PROXY: "${entry}" is not an address or CIDR`);
+    }
+    loadBalancers.addSubnet(address, prefix, family === 6 ? 'ipv6' : 'ipv4');
+  }
+  return (address, hop) => {
+    if (hop !== 0) return false;
+    const plain = address.startsWith('::ffff:') ? address.slice(7) : address;
+    return loadBalancers.check(plain, isIP(plain) === 6 ? 'ipv6' : 'ipv4');
+  };
 }
 
 export interface ServiceConfig {
@@ -61,7 +83,7 @@ export interface ServiceConfig {
   redis: RedisTarget;
   /** Every Redis key starts with it, so that several deployments (or test runs) can share a Redis. */
   redisKeyPrefix: string;
-  trustProxy: boolean | string;
+  trustProxy: TrustProxy;
   timeouts: { dbStatementMs: number; redisCommandMs: number };
   redisWaitReplicas: number;
   drainDelayMs: number;
