@@ -6,6 +6,7 @@ import type { AuthConfig } from './config.ts';
 import servicesPlugin from './plugins/app/services.ts';
 import stepsPlugin from './plugins/app/steps.ts';
 import errorsPlugin from './plugins/external/errors.ts';
+import inputHygienePlugin from './plugins/external/input-hygiene.ts';
 import mailerPlugin from './plugins/external/mailer.ts';
 import metricsPlugin from './plugins/external/metrics.ts';
 import pagesPlugin from './plugins/external/pages.ts';
@@ -58,6 +59,7 @@ export async function buildApp(config: AuthConfig, options: BuildOptions = {}): 
   await app.register(postgresPlugin, { config });
   await app.register(redisPlugin, { config });
   await app.register(sameOriginPlugin);
+  await app.register(inputHygienePlugin);
   await app.register(rateLimitPlugin, { config });
   await app.register(sessionPlugin, { config });
   await app.register(mailerPlugin, { config });
