@@ -25,6 +25,7 @@ import { passwordVerifiedRoutes } from './routes/password-verified/index.ts';
 import './session-types.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const API_PATH = /^\/(api|auth)\//;
 
 export interface BuildOptions {
   logger?: FastifyServerOptions['logger'];
@@ -49,8 +50,11 @@ export async function buildApp(config: AuthConfig, options: BuildOptions = {}): 
   app.decorate('draining', false);
   // While draining, every answer closes its connection, so nginx's keepalive pool lets go of this
   // replica and sends the next requests elsewhere before the listener closes.
-  app.addHook('onRequest', async (_request, reply) => {
+  app.addHook('onRequest', async (request, reply) => {
     if (app.draining) reply.header('connection', 'close');
+    // No cache, shared or the browser's back button, may keep an answer about a session or an
+    // account; set first, so that errors and refusals carry it too. (Pages set it themselves.)
+    if (API_PATH.test(request.url)) reply.header('cache-control', 'no-store');
   });
   // JSON only: a cross-site form (urlencoded, multipart or text/plain) cannot reach the API.
   app.removeContentTypeParser('text/plain');

@@ -62,8 +62,9 @@ export default fp(
       reply.sendFile(basename(JSQR_FILE), dirname(JSQR_FILE)),
     );
     for (const page of PAGES) {
+      // cacheControl off for this file: the plugin's own header would replace no-store.
       app.get(`/${page}`, (_request, reply) =>
-        reply.header('cache-control', 'no-store').sendFile(`${page}.html`),
+        reply.header('cache-control', 'no-store').sendFile(`${page}.html`, { cacheControl: false }),
       );
     }
     app.get('/', (_request, reply) => reply.redirect('/dashboard'));

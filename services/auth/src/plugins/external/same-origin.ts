@@ -18,7 +18,7 @@ export default fp(
       if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') throw crossSite();
       const origin = request.headers.origin;
       if (typeof origin === 'string' && origin !== 'null') {
-        if (!sameHost(origin, request.headers.host)) throw crossSite();
+        if (!isSameOrigin(origin, request.protocol, request.headers.host)) throw crossSite();
       } else if (origin === 'null') {
         throw crossSite();
       }
@@ -27,11 +27,14 @@ export default fp(
   { name: 'same-origin' },
 );
 
-/** Compares as URLs, so that "http://host:80" and "host" are the same place. */
-function sameHost(origin: string, hostHeader: string | undefined): boolean {
+/**
+ * The whole origin, scheme included (the request's scheme: X-Forwarded-Proto from the load
+ * balancer): http://host may not act on https://host. Compared as URLs, so that
+ * "http://host:80" and "http://host" are the same origin.
+ */
+function isSameOrigin(origin: string, protocol: string, hostHeader: string | undefined): boolean {
   try {
-    const from = new URL(origin);
-    return from.host === new URL(`${from.protocol}//${hostHeader ?? ''}`).host;
+    return new URL(origin).origin === new URL(`${protocol}://${hostHeader ?? ''}`).origin;
   } catch {
     return false;
   }
