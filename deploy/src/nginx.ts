@@ -109,12 +109,8 @@ export async function testNginxConfig(prefix: string, confFile: string): Promise
   }
 }
 
-export interface NginxOptions extends ChildOptions {
+export interface NginxOptions extends ChildOptions, Omit<NginxConfigOptions, 'prefix'> {
   dataDir: string;
-  name: string;
-  listenPort: number;
-  upstreamPorts: number[];
-  pushUpstreamPorts: number[];
 }
 
 export interface NginxServer {
