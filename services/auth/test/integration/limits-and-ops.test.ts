@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
+import type { FastifyInstance } from 'fastify';
 import { buildTestApp, testConfig } from '../helpers/build-app.ts';
 import {
   enrolledUser,
@@ -34,7 +35,9 @@ describe('brute-force limits shared through Redis', () => {
     assert.equal(locked.json().error.code, 'too_many_attempts');
     assert.ok(Number(locked.headers['retry-after']) > 0);
     // Recovery codes keep their own budget: a TOTP lockout does not lock the way out.
-    assert.notEqual((await client.post('/api/v1/login/recovery', { code: 'aaaaa-aaaaa' })).statusCode, 429);
+    const recovery = await client.post('/api/v1/login/recovery', { code: 'aaaaa-aaaaa' });
+    assert.equal(recovery.statusCode, 401, 'the recovery code is checked (and wrong), not locked');
+    assert.equal(recovery.json().error.code, 'invalid_code');
   });
 
   it('lets a second-factor lock expire', async (t: TestContext) => {
@@ -133,16 +136,25 @@ describe('operations endpoints', () => {
 });
 
 describe('request rate limit per client IP', () => {
+  // An anonymous endpoint of the API: session checks are never limited, and an authenticated
+  // endpoint refuses an anonymous request (401) before the budget is counted.
+  const logout = (app: FastifyInstance) =>
+    app.inject({
+      method: 'POST',
+      url: '/api/v1/logout',
+      headers: { 'content-type': 'application/json' },
+      payload: '{}',
+    });
+
   it('answers 429 rate_limited past the budget, shared by the replicas, and never limits the ops endpoints', async (t: TestContext) => {
     const config = await testConfig();
     const limited = { ...config, rateLimit: { max: 5, windowSeconds: 60 } };
     const one = await buildTestApp(t, limited);
     const two = await buildTestApp(t, limited);
     const statuses = [];
-    for (let i = 0; i < 6; i += 1)
-      statuses.push((await (i % 2 ? one : two).inject('/api/v1/session')).statusCode);
-    assert.deepEqual(statuses, [401, 401, 401, 401, 401, 429]);
-    const refused = await one.inject('/api/v1/session');
+    for (let i = 0; i < 6; i += 1) statuses.push((await logout(i % 2 ? one : two)).statusCode);
+    assert.deepEqual(statuses, [204, 204, 204, 204, 204, 429]);
+    const refused = await logout(one);
     assert.equal(refused.json().error.code, 'rate_limited');
     assert.ok(Number(refused.headers['retry-after']) > 0);
     for (let i = 0; i < 10; i += 1) assert.equal((await one.inject('/healthz')).statusCode, 200);

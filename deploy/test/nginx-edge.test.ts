@@ -1,0 +1,73 @@
+// A real nginx from the rendered template in front of a stand-in auth replica whose answers the
+// test chooses: what the edge does with each verdict of /auth/verify (issue 9 §4: a replica that
+// cannot answer must give the protected application 503 with Retry-After, never 500).
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { type NginxServer, startNginx } from '../src/nginx.ts';
+import { freePort } from '../src/ports.ts';
+
+describe('the edge in front of /auth/verify', () => {
+  let dir: string;
+  let lb: NginxServer;
+  let replica: Server;
+  let verdict = 200;
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'twofold-edge-'));
+    const replicaPort = await freePort();
+    replica = createServer((request, response) => {
+      if (request.url === '/auth/verify' && verdict === 200) response.setHeader('remote-user', 'alice');
+      response.statusCode = request.url === '/auth/verify' ? verdict : 200;
+      response.end();
+    });
+    await new Promise<void>((resolve) => replica.listen(replicaPort, '127.0.0.1', resolve));
+    lb = await startNginx({
+      dataDir: dir,
+      name: 'a',
+      listenPort: await freePort(),
+      upstreamPorts: [replicaPort],
+      pushUpstreamPorts: [await freePort()],
+    });
+  });
+  after(async () => {
+    await lb?.stop();
+    replica?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const protectedPage = () =>
+    fetch(new URL('protected/page', lb.url), { signal: AbortSignal.timeout(10_000) });
+
+  test('lets a vouched-for user through and refuses one without a session', async () => {
+    verdict = 200;
+    const allowed = await protectedPage();
+    assert.equal(allowed.status, 200);
+    assert.equal(await allowed.text(), 'hello alice\n');
+    verdict = 401;
+    assert.equal((await protectedPage()).status, 401);
+  });
+
+  test('answers 503 with Retry-After, never 500, when the replica gives no verdict', async () => {
+    for (const answer of [429, 500, 503]) {
+      verdict = answer;
+      const response = await protectedPage();
+      assert.equal(response.status, 503, `replica answered ${answer}`);
+      assert.equal(response.headers.get('retry-after'), '5');
+      assert.equal(
+        ((await response.json()) as { error: { code: string } }).error.code,
+        'service_unavailable',
+      );
+    }
+  });
+
+  test('answers 503 with Retry-After when no replica can be reached', async () => {
+    await new Promise((resolve) => replica.close(resolve));
+    const response = await protectedPage();
+    assert.equal(response.status, 503);
+    assert.equal(response.headers.get('retry-after'), '5');
+  });
+});
