@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { invalidCredentials, tooManyAttempts } from '../../errors.ts';
-import { progressiveDelayMs } from '../../lib/regulator.ts';
+import { progressiveDelayMs, type Verdict } from '../../lib/regulator.ts';
 import { establishSession } from '../../lib/sessions.ts';
 import { attemptSubject } from '../../lib/trusted-devices.ts';
 import { usernameKey } from '../../lib/usernames.ts';
@@ -21,6 +21,8 @@ const LoginResponse = Type.Object({
   factors: Type.Optional(Type.Array(Type.String())),
 });
 
+const UNCOUNTED: Verdict = { allowed: true, count: 0, retryAfterSeconds: 0 };
+
 export const login: FastifyPluginAsyncTypebox = async (app) => {
   const { limits, session } = app.config;
 
@@ -38,12 +40,16 @@ export const login: FastifyPluginAsyncTypebox = async (app) => {
         limits.passwordFailures,
         limits.lockoutSeconds,
       );
-      const perIp = await app.regulator.consume(
-        'password-ip',
-        request.ip,
-        limits.passwordFailuresPerIp,
-        limits.lockoutSeconds,
-      );
+      // Never for a trusted browser: an address many people share (an office NAT) under attack
+      // must not lock out those who logged in from it before; the browser's own budget holds it.
+      const perIp = deviceId
+        ? UNCOUNTED
+        : await app.regulator.consume(
+            'password-ip',
+            request.ip,
+            limits.passwordFailuresPerIp,
+            limits.lockoutSeconds,
+          );
       if (!perAccount.allowed || !perIp.allowed) {
         const retryAfter = Math.max(
           perAccount.allowed ? 0 : perAccount.retryAfterSeconds,
@@ -79,7 +85,7 @@ export const login: FastifyPluginAsyncTypebox = async (app) => {
 
       await app.regulator.reset('password', subject);
       // The per-IP budget counts failures only: many people may share one address.
-      await app.regulator.refund('password-ip', request.ip);
+      if (!deviceId) await app.regulator.refund('password-ip', request.ip);
       if (app.passwords.needsRehash(user.passwordHash)) {
         await app.users.updatePasswordHash(user.id, await app.passwords.hash(request.body.password));
         request.log.info({ userId: user.id }, 'password rehashed with the current parameters');
