@@ -20,6 +20,7 @@ export const EnvSchema = Type.Object({
   TWOFOLD_ARGON2_MEMORY_KIB: Int(19_456, 19_456, 4_194_304),
   TWOFOLD_ARGON2_TIME_COST: Int(2, 2, 100),
   TWOFOLD_ARGON2_PARALLELISM: Int(1, 1, 16),
+  TWOFOLD_ARGON2_MAX_PENDING: Int(32, 1, 100_000),
   TWOFOLD_SESSION_IDLE_SECONDS: Int(1_800, 10, 86_400),
   TWOFOLD_SESSION_ABSOLUTE_SECONDS: Int(43_200, 60, 2_592_000),
   TWOFOLD_COOKIE_SECURE: Type.Union([Type.Literal('auto'), Type.Literal('true'), Type.Literal('false')], {
@@ -45,6 +46,8 @@ export interface AuthConfig extends ServiceConfig {
   issuer: string;
   require2fa: boolean;
   argon2: { memoryKiB: number; timeCost: number; parallelism: number };
+  /** Hashes and verifications a replica lets wait before it sheds new ones with 503. */
+  argon2MaxPending: number;
   session: { idleSeconds: number; absoluteSeconds: number; cookieSecure: 'auto' | boolean };
   bodyLimitBytes: number;
   limits: {
@@ -80,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
       timeCost: e.TWOFOLD_ARGON2_TIME_COST,
       parallelism: e.TWOFOLD_ARGON2_PARALLELISM,
     },
+    argon2MaxPending: e.TWOFOLD_ARGON2_MAX_PENDING,
     session: {
       idleSeconds: e.TWOFOLD_SESSION_IDLE_SECONDS,
       absoluteSeconds: e.TWOFOLD_SESSION_ABSOLUTE_SECONDS,

@@ -10,6 +10,16 @@ export interface Argon2Params {
   parallelism: number;
 }
 
+/**
+ * Thrown when more hashes wait than the replica can work through quickly: the request is refused
+ * at once (503, Retry-After) instead of every login's latency climbing behind a flood.
+ */
+export class PasswordHasherBusyError extends Error {
+  constructor(readonly pending: number) {
+    super(`${pending} password hashes pending`);
+  }
+}
+
 export const MIN_PASSWORD_LENGTH = 10;
 export const MAX_PASSWORD_LENGTH = 256;
 
@@ -22,8 +32,14 @@ export class PasswordHasher {
   readonly #options: argon2.Options;
   /** A real hash of nothing useful: verifying against it costs what a real check costs. */
   #dummyHash: Promise<string> | undefined;
+  /** Hashes and verifications started and not finished (they run on libuv's thread pool). */
+  #pending = 0;
 
-  constructor(params: Argon2Params) {
+  constructor(
+    params: Argon2Params,
+    /** More pending than this, and new ones are refused with PasswordHasherBusyError. */
+    private readonly maxPending = Number.POSITIVE_INFINITY,
+  ) {
     this.#options = {
       algorithm: argon2.Algorithm.Argon2id,
       memoryCost: params.memoryKiB,
@@ -32,11 +48,29 @@ export class PasswordHasher {
     };
   }
 
-  hash(password: string): Promise<string> {
-    return argon2.hash(normalizePassword(password), this.#options);
+  get pending(): number {
+    return this.#pending;
   }
 
-  async verify(hash: string, password: string): Promise<boolean> {
+  hash(password: string): Promise<string> {
+    return this.#admitted(() => argon2.hash(normalizePassword(password), this.#options));
+  }
+
+  verify(hash: string, password: string): Promise<boolean> {
+    return this.#admitted(() => this.#verify(hash, password));
+  }
+
+  async #admitted<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#pending >= this.maxPending) throw new PasswordHasherBusyError(this.#pending);
+    this.#pending += 1;
+    try {
+      return await work();
+    } finally {
+      this.#pending -= 1;
+    }
+  }
+
+  async #verify(hash: string, password: string): Promise<boolean> {
     try {
       // Legacy hashes imported from an older system are bcrypt; they are redone as argon2id at the
       // next successful login (needsRehash). bcrypt saw the password as typed: no normalisation.
@@ -49,10 +83,13 @@ export class PasswordHasher {
 
   /** Spends the time of one verification, so "no such user" looks like "wrong password". */
   async verifyDummy(password: string): Promise<false> {
-    this.#dummyHash ??= this.hash('twofold-dummy-password-for-timing');
-    await this.verify(await this.#dummyHash, password);
+    await this.#admitted(async () => {
+      this.#dummyHash ??= argon2.hash('twofold-dummy-password-for-timing', this.#options);
+      return this.#verify(await this.#dummyHash, password);
+    });
     return false;
   }
+
 
   /** True when a stored hash was made with other parameters than today's (e.g. before they rose). */
   needsRehash(hash: string): boolean {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import bcrypt from 'bcryptjs';
-import { isImportableHash, PasswordHasher } from '../../src/lib/passwords.ts';
+import { isImportableHash, PasswordHasher, PasswordHasherBusyError } from '../../src/lib/passwords.ts';
 
 const OWASP = { memoryKiB: 19_456, timeCost: 2, parallelism: 1 };
 
@@ -80,5 +80,16 @@ describe('password hashing', () => {
     assert.equal(new PasswordHasher({ ...OWASP, parallelism: 2 }).needsRehash(REFERENCE_HASH), true);
     assert.equal(hasher.needsRehash(bcrypt.hashSync('legacy password', 4)), true);
     assert.equal(hasher.needsRehash('$argon2id$garbage'), true);
+  });
+
+  it('sheds work past the pending bound at once, and takes new work once some finished', async () => {
+    const hasher = new PasswordHasher(OWASP, 2);
+    const first = [hasher.hash('first password'), hasher.verify(REFERENCE_HASH, 'password123')];
+    assert.equal(hasher.pending, 2);
+    await assert.rejects(hasher.hash('third password'), PasswordHasherBusyError);
+    await assert.rejects(hasher.verifyDummy('fourth password'), PasswordHasherBusyError);
+    await Promise.all(first);
+    assert.equal(hasher.pending, 0);
+    assert.match(await hasher.hash('fifth password'), /^\$argon2id\$/);
   });
 });

@@ -43,7 +43,7 @@ export default fp(
     app.decorate('totp', new TotpRepository(app.db));
     app.decorate('recoveryCodes', new RecoveryCodesRepository(app.db));
     app.decorate('oneTimeCodes', new OneTimeCodesRepository(app.db));
-    app.decorate('passwords', new PasswordHasher(config.argon2));
+    app.decorate('passwords', new PasswordHasher(config.argon2, config.argon2MaxPending));
     const secretBox = new SecretBox(config.encryptionKeys);
     app.decorate('secretBox', secretBox);
     if (config.encryptionKeysFile) {

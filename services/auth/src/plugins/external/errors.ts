@@ -4,6 +4,7 @@ import { isPgUnavailable } from '../../../../common/src/pg-pool.ts';
 import { isRedisUnavailable } from '../../../../common/src/redis-client.ts';
 import { DependencyTimeoutError } from '../../../../common/src/with-timeout.ts';
 import { ApiError } from '../../errors.ts';
+import { PasswordHasherBusyError } from '../../lib/passwords.ts';
 
 /** Fastify's own 4xx errors, mapped onto the contract's codes. */
 const FRAMEWORK_CODES: Record<string, string> = {
@@ -25,6 +26,16 @@ export default fp(
       if (error instanceof ApiError) {
         reply.headers(error.headers);
         return send(reply, error.statusCode, error.code, error.message);
+      }
+      if (error instanceof PasswordHasherBusyError) {
+        request.log.warn({ pending: error.pending }, 'password hashing saturated: request shed');
+        reply.header('retry-after', '1');
+        return send(
+          reply,
+          503,
+          'service_unavailable',
+          'Too many sign-ins at once. Please retry in a moment.',
+        );
       }
       if (error.validation) {
         return send(reply, 400, 'invalid_request', `Invalid request: ${error.message}.`);
