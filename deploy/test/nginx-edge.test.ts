@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import type { Socket as NetSocket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -69,5 +70,41 @@ describe('the edge in front of /auth/verify', () => {
     const response = await protectedPage();
     assert.equal(response.status, 503);
     assert.equal(response.headers.get('retry-after'), '5');
+  });
+
+  test('caps the push WebSockets one address holds (limit_conn 50, then 429)', async () => {
+    const pushPort = await freePort();
+    // A stand-in gateway that accepts every connection and holds it open.
+    const held: NetSocket[] = [];
+    const gateway = createServer();
+    gateway.on('request', (_request, response) => {
+      held.push(response.socket as NetSocket);
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      response.write('held\n');
+    });
+    await new Promise<void>((resolve) => gateway.listen(pushPort, '127.0.0.1', resolve));
+    const edge = await startNginx({
+      dataDir: dir,
+      name: 'b',
+      listenPort: await freePort(),
+      upstreamPorts: [await freePort()],
+      pushUpstreamPorts: [pushPort],
+    });
+    const controllers: AbortController[] = [];
+    try {
+      const open = async () => {
+        const controller = new AbortController();
+        controllers.push(controller);
+        return fetch(new URL('push/v1/connect', edge.url), { signal: controller.signal });
+      };
+      const first = await Promise.all(Array.from({ length: 50 }, open));
+      assert.deepEqual([...new Set(first.map((response) => response.status))], [200]);
+      assert.equal((await open()).status, 429);
+    } finally {
+      for (const controller of controllers) controller.abort();
+      for (const socket of held) socket.destroy();
+      await edge.stop();
+      gateway.close();
+    }
   });
 });

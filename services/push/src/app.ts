@@ -71,6 +71,13 @@ export async function buildPushGateway(config: PushConfig): Promise<PushGateway>
   await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
 
   app.get('/push/v1/connect', { websocket: true }, (socket, request) => {
+    // Sockets that never prove a key cost memory for 10 s each: past the cap, new ones are told
+    // to come back later (1013) instead of piling up (nginx also caps connections per address).
+    if (hub.handshaking >= config.maxHandshakes) {
+      metrics.handshakes.inc({ result: 'shed' });
+      socket.close(CLOSE.tryAgainLater, 'too many handshakes');
+      return;
+    }
     const connection = new PhoneConnection(socket, {
       redis,
       prefix: config.redisKeyPrefix,

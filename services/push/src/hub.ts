@@ -17,6 +17,11 @@ export class Hub {
     return count;
   }
 
+  /** Connections that have not proven a device key yet. */
+  get handshaking(): number {
+    return this.pending.size;
+  }
+
   opened(connection: PhoneConnection): void {
     this.pending.add(connection);
   }

@@ -14,6 +14,7 @@ export const CLOSE = {
   removed: 4403,
   authTimeout: 4408,
   goingDown: 1012,
+  tryAgainLater: 1013,
 } as const;
 
 export interface ConnectionDeps {
