@@ -55,6 +55,9 @@ export async function buildApp(config: AuthConfig, options: BuildOptions = {}): 
     // No cache, shared or the browser's back button, may keep an answer about a session or an
     // account; set first, so that errors and refusals carry it too. (Pages set it themselves.)
     if (API_PATH.test(request.url)) reply.header('cache-control', 'no-store');
+    // Behind a load balancer that terminates TLS (X-Forwarded-Proto from a trusted hop): browsers
+    // must never come back over plain HTTP. Not on plain-HTTP clusters, where it would mean nothing.
+    if (request.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000');
   });
   // JSON only: a cross-site form (urlencoded, multipart or text/plain) cannot reach the API.
   app.removeContentTypeParser('text/plain');
