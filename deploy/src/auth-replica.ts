@@ -10,6 +10,8 @@ export interface AuthReplicaOptions extends ReplicaOptions {
   /** The mail sink on 127.0.0.1 that one-time codes are mailed to; email codes are off without it. */
   smtpPort?: number;
   secrets: Pick<ClusterSecrets, 'sessionSecretFile' | 'encryptionKeysFile'>;
+  /** Where browsers and phones reach the cluster: pairing links point there, never at a Host header. */
+  publicUrl?: string;
 }
 
 export type AuthReplica = Replica;
@@ -21,6 +23,7 @@ function authSettings(options: AuthReplicaOptions): NodeJS.ProcessEnv {
       : {}),
     TWOFOLD_SESSION_SECRET_FILE: options.secrets.sessionSecretFile,
     TWOFOLD_ENCRYPTION_KEYS_FILE: options.secrets.encryptionKeysFile,
+    ...(options.publicUrl ? { TWOFOLD_PUBLIC_URL: options.publicUrl } : {}),
   };
 }
 

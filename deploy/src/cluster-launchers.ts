@@ -121,6 +121,8 @@ export function createLaunchers(ctx: ClusterContext): Map<string, Launcher> {
         ...replica(i + 1, port),
         smtpPort: ports.mail.smtp,
         secrets: ctx.secrets,
+        // The operator's public URL (a name in front of both load balancers), else lb-a's.
+        publicUrl: process.env.TWOFOLD_PUBLIC_URL || `http://127.0.0.1:${ports.lbA}`,
         env: ctx.authEnv,
         entry: ctx.authEntry,
       }),

@@ -82,6 +82,17 @@ describe('authReplicaEnv', () => {
     assert.equal(env.TWOFOLD_REDIS_MASTER_NAME, 'twofold');
     assert.equal(env.TWOFOLD_REDIS_WAIT_REPLICAS, '1');
     assert.equal(env.TWOFOLD_DRAIN_DELAY_MS, '2000');
+    assert.equal(env.TWOFOLD_PUBLIC_URL, undefined, 'no public URL given, none set');
+    const withUrl = authReplicaEnv({
+      dataDir: '/d',
+      index: 1,
+      port: 18091,
+      databaseUrl: 'postgres://twofold:pw@127.0.0.1:18105/twofold',
+      redisUrl: 'redis://127.0.0.1:18110',
+      secrets: { sessionSecretFile: '/d/s', encryptionKeysFile: '/d/k' },
+      publicUrl: 'http://127.0.0.1:18080',
+    });
+    assert.equal(withUrl.TWOFOLD_PUBLIC_URL, 'http://127.0.0.1:18080');
   });
 });
 

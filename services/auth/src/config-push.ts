@@ -11,6 +11,8 @@ export const PushEnvSchema = Type.Object({
   /** Login prompts (and phone codes) one account may be sent per lockout window: no push bombing. */
   TWOFOLD_MAX_PUSH_PROMPTS: Int(10, 1, 1_000),
   TWOFOLD_MAX_DEVICES: Int(5, 1, 20),
+  /** A push long poll answers "pending" after this; under the proxies' read timeout (nginx: 60 s). */
+  TWOFOLD_PUSH_WAIT_SECONDS: Int(20, 1, 50),
 });
 
 export interface PushConfig {
@@ -20,6 +22,7 @@ export interface PushConfig {
   codeSeconds: number;
   maxPrompts: number;
   maxDevices: number;
+  waitSeconds: number;
 }
 
 export function pushConfigFrom(env: Static<typeof PushEnvSchema>): PushConfig {
@@ -30,5 +33,6 @@ export function pushConfigFrom(env: Static<typeof PushEnvSchema>): PushConfig {
     codeSeconds: env.TWOFOLD_PUSH_CODE_SECONDS,
     maxPrompts: env.TWOFOLD_MAX_PUSH_PROMPTS,
     maxDevices: env.TWOFOLD_MAX_DEVICES,
+    waitSeconds: env.TWOFOLD_PUSH_WAIT_SECONDS,
   };
 }

@@ -28,6 +28,8 @@ export const EnvSchema = Type.Object({
   }),
   TWOFOLD_BODY_LIMIT_BYTES: Int(16_384, 1_024, 1_048_576),
   TWOFOLD_MAX_PASSWORD_FAILURES: Int(10, 1, 1_000),
+  /** Registration attempts one address may make per lockout window (each costs an argon2 hash). */
+  TWOFOLD_MAX_REGISTRATIONS_PER_IP: Int(20, 1, 10_000_000),
   TWOFOLD_MAX_PASSWORD_FAILURES_PER_IP: Int(100, 1, 100_000),
   TWOFOLD_MAX_SECOND_FACTOR_FAILURES: Int(5, 1, 1_000),
   TWOFOLD_LOCKOUT_SECONDS: Int(900, 1, 86_400),
@@ -53,6 +55,7 @@ export interface AuthConfig extends ServiceConfig {
   limits: {
     passwordFailures: number;
     passwordFailuresPerIp: number;
+    registrationsPerIp: number;
     secondFactorFailures: number;
     lockoutSeconds: number;
   };
@@ -93,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
     limits: {
       passwordFailures: e.TWOFOLD_MAX_PASSWORD_FAILURES,
       passwordFailuresPerIp: e.TWOFOLD_MAX_PASSWORD_FAILURES_PER_IP,
+      registrationsPerIp: e.TWOFOLD_MAX_REGISTRATIONS_PER_IP,
       secondFactorFailures: e.TWOFOLD_MAX_SECOND_FACTOR_FAILURES,
       lockoutSeconds: e.TWOFOLD_LOCKOUT_SECONDS,
     },

@@ -46,8 +46,14 @@ export function parseImport(text: string): Array<{ line: number; record: Partial
     .map((text, index) => ({ text, line: index + 2 }))
     .filter(({ text }) => text.trim() !== '')
     .map(({ text, line }) => {
-      // Usernames, emails and these hash formats contain no commas or quotes: a plain split is exact.
+      // Usernames and emails contain no commas or quotes, but an argon2id hash does ($m=…,t=…,p=…$):
+      // the cells beyond the header's count are the rest of the hash.
       const cells = text.split(',').map((cell) => cell.trim());
+      const extra = cells.length - header.length;
+      if (extra > 0) {
+        const at = column('password_hash');
+        cells.splice(at, extra + 1, cells.slice(at, at + extra + 1).join(','));
+      }
       return {
         line,
         record: {

@@ -90,7 +90,6 @@ export class PasswordHasher {
     return false;
   }
 
-
   /** True when a stored hash was made with other parameters than today's (e.g. before they rose). */
   needsRehash(hash: string): boolean {
     if (!hash.startsWith('$argon2id$')) return true;

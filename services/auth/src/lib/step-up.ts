@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { invalidCredentials, tooManyAttempts } from '../errors.ts';
+import type { LoginStep } from '../plugins/external/metrics.ts';
+import type { SessionData } from '../session-types.ts';
 import { hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes.ts';
 import { checkTotpCode } from './totp-check.ts';
 
@@ -7,15 +9,23 @@ import { checkTotpCode } from './totp-check.ts';
  * Re-proving who one is inside an authenticated session (account changes, pairing a phone). Every
  * such check spends from one budget per user, so these pages are no way around the login limits.
  */
-export async function spendStepUp(app: FastifyInstance, userId: string): Promise<void> {
+export async function spendStepUp(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  user: SessionData,
+  step: LoginStep,
+): Promise<void> {
   const { limits } = app.config;
   const verdict = await app.regulator.consume(
     'step-up',
-    userId,
+    user.userId,
     limits.secondFactorFailures,
     limits.lockoutSeconds,
   );
-  if (!verdict.allowed) throw tooManyAttempts(verdict.retryAfterSeconds);
+  if (!verdict.allowed) {
+    await app.recordStep(request, { step, result: 'locked', userId: user.userId, username: user.username });
+    throw tooManyAttempts(verdict.retryAfterSeconds);
+  }
 }
 
 export async function checkPassword(app: FastifyInstance, userId: string, password: string) {

@@ -25,6 +25,9 @@ export async function testConfig(
     TWOFOLD_REDIS_KEY_PREFIX: `test-${randomBytes(6).toString('hex')}:`,
     // Tests fire far more requests from 127.0.0.1 than a person would; rate-limit tests set their own.
     TWOFOLD_RATE_LIMIT_MAX: '1000000',
+    TWOFOLD_MAX_REGISTRATIONS_PER_IP: '1000000',
+    // What the supervisor sets: pairing links point here, never at a Host header.
+    TWOFOLD_PUBLIC_URL: 'http://localhost',
   });
   return { ...config, encryptionKeys: parseKeyRing(SHARED_KEYS), ...overrides };
 }

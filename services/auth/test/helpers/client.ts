@@ -103,3 +103,16 @@ export function expectStatus(response: LightMyRequestResponse, status: number): 
   }
   return response;
 }
+
+/** A contract error: this status and this `error.code`. */
+export function expectError(
+  response: LightMyRequestResponse,
+  status: number,
+  code: string,
+): LightMyRequestResponse {
+  expectStatus(response, status);
+  const actual = (response.json() as { error?: { code?: unknown } }).error?.code;
+  if (actual !== code)
+    throw new Error(`expected error ${code}, got ${String(actual)}: ${response.body.slice(0, 500)}`);
+  return response;
+}

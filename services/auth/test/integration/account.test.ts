@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { buildTestApp } from '../helpers/build-app.ts';
-import { enrolledUser, expectStatus, PASSWORD, TestClient, totpCode } from '../helpers/client.ts';
+import {
+  enrolledUser,
+  expectError,
+  expectStatus,
+  PASSWORD,
+  TestClient,
+  totpCode,
+} from '../helpers/client.ts';
 
 describe('the account page API', async () => {
   const app = await buildTestApp({ after });
@@ -68,7 +75,7 @@ describe('the account page API', async () => {
     const target = sessions.find((s: { current: boolean }) => !s.current);
     assert.equal((await client.request('DELETE', `/api/v1/me/sessions/${target.id}`)).statusCode, 204);
     assert.equal((await other.get('/api/v1/me')).statusCode, 401, 'the other browser is signed out');
-    assert.equal((await client.request('DELETE', `/api/v1/me/sessions/${target.id}`)).statusCode, 404);
+    expectError(await client.request('DELETE', `/api/v1/me/sessions/${target.id}`), 404, 'not_found');
     expectStatus(await client.get('/api/v1/me'), 200);
   });
 
@@ -77,15 +84,20 @@ describe('the account page API', async () => {
     const other = await secondBrowser(username, secret);
     const change = (body: Record<string, string>) => client.post('/api/v1/me/password', body);
     const newPassword = 'a brand new password';
-    assert.equal(
-      (await change({ currentPassword: 'wrong one!!', newPassword, code: recoveryCodes[0] as string }))
-        .statusCode,
+    expectError(
+      await change({ currentPassword: 'wrong one!!', newPassword, code: recoveryCodes[0] as string }),
       401,
+      'invalid_credentials',
     );
-    assert.equal((await change({ currentPassword: PASSWORD, newPassword, code: '000000' })).statusCode, 401);
-    assert.equal(
-      (await change({ currentPassword: PASSWORD, newPassword: 'short', code: '000000' })).statusCode,
+    expectError(
+      await change({ currentPassword: PASSWORD, newPassword, code: '000000' }),
+      401,
+      'invalid_code',
+    );
+    expectError(
+      await change({ currentPassword: PASSWORD, newPassword: 'short', code: '000000' }),
       400,
+      'invalid_request',
     );
     const before = client.cookie;
     expectStatus(
@@ -95,9 +107,10 @@ describe('the account page API', async () => {
     assert.notEqual(client.cookie, before, 'the session id is regenerated');
     assert.equal((await other.get('/api/v1/me')).statusCode, 401, 'other sessions ended');
     expectStatus(await client.get('/api/v1/me'), 200);
-    assert.equal(
-      (await new TestClient(app).post('/api/v1/login', { username, password: PASSWORD })).statusCode,
+    expectError(
+      await new TestClient(app).post('/api/v1/login', { username, password: PASSWORD }),
       401,
+      'invalid_credentials',
     );
     expectStatus(await new TestClient(app).post('/api/v1/login', { username, password: newPassword }), 200);
   });
@@ -109,7 +122,7 @@ describe('the account page API', async () => {
       400,
       'a session alone is not enough',
     );
-    assert.equal((await client.post('/api/v1/me/recovery-codes', { code: '000000' })).statusCode, 401);
+    expectError(await client.post('/api/v1/me/recovery-codes', { code: '000000' }), 401, 'invalid_code');
     const fresh = expectStatus(
       await client.post('/api/v1/me/recovery-codes', { code: await totpCode(secret) }),
       200,
@@ -117,7 +130,7 @@ describe('the account page API', async () => {
     assert.equal(fresh.length, 10);
     const login = new TestClient(app);
     await login.post('/api/v1/login', { username, password: PASSWORD });
-    assert.equal((await login.post('/api/v1/login/recovery', { code: recoveryCodes[0] })).statusCode, 401);
+    expectError(await login.post('/api/v1/login/recovery', { code: recoveryCodes[0] }), 401, 'invalid_code');
     expectStatus(await login.post('/api/v1/login/recovery', { code: fresh[0] }), 200);
   });
 
@@ -129,10 +142,11 @@ describe('the account page API', async () => {
       password: 'not it at all',
       code: '000000',
     });
-    assert.equal(wrongPassword.statusCode, 401);
-    assert.equal(
-      (await client.post('/api/v1/me/totp/remove', { password: PASSWORD, code: '000000' })).statusCode,
+    expectError(wrongPassword, 401, 'invalid_credentials');
+    expectError(
+      await client.post('/api/v1/me/totp/remove', { password: PASSWORD, code: '000000' }),
       401,
+      'invalid_code',
     );
     const code = await totpCode(secret, Date.now() + 30_000);
     const removed = expectStatus(
@@ -144,10 +158,17 @@ describe('the account page API', async () => {
     assert.equal((await client.get('/api/v1/me')).statusCode, 403);
     const again = await new TestClient(app).post('/api/v1/login', { username, password: PASSWORD });
     assert.deepEqual(again.json(), { state: 'enrollment_required' });
-    const { events } = expectStatus(
-      await (await enrolledUser(app)).client.get('/api/v1/me/activity'),
-      200,
-    ).json();
-    assert.ok(events.length > 0);
+    const { rows } = await app.db.query(
+      `SELECT step, result, detail FROM audit_events
+       WHERE user_id = (SELECT id FROM users WHERE username = $1) ORDER BY id DESC LIMIT 2`,
+      [username],
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.step, r.result, r.detail]),
+      [
+        ['password', 'success', null],
+        ['factor-removed', 'success', { factor: 'totp', endedSessions: 1 }],
+      ],
+    );
   });
 });

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { buildTestApp } from '../helpers/build-app.ts';
-import { COOKIE, enrolledUser, PASSWORD, TestClient } from '../helpers/client.ts';
+import { COOKIE, enrolledUser, expectStatus, PASSWORD, TestClient } from '../helpers/client.ts';
 
-const ENDPOINTS: Array<{ method: 'GET' | 'POST'; url: string }> = [
+/** `:id` in a URL is replaced by a random path segment. */
+const ENDPOINTS: Array<{ method: 'GET' | 'POST' | 'DELETE'; url: string }> = [
   { method: 'POST', url: '/api/v1/register' },
   { method: 'POST', url: '/api/v1/login' },
   { method: 'POST', url: '/api/v1/login/totp' },
@@ -29,6 +30,9 @@ const ENDPOINTS: Array<{ method: 'GET' | 'POST'; url: string }> = [
   { method: 'POST', url: '/api/v1/devices' },
   { method: 'GET', url: '/api/v1/devices' },
   { method: 'POST', url: '/api/v1/push/answers' },
+  { method: 'POST', url: '/api/v1/me/recovery-codes' },
+  { method: 'DELETE', url: '/api/v1/devices/:id' },
+  { method: 'DELETE', url: '/api/v1/me/sessions/:id' },
 ];
 
 const jsonish = fc.oneof(
@@ -58,12 +62,20 @@ const cookieValue = fc.oneof(
   fc.constant('s%3Aforged.sig'),
   fc.string({ unit: 'grapheme', maxLength: 20 }),
 );
+const pathId = fc.oneof(
+  fc.uuid(),
+  fc.string({ maxLength: 80 }),
+  fc.string({ unit: 'grapheme', maxLength: 30 }),
+  fc.constantFrom('..', '%00', '%2F', 'null', '-1', '00000000-0000-0000-0000-000000000000'),
+);
 const headerText = fc.string({ unit: 'grapheme-ascii', maxLength: 60 }).filter((s) => !/[\r\n\0]/.test(s));
 
 describe('property: random bodies, headers and cookies never cause a 5xx or open a session', async () => {
   const app = await buildTestApp({ after });
-  // A real user, so that wrong-but-well-formed credentials reach the deeper code paths too.
-  const { username } = await enrolledUser(app);
+  // A real user, so that wrong-but-well-formed credentials reach the deeper code paths too; and
+  // their authenticated session, so that the account routes are reached with random input too.
+  const { username, client: authenticated } = await enrolledUser(app);
+  const sessionCookie = authenticated.cookie as string;
 
   it('holds for every endpoint', async () => {
     await fc.assert(
@@ -77,21 +89,27 @@ describe('property: random bodies, headers and cookies never cause a 5xx or open
           headerText,
         ),
         fc.boolean(),
-        async (endpoint, body, type, cookie, headers, useKnownUser) => {
+        pathId,
+        async (endpoint, body, type, randomCookie, headers, useKnownUser, id) => {
           const payload = useKnownUser ? body.replace(/"username":[^,}]*/, `"username":"${username}"`) : body;
+          const url = endpoint.url.replace(':id', encodeURIComponent(id));
+          // The real session on every other run, except where it would end it (logout).
+          const cookie = useKnownUser && endpoint.url !== '/api/v1/logout' ? sessionCookie : randomCookie;
+          const withBody = endpoint.method === 'POST';
           const response = await app.inject({
             method: endpoint.method,
-            url: endpoint.url,
+            url,
             headers: {
               ...headers,
-              ...(type ? { 'content-type': type } : {}),
+              // Like a browser: a content type only with a body (an empty JSON body is refused first).
+              ...(type && withBody ? { 'content-type': type } : {}),
               ...(cookie !== null ? { cookie: `${COOKIE}=${cookie}` } : {}),
             },
-            ...(endpoint.method === 'POST' ? { payload } : {}),
+            ...(withBody ? { payload } : {}),
           });
           assert.ok(
             response.statusCode < 500,
-            `${endpoint.method} ${endpoint.url} -> ${response.statusCode} ${response.body}`,
+            `${endpoint.method} ${url} -> ${response.statusCode} ${response.body}`,
           );
           if (response.statusCode >= 400) {
             assert.match(response.json().error.code, /^[a-z_]+$/);
@@ -100,8 +118,10 @@ describe('property: random bodies, headers and cookies never cause a 5xx or open
           assert.equal(opened, false, `${endpoint.url} opened a session for ${payload.slice(0, 80)}`);
         },
       ),
-      { numRuns: 400 },
+      { numRuns: 600 },
     );
+    // The session the runs used is still the user's, and still works: nothing random ended it.
+    expectStatus(await authenticated.get('/api/v1/me'), 200);
   });
 
   it('refuses a cross-site form post with 415', async () => {

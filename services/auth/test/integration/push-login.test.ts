@@ -104,7 +104,7 @@ describe('phone pairing and push login', async () => {
     ]) {
       const response = await anonymous.post('/api/v1/devices', body);
       assert.equal(response.statusCode, 400, JSON.stringify(body));
-      assert.ok(response.json().error.code);
+      assert.equal(response.json().error.code, 'invalid_request', JSON.stringify(body));
     }
     const unknown = await anonymous.post('/api/v1/devices', {
       pairingToken: 'A'.repeat(43),
@@ -189,7 +189,9 @@ describe('phone pairing and push login', async () => {
         outcome: answer === 'deny' ? 'denied' : 'wrong_number',
       });
       // Changing one's mind after a wrong number does not help: the prompt is closed.
-      assert.equal((await phone.answer(sent.challengeId, 'approve', sent.number)).statusCode, 409);
+      const changedMind = await phone.answer(sent.challengeId, 'approve', sent.number);
+      assert.equal(changedMind.statusCode, 409);
+      assert.equal(changedMind.json().error.code, 'challenge_closed');
       const waited = await browser.post('/api/v1/login/push/wait', { challengeId: sent.challengeId });
       assert.equal(waited.statusCode, 401);
       assert.equal(waited.json().error.code, 'push_refused');
@@ -198,6 +200,7 @@ describe('phone pairing and push login', async () => {
       // codes still work.
       const paused = await browser.post('/api/v1/login/push', {});
       assert.equal(paused.statusCode, 429);
+      assert.equal(paused.json().error.code, 'too_many_attempts');
       assert.ok(Number(paused.headers['retry-after']) > 0);
       expectStatus(await browser.post('/api/v1/login/push-code/send', {}), 200);
       const device = await app.devices.findById(phone.deviceId);
@@ -304,6 +307,7 @@ describe('phone pairing and push login', async () => {
     ]) {
       const response = await anonymous.post('/api/v1/push/answers', body);
       assert.equal(response.statusCode, 400, JSON.stringify(body));
+      assert.equal(response.json().error.code, 'invalid_request', JSON.stringify(body));
     }
     const unknownDevice = await anonymous.post('/api/v1/push/answers', {
       deviceId: uuid,
@@ -313,6 +317,7 @@ describe('phone pairing and push login', async () => {
       signature: 'A'.repeat(86),
     });
     assert.equal(unknownDevice.statusCode, 401);
+    assert.equal(unknownDevice.json().error.code, 'invalid_signature');
   });
 });
 

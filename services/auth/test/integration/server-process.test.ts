@@ -1,47 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
-import { describe, it } from 'node:test';
-import { createTestDatabase, freePort, getTestServices } from '../../../../test/support/services.ts';
-import { generateKeySpec } from '../../../common/src/secret-box.ts';
-
-const SERVER = join(import.meta.dirname, '..', '..', 'src', 'server.ts');
-
-async function validEnv(): Promise<NodeJS.ProcessEnv> {
-  const { redisUrl } = await getTestServices();
-  return {
-    PATH: process.env.PATH,
-    TWOFOLD_DATABASE_URL: await createTestDatabase(),
-    TWOFOLD_REDIS_URL: redisUrl,
-    TWOFOLD_SESSION_SECRET: 's'.repeat(40),
-    TWOFOLD_ENCRYPTION_KEYS: generateKeySpec('1'),
-    TWOFOLD_PORT: String(await freePort()),
-    TWOFOLD_LOG_LEVEL: 'warn',
-  };
-}
-
-function startServer(env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  return { child, output: () => output };
-}
-
-async function waitReady(port: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(1_000) })).ok) return;
-    } catch {}
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('server did not become ready');
-}
+import { describe, it, type TestContext } from 'node:test';
+import { startServer, validEnv, waitReady } from '../helpers/auth-process.ts';
 
 describe('the auth replica process', () => {
   it('exits with code 2 and names the variable when the configuration is bad', async () => {
@@ -58,11 +18,14 @@ describe('the auth replica process', () => {
     }
   });
 
-  it('drains on SIGTERM: readiness fails, the in-flight request finishes, then it exits 0', async () => {
+  it('drains on SIGTERM: readiness fails, the in-flight request finishes, then it exits 0', async (t: TestContext) => {
     const env = await validEnv();
     const server = startServer({ ...env, TWOFOLD_DRAIN_DELAY_MS: '1500' });
+    t.after(() => {
+      if (server.child.exitCode === null) server.child.kill('SIGKILL');
+    });
     const port = env.TWOFOLD_PORT as string;
-    await waitReady(port);
+    await waitReady(port, server);
     // A registration is slow-ish (argon2): it is in flight when the signal arrives.
     const inFlight = fetch(`http://127.0.0.1:${port}/api/v1/register`, {
       method: 'POST',

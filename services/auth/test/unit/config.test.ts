@@ -22,6 +22,16 @@ describe('auth configuration', () => {
     assert.equal(config.require2fa, true);
     assert.equal(config.session.cookieSecure, 'auto');
     assert.equal(config.encryptionKeys[0]?.id, '1');
+    assert.equal(config.push.waitSeconds, 20, 'the push long poll answers within 20 s (README)');
+  });
+
+  it("takes the push long-poll wait, under the proxies' 60 s read timeout", () => {
+    assert.equal(loadConfig({ ...valid, TWOFOLD_PUSH_WAIT_SECONDS: '5' }).push.waitSeconds, 5);
+    for (const bad of ['0', '60', 'soon'])
+      assert.throws(
+        () => loadConfig({ ...valid, TWOFOLD_PUSH_WAIT_SECONDS: bad }),
+        /^ConfigError: TWOFOLD_PUSH_WAIT_SECONDS: invalid/,
+      );
   });
 
   it('converts numbers and booleans from strings', () => {

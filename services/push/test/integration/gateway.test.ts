@@ -1,97 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import type { FastifyInstance } from 'fastify';
 import WebSocket from 'ws';
 import { buildTestApp, testConfig } from '../../../auth/test/helpers/build-app.ts';
 import { enrolledUser, expectStatus, PASSWORD, TestClient } from '../../../auth/test/helpers/client.ts';
 import { TestPhone } from '../../../auth/test/helpers/test-phone.ts';
 import { signAuth } from '../../../phone/public/lib/device-crypto.js';
-import { buildPushGateway, type PushGateway } from '../../src/app.ts';
-import { loadPushConfig } from '../../src/config.ts';
-
-interface Frame {
-  type: string;
-  [key: string]: unknown;
-}
-
-/** A raw protocol client: frames in arrival order, and how the socket closed. */
-class Socket {
-  readonly frames: Frame[] = [];
-  closed: Promise<{ code: number; reason: string }>;
-  private waiters: Array<() => void> = [];
-  readonly ws: WebSocket;
-
-  constructor(url: string, options: WebSocket.ClientOptions = {}) {
-    this.ws = new WebSocket(url, options);
-    this.ws.on('message', (data) => {
-      this.frames.push(JSON.parse(data.toString()));
-      for (const wake of this.waiters.splice(0)) wake();
-    });
-    this.closed = new Promise((resolve) => {
-      this.ws.on('close', (code, reason) => {
-        resolve({ code, reason: reason.toString() });
-        for (const wake of this.waiters.splice(0)) wake();
-      });
-    });
-  }
-
-  async next(type: string, timeoutMs = 5_000): Promise<Frame> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const index = this.frames.findIndex((f) => f.type === type);
-      if (index >= 0) return this.frames.splice(index, 1)[0] as Frame;
-      if (Date.now() > deadline || this.ws.readyState === WebSocket.CLOSED)
-        throw new Error(`no ${type} frame (got ${JSON.stringify(this.frames)})`);
-      await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        setTimeout(resolve, 100);
-      });
-    }
-  }
-
-  send(frame: object): void {
-    this.ws.send(JSON.stringify(frame));
-  }
-}
-
-async function startGateway(
-  auth: FastifyInstance,
-  name: string,
-  extra: NodeJS.ProcessEnv = {},
-): Promise<PushGateway & { url: string }> {
-  const gateway = await buildPushGateway(
-    loadPushConfig({
-      TWOFOLD_DATABASE_URL: auth.config.databaseUrl,
-      TWOFOLD_REDIS_URL: 'url' in auth.config.redis ? auth.config.redis.url : '',
-      TWOFOLD_REDIS_KEY_PREFIX: auth.config.redisKeyPrefix,
-      TWOFOLD_REPLICA_NAME: name,
-      TWOFOLD_LOG_LEVEL: 'silent',
-      TWOFOLD_PORT: '0',
-      ...extra,
-    }),
-  );
-  await gateway.app.listen({ host: '127.0.0.1', port: 0 });
-  const address = gateway.app.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return Object.assign(gateway, { url: `ws://127.0.0.1:${port}/push/v1/connect` });
-}
-
-/** Connects as the device: answers the challenge with the device key's signature, waits for ready. */
-async function connectAs(
-  url: string,
-  phone: TestPhone,
-  options: WebSocket.ClientOptions = {},
-): Promise<Socket> {
-  const socket = new Socket(url, options);
-  const challenge = await socket.next('challenge');
-  socket.send({
-    type: 'auth',
-    deviceId: phone.deviceId,
-    signature: await signAuth(phone.signingKey, phone.deviceId, String(challenge.nonce)),
-  });
-  await socket.next('ready');
-  return socket;
-}
+import { connectAs, Socket, startGateway } from '../helpers/gateway-client.ts';
 
 describe('the push gateway', async () => {
   const auth = await buildTestApp({ after });
@@ -193,18 +107,24 @@ describe('the push gateway', async () => {
     expectStatus(await browser.post('/api/v1/login', { username: user.username, password: PASSWORD }), 200);
     const sent = expectStatus(await browser.post('/api/v1/login/push', {}), 200).json();
     const socket = await connectAs(gateway.url, phone);
-    const kinds = [];
-    for (let i = 0; i < 2; i++) kinds.push((await phone.open(await socket.next('message'))).type);
-    assert.deepEqual(kinds.sort(), ['account', 'login']);
+    const opened = [];
+    for (let i = 0; i < 2; i++) opened.push(await phone.open(await socket.next('message')));
+    assert.deepEqual(opened.map((m) => m.type).sort(), ['account', 'login']);
+    assert.equal(opened.find((m) => m.type === 'login')?.challengeId, sent.challengeId);
     socket.ws.close();
-    assert.ok(sent.challengeId);
   });
 
-  it('phones that leave during the handshake leave nothing behind', async () => {
+  it('phones that leave during the handshake leave nothing behind', async (t) => {
     const user = await enrolledUser(auth);
     const phone = await TestPhone.pair(auth, user);
+    const own = await startGateway(auth, 'push-handshake');
+    t.after(() => own.close());
+    const connected = () => own.hub.size;
+    // A phone that completes the handshake is counted: the counts below mean something.
+    const live = await connectAs(own.url, phone);
+    assert.equal(connected(), 1);
     for (let i = 0; i < 20; i++) {
-      const socket = new Socket(gateway.url);
+      const socket = new Socket(own.url);
       const challenge = await socket.next('challenge');
       socket.send({
         type: 'auth',
@@ -214,7 +134,11 @@ describe('the push gateway', async () => {
       socket.ws.terminate(); // while the gateway looks the device key up
     }
     await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.equal(gateway.hub.size, 0);
+    assert.equal(connected(), 1, 'only the phone that completed its handshake');
+    live.ws.close();
+    await live.closed;
+    for (let i = 0; i < 20 && connected() !== 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(connected(), 0);
   });
 
   it('a live message behind a hundred expired ones is still delivered', async () => {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { ApiError, invalidRequest } from '../../errors.ts';
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../lib/passwords.ts';
+import { ApiError, invalidRequest, tooManyAttempts } from '../../errors.ts';
+import { newPasswordProblem } from '../../lib/password-policy.ts';
 import { usernameKey, validateEmail, validateUsername } from '../../lib/usernames.ts';
 import { UsernameTakenError } from '../../repositories/users.ts';
 import { UserSummary } from '../../schemas.ts';
@@ -21,13 +21,21 @@ export const register: FastifyPluginAsyncTypebox = async (app) => {
     '/api/v1/register',
     { schema: { body: RegisterBody, response: { 201: Type.Object({ user: UserSummary }) } } },
     async (request, reply) => {
+      // Every attempt counts, refused ones too: each costs a hash, and "username taken" answers
+      // would otherwise let one address probe for accounts (or create them) without end.
+      const { limits } = app.config;
+      const budget = await app.regulator.consume(
+        'register-ip',
+        request.ip,
+        limits.registrationsPerIp,
+        limits.lockoutSeconds,
+      );
+      if (!budget.allowed) throw tooManyAttempts(budget.retryAfterSeconds);
       const { password } = request.body;
       const username = validateUsername(request.body.username);
       if (!username.ok) throw invalidRequest(username.message);
-      const passwordLength = [...password.normalize('NFKC')].length;
-      if (passwordLength < MIN_PASSWORD_LENGTH || passwordLength > MAX_PASSWORD_LENGTH) {
-        throw invalidRequest(`Password must be ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters.`);
-      }
+      const problem = newPasswordProblem(password, username.value);
+      if (problem) throw new ApiError(400, problem.code, problem.message);
       let email: string | null = null;
       if (request.body.email) {
         const checked = validateEmail(request.body.email);

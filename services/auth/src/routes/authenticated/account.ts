@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import { ApiError, invalidCode, invalidRequest } from '../../errors.ts';
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../lib/passwords.ts';
+import { ApiError, invalidCode } from '../../errors.ts';
+import { newPasswordProblem } from '../../lib/password-policy.ts';
 import { hashRecoveryCode, newRecoveryCodes, normalizeRecoveryCode } from '../../lib/recovery-codes.ts';
 import { currentUser, establishSession } from '../../lib/sessions.ts';
 import { checkPassword, checkSecondFactor, spendStepUp } from '../../lib/step-up.ts';
@@ -48,8 +48,6 @@ const CodeOnly = Type.Object(
 
 /** The account page's API: sessions, password, recovery codes, removing the authenticator. */
 export const account: FastifyPluginAsyncTypebox = async (app) => {
-  const stepUp = (userId: string) => spendStepUp(app, userId);
-
   /** Ends the user's other sessions and forgets their trusted browsers; returns how many sessions ended. */
   async function signOutEverywhereElse(request: FastifyRequest, user: { userId: string; username: string }) {
     const others = (await app.sessionStore.listForUser(user.userId))
@@ -108,11 +106,9 @@ export const account: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/api/v1/me/password', { schema: { body: PasswordChange } }, async (request, reply) => {
     const user = currentUser(request);
     const { currentPassword, newPassword, code } = request.body;
-    const length = [...newPassword.normalize('NFKC')].length;
-    if (length < MIN_PASSWORD_LENGTH || length > MAX_PASSWORD_LENGTH) {
-      throw invalidRequest(`Password must be ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters.`);
-    }
-    await stepUp(user.userId);
+    const problem = newPasswordProblem(newPassword, user.username);
+    if (problem) throw new ApiError(400, problem.code, problem.message);
+    await spendStepUp(app, request, user, 'password-change');
     await checkPassword(app, user.userId, currentPassword);
     const secondFactor = await checkSecondFactor(app, request, user.userId, code);
     if (!secondFactor) throw invalidCode();
@@ -141,7 +137,7 @@ export const account: FastifyPluginAsyncTypebox = async (app) => {
       throw new ApiError(409, 'no_second_factor', 'Set up an authenticator app first.');
     }
     // A session alone (a stolen cookie, an unlocked screen) must not be able to mint new codes.
-    await stepUp(user.userId);
+    await spendStepUp(app, request, user, 'recovery-codes');
     if ((await checkTotpCode(app, request, user.userId, request.body.code)) !== 'accepted')
       throw invalidCode();
     await app.regulator.reset('step-up', user.userId);
@@ -157,7 +153,7 @@ export const account: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/api/v1/me/totp/remove', { schema: { body: PasswordAndCode } }, async (request) => {
     const user = currentUser(request);
-    await stepUp(user.userId);
+    await spendStepUp(app, request, user, 'factor-removed');
     await checkPassword(app, user.userId, request.body.password);
     if (!(await checkSecondFactor(app, request, user.userId, request.body.code))) throw invalidCode();
     await app.regulator.reset('step-up', user.userId);

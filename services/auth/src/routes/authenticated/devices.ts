@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
 import { ApiError, invalidCode } from '../../errors.ts';
 import { currentUser } from '../../lib/sessions.ts';
 import { checkPassword, checkSecondFactor, spendStepUp } from '../../lib/step-up.ts';
@@ -27,10 +26,19 @@ const DeviceParams = Type.Object({ id: Uuid });
 export const tooManyDevices = () =>
   new ApiError(409, 'too_many_devices', 'This account has as many phones as it may have. Remove one first.');
 
-/** Where the phone app lives for this browser: the configured public URL, else the origin it used. */
-function publicOrigin(request: FastifyRequest, configured: string | undefined): string {
-  // The Host header itself (nginx passes the browser's), not X-Forwarded-Host, which a client could set.
-  return configured ?? `${request.protocol}://${request.headers.host}`;
+/**
+ * Where the phone app lives: the operator's TWOFOLD_PUBLIC_URL (the supervisor sets it), never a
+ * Host header, which whoever can shape a request could point at a host of their own.
+ */
+function publicOrigin(configured: string | undefined): string {
+  if (!configured) {
+    throw new ApiError(
+      409,
+      'pairing_unavailable',
+      'Phones cannot be paired until an operator sets the public URL (TWOFOLD_PUBLIC_URL).',
+    );
+  }
+  return configured;
 }
 
 /** The dashboard's side of the phone app: start a pairing, list and remove paired phones. */
@@ -42,19 +50,20 @@ export const devices: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { body: PairingBody, response: { 200: PairingResponse } } },
     async (request, reply) => {
       const user = currentUser(request);
+      const origin = publicOrigin(push.publicUrl);
       // The phone becomes a second factor: pairing takes both factors again, as replacing one does,
       // so a session alone (a stolen cookie), or with a phished password, cannot add one.
       if (!(await app.totp.hasConfirmed(user.userId))) {
         throw new ApiError(409, 'no_second_factor', 'Set up an authenticator app first.');
       }
-      await spendStepUp(app, user.userId);
+      await spendStepUp(app, request, user, 'device-pairing');
       await checkPassword(app, user.userId, request.body.password);
       if (!(await checkSecondFactor(app, request, user.userId, request.body.code))) throw invalidCode();
       await app.regulator.reset('step-up', user.userId);
       if ((await app.devices.countForUser(user.userId)) >= push.maxDevices) throw tooManyDevices();
       const { token, expiresAt } = await app.pairings.create(user.userId, push.pairingTtlSeconds);
       // In the fragment: browsers never send it, so no server or proxy log ever holds the token.
-      const link = `${publicOrigin(request, push.publicUrl)}/phone/#pair=${token}`;
+      const link = `${origin}/phone/#pair=${token}`;
       await app.recordStep(request, { step: 'device-pairing', result: 'success', ...user });
       reply.header('cache-control', 'no-store');
       return { link, qrSvg: await qrSvg(link), expiresAt: new Date(expiresAt).toISOString() };

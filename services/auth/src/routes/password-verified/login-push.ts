@@ -19,8 +19,6 @@ const PromptResponse = Type.Object({
 const WaitBody = Type.Object({ challengeId: Uuid }, { additionalProperties: false });
 const SentResponse = Type.Object({ sent: Type.Literal(true), devices: Type.Integer() });
 
-/** A long poll answers within this, so that no proxy's read timeout (nginx: 60 s) cuts it first. */
-const LONG_POLL_MS = 20_000;
 /** A waiting browser is woken by the decision (pub/sub); failing that, it looks again after this. */
 const FALLBACK_POLL_MS = 1_000;
 
@@ -87,7 +85,8 @@ export const loginPush: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const user = currentUser(request);
       const { challengeId } = request.body;
-      const deadline = Date.now() + LONG_POLL_MS;
+      // Within push.waitSeconds, so that no proxy's read timeout (nginx: 60 s) cuts the poll first.
+      const deadline = Date.now() + push.waitSeconds * 1000;
       // A browser that went away (a network blip, a load balancer failing over) asks again elsewhere:
       // this poll must stop, or it could take the approval and hand it to nobody.
       const gone = () => request.raw.socket.destroyed || reply.raw.destroyed;

@@ -1,0 +1,607 @@
+// The operator commands of README's "Operating the cluster" run as an operator runs them:
+// `node bin/twofold.js users import | bans list/lift | keys rotate` as child processes, against a
+// cluster that `twofold up` (also a child process) runs on spare ports, checked through nginx and
+// in PostgreSQL. One cluster for the whole file: each start costs a minute or two.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import bcrypt from 'bcryptjs';
+import pg from 'pg';
+import { PasswordHasher } from '../../services/auth/src/lib/passwords.ts';
+import { parseKeyRing } from '../../services/common/src/secret-box.ts';
+import { spareBase } from '../../test/support/cluster.ts';
+import { HttpClient, totpCode } from '../../test/support/http-client.ts';
+import { clusterConnections } from '../src/cluster-connections.ts';
+import { killLeftovers } from '../src/leftovers.ts';
+import { repoRoot, secretsDir } from '../src/paths.ts';
+import { derivePorts, type PortMap } from '../src/ports.ts';
+import { isAlive } from '../src/proc.ts';
+
+const CLI = path.join(repoRoot, 'bin/twofold.js');
+const PASSWORD = 'correct horse battery staple';
+/** A client address of its own (the whole 127/8 is this machine's), so its per-IP lock hits no other test. */
+const ATTACKER_IP = '127.0.0.77';
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `twofold <args>` as a child process; `onLine` sees each line of its stdout as it comes. */
+function twofold(
+  args: string[],
+  onLine?: (line: string) => void,
+): { child: ChildProcess; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let pending = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk;
+    pending += chunk;
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) onLine?.(line);
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk;
+  });
+  const done = new Promise<CliResult>((resolve) =>
+    child.once('exit', (code) => resolve({ code, stdout, stderr })),
+  );
+  // A hung command fails its test instead of hanging the run (`up` runs until `down`).
+  const guard = args[0] === 'up' ? undefined : setTimeout(() => child.kill('SIGKILL'), 180_000);
+  return { child, done: done.finally(() => clearTimeout(guard)) };
+}
+
+/** POST through a load balancer from a chosen loopback address (fetch cannot pick its source). */
+function postFrom(
+  localAddress: string,
+  baseUrl: string,
+  urlPath: string,
+  body: unknown,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: { error?: { code: string } } }> {
+  return new Promise((resolve, reject) => {
+    const payload = JSON.stringify(body);
+    const request = http.request(new URL(urlPath, baseUrl), {
+      method: 'POST',
+      localAddress,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      timeout: 15_000,
+    });
+    request.once('response', (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      response.once('end', () =>
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: response.headers,
+          body: JSON.parse(text || '{}'),
+        }),
+      );
+    });
+    request.once('timeout', () => request.destroy(new Error(`no answer to POST ${urlPath} in 15 s`)));
+    request.once('error', reject);
+    request.end(payload);
+  });
+}
+
+describe('the operator commands (bin/twofold.js) against a cluster run by `twofold up`', () => {
+  let dataDir: string;
+  let ports: PortMap;
+  let up: ReturnType<typeof twofold> | undefined;
+  let upOutput = '';
+  let lbA: string;
+  let lbB: string;
+  let databaseUrl: string;
+  /** A replica this file SIGSTOPped: resumed in `after` whatever happened. */
+  let stoppedPid: number | undefined;
+
+  /** A cluster command with this file's data directory. */
+  const run = (...args: string[]) => twofold([...args, '--data-dir', dataDir]).done;
+
+  async function query<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
+    client.on('error', () => {});
+    await client.connect();
+    try {
+      return (await client.query<T>(sql, params)).rows;
+    } finally {
+      await client.end();
+    }
+  }
+
+  // The bound only turns a start that hangs into a failure; a start takes a minute or two here.
+  before(
+    async () => {
+      dataDir = await mkdtemp(path.join(tmpdir(), 'twofold-cli-cluster-'));
+      await chmod(dataDir, 0o755); // PostgreSQL runs as `postgres`, who must be able to enter it
+      const portBase = await spareBase();
+      ports = derivePorts(portBase);
+      const started = twofold(['up', '--data-dir', dataDir, '--port-base', String(portBase)], (line) => {
+        upOutput += `${line}\n`;
+      });
+      up = started;
+      const ready = new Promise<void>((resolve, reject) => {
+        started.child.stdout?.on('data', () => {
+          if (upOutput.includes('Twofold is up')) resolve();
+        });
+        void started.done.then((result) =>
+          reject(
+            new Error(
+              `twofold up exited (${result.code}) before the cluster was up:\n${upOutput}${result.stderr}`,
+            ),
+          ),
+        );
+      });
+      await ready;
+      lbA = `http://127.0.0.1:${ports.lbA}/`;
+      lbB = `http://127.0.0.1:${ports.lbB}/`;
+      assert.ok(upOutput.includes(lbA), `twofold up names lb-a:\n${upOutput}`);
+      databaseUrl = (await clusterConnections(dataDir)).databaseUrl;
+    },
+    { timeout: 600_000 },
+  );
+
+  after(async () => {
+    if (stoppedPid && isAlive(stoppedPid)) process.kill(stoppedPid, 'SIGCONT');
+    if (up?.child.pid && isAlive(up.child.pid)) {
+      const down = await run('down');
+      if (down.code !== 0) console.error(`twofold down: ${down.stdout}${down.stderr}`);
+      // `down` waits for the up process to stop its members; should it not, end it (and what it left).
+      if (isAlive(up.child.pid)) up.child.kill('SIGTERM');
+      await up.done;
+    }
+    if (dataDir) {
+      await killLeftovers(dataDir);
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  /** Registers through lb-a; the account has a password only (the login answers enrollment_required). */
+  async function register(username: string) {
+    const client = new HttpClient(lbA);
+    const registered = await client.post('/api/v1/register', { username, password: PASSWORD });
+    assert.equal(registered.status, 201, JSON.stringify(registered.body));
+  }
+
+  /** Registers and enrols an authenticator through both load balancers; gives the TOTP secret. */
+  async function enrol(username: string): Promise<string> {
+    await register(username);
+    const client = new HttpClient(lbB);
+    assert.equal(
+      (await client.post('/api/v1/login', { username, password: PASSWORD })).body.state,
+      'enrollment_required',
+    );
+    const enrolment = await client.via(lbA).post('/api/v1/totp/enroll');
+    assert.equal(enrolment.status, 200, JSON.stringify(enrolment.body));
+    // The previous step's code: the login that follows may use the current one (a code wins once).
+    const confirm = await client
+      .via(lbB)
+      .post('/api/v1/totp/confirm', { code: await totpCode(enrolment.body.secret, Date.now() - 30_000) });
+    assert.equal(confirm.status, 200, JSON.stringify(confirm.body));
+    return enrolment.body.secret;
+  }
+
+  /** Password then TOTP, a fresh browser through `lb`; `atMs` picks the code's time step. */
+  async function loginWithTotp(username: string, secret: string, lb: string, atMs = Date.now()) {
+    const browser = new HttpClient(lb);
+    const password = await browser.post('/api/v1/login', { username, password: PASSWORD });
+    assert.equal(password.status, 200, `${username}: ${JSON.stringify(password.body)}`);
+    assert.equal(password.body.state, 'mfa_required');
+    const totp = await browser.post('/api/v1/login/totp', { code: await totpCode(secret, atMs) });
+    assert.equal(totp.status, 200, `${username}: ${JSON.stringify(totp.body)}`);
+    assert.equal(totp.body.state, 'authenticated');
+    assert.equal(
+      (await browser.via(lb === lbA ? lbB : lbA).get('/api/v1/session')).body.state,
+      'authenticated',
+    );
+  }
+
+  async function passwordHashOf(username: string): Promise<string> {
+    const [row] = await query<{ password_hash: string }>(
+      'SELECT password_hash FROM users WHERE username_key = $1',
+      [username.toLowerCase()],
+    );
+    assert.ok(row, `${username} exists`);
+    return row.password_hash;
+  }
+
+  describe('twofold users import', () => {
+    const BCRYPT_PASSWORD = 'old bcrypt password 1';
+    const ARGON_PASSWORD = 'old argon2 password 2';
+    const DEFAULT_ARGON2 = /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/;
+    const BAD_HASH = 'password hash is not bcrypt ($2a$/$2b$/$2y$, cost up to 12) or argon2id';
+    let bcryptHash: string;
+    let argonHash: string;
+
+    before(async () => {
+      bcryptHash = await bcrypt.hash(BCRYPT_PASSWORD, 10);
+      // An older system's argon2id, with other parameters than the replicas' (redone at the next login).
+      argonHash = await new PasswordHasher({ memoryKiB: 65536, timeCost: 3, parallelism: 4 }).hash(
+        ARGON_PASSWORD,
+      );
+      assert.match(argonHash, /^\$argon2id\$v=19\$m=65536,t=3,p=4\$/);
+    });
+
+    async function importFile(name: string, content: string): Promise<CliResult> {
+      const file = path.join(dataDir, name);
+      await writeFile(file, content);
+      return run('users', 'import', file);
+    }
+
+    async function logsInWithOldPassword(username: string, password: string) {
+      const wrong = await new HttpClient(lbA).post('/api/v1/login', { username, password: `${password}x` });
+      assert.equal(wrong.status, 401, `${username}: ${JSON.stringify(wrong.body)}`);
+      assert.equal(wrong.body.error.code, 'invalid_credentials');
+      for (const lb of [lbA, lbB]) {
+        const login = await new HttpClient(lb).post('/api/v1/login', { username, password });
+        assert.equal(login.status, 200, `${username} through ${lb}: ${JSON.stringify(login.body)}`);
+        assert.deepEqual(login.body, { state: 'enrollment_required' });
+      }
+    }
+
+    test('CSV: bcrypt and argon2id rows are imported, each bad row reported with its line and reason (exit 1)', async () => {
+      const csv = [
+        'username,email,password_hash',
+        `legacy.bcrypt,bcrypt@example.org,${bcryptHash}`,
+        `legacy-argon,,${argonHash}`,
+        `x,,${bcryptHash}`,
+        'legacy-md5,,5f4dcc3b5aa765d61d8327deb882cf99',
+        `legacy-cost13,,$2b$13$${'a'.repeat(53)}`,
+        `legacy-mail,not-an-email,${bcryptHash}`,
+      ].join('\n');
+      const result = await importFile('users.csv', `${csv}\n`);
+      assert.equal(result.stderr, '');
+      assert.equal(
+        result.stdout,
+        [
+          'imported 2, skipped 0 existing, 4 invalid',
+          '  line 4: Username must be 3 to 32 characters: letters, digits, dot, dash or underscore.',
+          `  line 5: ${BAD_HASH}`,
+          `  line 6: ${BAD_HASH}`,
+          '  line 7: Email address is not valid.',
+          '',
+        ].join('\n'),
+      );
+      assert.equal(result.code, 1, 'a refused row makes the exit code 1');
+      const rows = await query<{ username: string; email: string | null; password_hash: string }>(
+        `SELECT username, email, password_hash FROM users WHERE username LIKE 'legacy%' ORDER BY username`,
+      );
+      assert.deepEqual(rows, [
+        { username: 'legacy-argon', email: null, password_hash: argonHash },
+        { username: 'legacy.bcrypt', email: 'bcrypt@example.org', password_hash: bcryptHash },
+      ]);
+    });
+
+    test('the users imported from CSV log in through the cluster with their old password; the hash is redone as argon2id', async () => {
+      await logsInWithOldPassword('legacy.bcrypt', BCRYPT_PASSWORD);
+      await logsInWithOldPassword('legacy-argon', ARGON_PASSWORD);
+      assert.match(await passwordHashOf('legacy.bcrypt'), DEFAULT_ARGON2, 'bcrypt redone as argon2id');
+      assert.match(
+        await passwordHashOf('legacy-argon'),
+        DEFAULT_ARGON2,
+        'argon2id redone with the replicas’ cost',
+      );
+    });
+
+    test('JSON: new users imported, an existing username skipped and never overwritten (exit 0)', async () => {
+      const json = [
+        {
+          username: 'json-bcrypt',
+          email: 'json@example.org',
+          passwordHash: bcryptHash.replace(/^\$2b\$/, '$2y$'),
+        },
+        { username: 'json-argon', password_hash: argonHash },
+        { username: 'legacy.bcrypt', passwordHash: bcryptHash },
+      ];
+      const before = await passwordHashOf('legacy.bcrypt');
+      const result = await importFile('users.json', JSON.stringify(json, null, 2));
+      assert.equal(result.stderr, '');
+      assert.equal(
+        result.stdout,
+        'imported 2, skipped 1 existing, 0 invalid\n  exists already: legacy.bcrypt\n',
+      );
+      assert.equal(result.code, 0);
+      assert.equal(await passwordHashOf('legacy.bcrypt'), before, 'the existing account is left alone');
+      await logsInWithOldPassword('json-bcrypt', BCRYPT_PASSWORD);
+      await logsInWithOldPassword('json-argon', ARGON_PASSWORD);
+      await logsInWithOldPassword('legacy.bcrypt', BCRYPT_PASSWORD);
+      assert.match(await passwordHashOf('json-bcrypt'), DEFAULT_ARGON2);
+    });
+
+    test('JSON: a bad row is reported with its position and reason, the good ones still imported (exit 1)', async () => {
+      const json = [
+        { username: 'json-fine', passwordHash: bcryptHash },
+        { username: 'json-nohash' },
+        { username: 'json bad', passwordHash: bcryptHash },
+      ];
+      const result = await importFile('bad.json', JSON.stringify(json));
+      assert.equal(
+        result.stdout,
+        [
+          'imported 1, skipped 0 existing, 2 invalid',
+          `  line 2: ${BAD_HASH}`,
+          '  line 3: Username must be 3 to 32 characters: letters, digits, dot, dash or underscore.',
+          '',
+        ].join('\n'),
+      );
+      assert.equal(result.code, 1);
+      await logsInWithOldPassword('json-fine', BCRYPT_PASSWORD);
+    });
+
+    test('a file that is not an import (CSV without its header) is refused as a whole (exit 1)', async () => {
+      const result = await importFile('noheader.csv', `nobody,,${bcryptHash}\n`);
+      assert.equal(result.code, 1);
+      assert.equal(result.stdout, '');
+      assert.match(
+        result.stderr,
+        /^twofold users: CSV needs a header line with at least: username,password_hash/,
+      );
+      assert.deepEqual(await query('SELECT 1 FROM users WHERE username_key = $1', ['nobody']), []);
+    });
+  });
+
+  describe('twofold bans list / lift', () => {
+    type Ban = { scope: string; subject: string; attempts: number; secondsLeft: number };
+    const VICTIM = 'ban-victim';
+    const BYSTANDER = 'ban-bystander';
+
+    async function bansJson(): Promise<Ban[]> {
+      const result = await run('bans', 'list', '--json');
+      assert.equal(result.code, 0, result.stderr);
+      return JSON.parse(result.stdout);
+    }
+
+    before(async () => {
+      await register(VICTIM);
+      await register(BYSTANDER);
+    });
+
+    test('no lock in force: the list says so, as text and as JSON', async () => {
+      const text = await run('bans', 'list');
+      assert.equal(text.code, 0, text.stderr);
+      assert.equal(text.stdout, 'no lock in force\n');
+      assert.deepEqual(await bansJson(), []);
+    });
+
+    test('10 failed passwords lock the account; bans list shows it; bans lift <username> ends it', async () => {
+      // Sent together: every attempt is counted before its check, so all ten are checked (and fail).
+      const failures = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          new HttpClient(i % 2 ? lbA : lbB).post('/api/v1/login', {
+            username: VICTIM,
+            password: `wrong ${i}`,
+          }),
+        ),
+      );
+      assert.deepEqual(
+        failures.map((r) => r.status),
+        Array(10).fill(401),
+      );
+      const locked = await new HttpClient(lbA).post('/api/v1/login', {
+        username: VICTIM,
+        password: PASSWORD,
+      });
+      assert.equal(locked.status, 429, 'even the right password is refused during the lock');
+      assert.equal(locked.body.error.code, 'too_many_attempts');
+      assert.ok(Number(locked.headers.get('retry-after')) > 0);
+
+      const bans = await bansJson();
+      assert.deepEqual(
+        bans.map(({ scope, subject, attempts }) => ({ scope, subject, attempts })),
+        [{ scope: 'password', subject: VICTIM, attempts: 11 }],
+      );
+      const [ban] = bans as [Ban];
+      assert.ok(ban.secondsLeft > 0 && ban.secondsLeft <= 900, `seconds left: ${ban.secondsLeft}`);
+      const text = await run('bans', 'list');
+      assert.equal(text.code, 0);
+      assert.match(text.stdout, /^SCOPE\s+SUBJECT\s+ATTEMPTS\s+SECONDS LEFT\n/);
+      assert.match(text.stdout, new RegExp(`^password\\s+${VICTIM}\\s+11\\s+\\d+$`, 'm'));
+
+      const lift = await run('bans', 'lift', VICTIM);
+      assert.equal(lift.code, 0, lift.stderr);
+      assert.equal(lift.stdout, `lifted 1 counter(s) of ${VICTIM}\n`);
+      const after = await new HttpClient(lbB).post('/api/v1/login', { username: VICTIM, password: PASSWORD });
+      assert.equal(after.status, 200, JSON.stringify(after.body));
+      assert.deepEqual(after.body, { state: 'enrollment_required' });
+      assert.deepEqual(await bansJson(), []);
+    });
+
+    test('100 failed passwords from one IP lock that IP; bans lift <ip> ends it', async () => {
+      // A different unknown username each time: no account's own budget (or delay) comes into it.
+      for (let batch = 0; batch < 10; batch += 1) {
+        const failures = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            postFrom(ATTACKER_IP, i % 2 ? lbA : lbB, '/api/v1/login', {
+              username: `ghost-${batch}-${i}`,
+              password: 'not the password',
+            }),
+          ),
+        );
+        assert.deepEqual(
+          failures.map((r) => r.status),
+          Array(10).fill(401),
+          `batch ${batch}`,
+        );
+      }
+      const locked = await postFrom(ATTACKER_IP, lbA, '/api/v1/login', {
+        username: BYSTANDER,
+        password: PASSWORD,
+      });
+      assert.equal(locked.status, 429, 'the right password from the locked IP is refused');
+      assert.equal(locked.body.error?.code, 'too_many_attempts');
+      const elsewhere = await new HttpClient(lbA).post('/api/v1/login', {
+        username: BYSTANDER,
+        password: PASSWORD,
+      });
+      assert.equal(elsewhere.status, 200, 'the lock is the address’s, not the account’s');
+
+      const bans = await bansJson();
+      assert.deepEqual(
+        bans.map(({ scope, subject, attempts }) => ({ scope, subject, attempts })),
+        [{ scope: 'password-ip', subject: ATTACKER_IP, attempts: 101 }],
+      );
+      const text = await run('bans', 'list');
+      assert.match(
+        text.stdout,
+        new RegExp(`^password-ip\\s+${ATTACKER_IP.replaceAll('.', '\\.')}\\s+101\\s+\\d+$`, 'm'),
+      );
+
+      const lift = await run('bans', 'lift', ATTACKER_IP);
+      assert.equal(lift.code, 0, lift.stderr);
+      assert.equal(lift.stdout, `lifted 1 counter(s) of ${ATTACKER_IP}\n`);
+      const after = await postFrom(ATTACKER_IP, lbB, '/api/v1/login', {
+        username: BYSTANDER,
+        password: PASSWORD,
+      });
+      assert.equal(after.status, 200, JSON.stringify(after.body));
+      assert.deepEqual(await bansJson(), []);
+    });
+
+    test('lifting a subject without counters says so; lift without a subject is a usage error (exit 2)', async () => {
+      const none = await run('bans', 'lift', 'nobody-here');
+      assert.equal(none.code, 0);
+      assert.equal(none.stdout, 'no counter of nobody-here\n');
+      const usage = await run('bans', 'lift');
+      assert.equal(usage.code, 2);
+      assert.match(usage.stderr, /usage: twofold bans list \| twofold bans lift <subject>/);
+    });
+  });
+
+  describe('twofold keys rotate', () => {
+    const secrets = new Map<string, string>();
+    const keysFile = () => path.join(secretsDir(dataDir), 'encryption-keys');
+    const ring = async () => parseKeyRing((await readFile(keysFile(), 'utf8')).trim());
+
+    /** The key id of every TOTP secret at rest (envelope `v1.<keyId>.<iv>.<ciphertext>`), per user. */
+    async function sealedUnder(): Promise<Map<string, string>> {
+      const rows = await query<{ username: string; key_id: string }>(
+        `SELECT u.username, split_part(t.secret_envelope, '.', 2) AS key_id
+           FROM totp_credentials t JOIN users u ON u.id = t.user_id ORDER BY u.username`,
+      );
+      return new Map(rows.map((row) => [row.username, row.key_id]));
+    }
+
+    async function keyIdsOfReplicas(): Promise<string[][]> {
+      return Promise.all(
+        ports.auth.map(async (port) => {
+          const response = await fetch(`http://127.0.0.1:${port}/readyz`, {
+            signal: AbortSignal.timeout(5000),
+          });
+          return ((await response.json()) as { checks: { keyIds: string[] } }).checks.keyIds;
+        }),
+      );
+    }
+
+    before(async () => {
+      for (const username of ['keys-a', 'keys-b']) secrets.set(username, await enrol(username));
+      assert.deepEqual(
+        (await ring()).map((k) => k.id),
+        ['1'],
+      );
+      assert.deepEqual([...(await sealedUnder()).values()], ['1', '1']);
+    });
+
+    test('a replica that does not answer (SIGSTOP) stops the rotation: exit 1 naming it, the old key still encrypts', async () => {
+      const status = await run('status', '--json');
+      assert.equal(status.code, 0, status.stderr);
+      const members = JSON.parse(status.stdout) as Array<{ name: string; pid: number | null; port: number }>;
+      const auth2 = members.find((member) => member.name === 'auth-2');
+      assert.ok(auth2?.pid, `auth-2 has a pid: ${status.stdout}`);
+      assert.equal(auth2.port, ports.auth[1]);
+      const oldRing = await ring();
+
+      process.kill(auth2.pid, 'SIGSTOP');
+      stoppedPid = auth2.pid;
+      let result: CliResult;
+      try {
+        result = await run('keys', 'rotate');
+      } finally {
+        process.kill(auth2.pid, 'SIGCONT');
+        stoppedPid = undefined;
+      }
+      assert.equal(result.code, 1, `${result.stdout}${result.stderr}`);
+      assert.equal(
+        result.stderr,
+        `twofold keys: replicas did not take keys [1,2] in time: http://127.0.0.1:${ports.auth[1]}/\n`,
+      );
+      assert.doesNotMatch(result.stdout, /re-encrypted|now the only key/);
+
+      // The new key was only added: key 1 is still first (it encrypts) and no secret moved.
+      const afterRing = await ring();
+      assert.deepEqual(
+        afterRing.map((k) => k.id),
+        ['1', '2'],
+      );
+      assert.deepEqual(afterRing[0]?.key, oldRing[0]?.key);
+      assert.deepEqual([...(await sealedUnder()).values()], ['1', '1']);
+      // Every replica, auth-2 included once resumed, follows that ring.
+      let keyIds = await keyIdsOfReplicas();
+      for (let i = 0; i < 120 && keyIds.some((ids) => ids.join() !== '1,2'); i += 1) {
+        await sleep(250);
+        keyIds = await keyIdsOfReplicas();
+      }
+      assert.deepEqual(keyIds, [
+        ['1', '2'],
+        ['1', '2'],
+        ['1', '2'],
+      ]);
+
+      // The data is still readable, and what is enrolled now is sealed under the old key.
+      await loginWithTotp('keys-a', secrets.get('keys-a') as string, lbA);
+      secrets.set('keys-c', await enrol('keys-c'));
+      assert.equal((await sealedUnder()).get('keys-c'), '1');
+    });
+
+    test('rotation: every TOTP secret ends under the new key, the old keys leave the ring file, TOTP logins work', async () => {
+      const oldKeys = (await ring()).map((k) => k.key.toString('base64'));
+      // An enrolment while the rotation runs: whichever key seals it, it must end under the new one.
+      let enrolling: Promise<string> | undefined;
+      const rotation = twofold(['keys', 'rotate', '--data-dir', dataDir], () => {
+        if (enrolling) return;
+        enrolling = enrol('keys-d');
+        enrolling.catch(() => {}); // awaited (and its failure reported) once the rotation ends
+      });
+      const result = await rotation.done;
+      assert.ok(enrolling, 'the rotation printed its progress');
+      secrets.set('keys-d', await enrolling);
+      assert.equal(result.stderr, '');
+      assert.equal(result.code, 0, result.stdout);
+      assert.match(result.stdout, /^every replica has keys \[1,2,3\] \(learn the new key\)$/m);
+      assert.match(result.stdout, /^every replica has keys \[3,1,2\] \(encrypt with the new key\)$/m);
+      assert.match(result.stdout, /^every replica has keys \[3\] \(drop the old keys\)$/m);
+      assert.match(result.stdout, /key 3 is now the only key; retired: 1, 2\n$/);
+
+      const newRing = await ring();
+      assert.deepEqual(
+        newRing.map((k) => k.id),
+        ['3'],
+      );
+      const file = await readFile(keysFile(), 'utf8');
+      for (const old of oldKeys) assert.ok(!file.includes(old), 'no old key is left in the ring file');
+      assert.deepEqual(Object.fromEntries(await sealedUnder()), {
+        'keys-a': '3',
+        'keys-b': '3',
+        'keys-c': '3',
+        'keys-d': '3',
+      });
+      assert.deepEqual(await keyIdsOfReplicas(), [['3'], ['3'], ['3']]);
+
+      // keys-a logged in during the previous test: the next step's code (one step of skew is allowed).
+      await loginWithTotp('keys-a', secrets.get('keys-a') as string, lbB, Date.now() + 30_000);
+      await loginWithTotp('keys-b', secrets.get('keys-b') as string, lbA);
+      await loginWithTotp('keys-c', secrets.get('keys-c') as string, lbB);
+      await loginWithTotp('keys-d', secrets.get('keys-d') as string, lbA);
+    });
+  });
+});
