@@ -77,7 +77,8 @@ describe('renderNginxConfig', () => {
     assert.match(body, /proxy_pass http:\/\/twofold_push;/);
     assert.match(body, /proxy_set_header Upgrade \$http_upgrade;/);
     assert.match(body, /proxy_set_header Connection \$connection_upgrade;/);
-    assert.match(body, /proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;/);
+    assert.match(body, /proxy_set_header X-Forwarded-For \$remote_addr;/);
+    assert.match(body, /limit_conn twofold_push_per_address 50;/);
     assert.match(body, /proxy_read_timeout 75s;/);
     assert.match(body, /proxy_send_timeout 75s;/);
     assert.match(body, /proxy_buffering off;/);
