@@ -113,6 +113,8 @@ export async function startReplica(
   });
   const url = `http://127.0.0.1:${options.port}/`;
   const description = `${member} to answer 200 on GET /readyz`;
-  await readyOnHttp(handle, `${url}readyz`, description, options.startTimeoutMs ?? 60_000);
+  // Generous: a replica compiles its TypeScript at its first start (tsx), which on a loaded 2-core
+  // machine with every replica starting at once took over a minute; a crash still fails at once.
+  await readyOnHttp(handle, `${url}readyz`, description, options.startTimeoutMs ?? 120_000);
   return { member, url, handle, logFile: handle.logFile, stop: stopperOf(handle) };
 }
