@@ -11,6 +11,7 @@ const LIMITS: Record<string, number> = {
   password: defaults.TWOFOLD_MAX_PASSWORD_FAILURES.default,
   'password-ip': defaults.TWOFOLD_MAX_PASSWORD_FAILURES_PER_IP.default,
   'register-ip': defaults.TWOFOLD_MAX_REGISTRATIONS_PER_IP.default,
+  'second-factor-long': defaults.TWOFOLD_MAX_SECOND_FACTOR_FAILURES_LONG_TERM.default,
 };
 const SECOND_FACTOR_LIMIT = defaults.TWOFOLD_MAX_SECOND_FACTOR_FAILURES.default;
 

@@ -29,6 +29,9 @@ export const EnvSchema = Type.Object({
   TWOFOLD_BODY_LIMIT_BYTES: Int(16_384, 1_024, 1_048_576),
   TWOFOLD_MAX_PASSWORD_FAILURES: Int(10, 1, 1_000),
   /** Registration attempts one address may make per lockout window (each costs an argon2 hash). */
+  /** Second-factor failures, all factors together, from untrusted browsers in the long window. */
+  TWOFOLD_MAX_SECOND_FACTOR_FAILURES_LONG_TERM: Int(100, 1, 100_000),
+  TWOFOLD_LONG_TERM_LOCKOUT_SECONDS: Int(30 * 24 * 3600, 60, 365 * 24 * 3600),
   TWOFOLD_MAX_REGISTRATIONS_PER_IP: Int(20, 1, 10_000_000),
   TWOFOLD_MAX_PASSWORD_FAILURES_PER_IP: Int(100, 1, 100_000),
   TWOFOLD_MAX_SECOND_FACTOR_FAILURES: Int(5, 1, 1_000),
@@ -56,6 +59,8 @@ export interface AuthConfig extends ServiceConfig {
     passwordFailures: number;
     passwordFailuresPerIp: number;
     registrationsPerIp: number;
+    secondFactorFailuresLongTerm: number;
+    longTermSeconds: number;
     secondFactorFailures: number;
     lockoutSeconds: number;
   };
@@ -97,6 +102,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
       passwordFailures: e.TWOFOLD_MAX_PASSWORD_FAILURES,
       passwordFailuresPerIp: e.TWOFOLD_MAX_PASSWORD_FAILURES_PER_IP,
       registrationsPerIp: e.TWOFOLD_MAX_REGISTRATIONS_PER_IP,
+      secondFactorFailuresLongTerm: e.TWOFOLD_MAX_SECOND_FACTOR_FAILURES_LONG_TERM,
+      longTermSeconds: e.TWOFOLD_LONG_TERM_LOCKOUT_SECONDS,
       secondFactorFailures: e.TWOFOLD_MAX_SECOND_FACTOR_FAILURES,
       lockoutSeconds: e.TWOFOLD_LOCKOUT_SECONDS,
     },

@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { tooManyAttempts } from '../errors.ts';
+import type { LoginStep } from '../plugins/external/metrics.ts';
 import type { SessionData } from '../session-types.ts';
 import { establishSession } from './sessions.ts';
 import { attemptSubject } from './trusted-devices.ts';
@@ -14,6 +16,65 @@ export async function secondFactorSubject(
 ): Promise<string> {
   const deviceId = await app.trustedDevices.recognise(request, usernameKey(user.username));
   return attemptSubject(user.userId, deviceId);
+}
+
+/** The account's failures across every second factor, from browsers not trusted for it. */
+export const LONG_TERM_SCOPE = 'second-factor-long';
+
+export interface SecondFactorAttempt {
+  /** Whose budget of this factor was spent: the account's, or this trusted browser's own. */
+  subject: string;
+  /** The code was right: the factor's budget starts again, and this attempt is given back. */
+  succeeded(): Promise<void>;
+}
+
+/**
+ * Spends one attempt of a second factor, before its check and atomically (parallel guesses cannot
+ * slip past a limit): the factor's own budget (5 per 15 minutes), and, from a browser not trusted
+ * for the account, the account's long-term budget across all factors (NIST SP 800-63B: 100
+ * failures in 30 days). Past the long-term cap a second factor is taken only from a trusted browser
+ * or after an operator's `twofold bans lift`; a success gives back only its own attempt, so the
+ * rightful user signing in elsewhere does not refill an attacker's budget.
+ */
+export async function spendSecondFactorAttempt(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  user: User,
+  step: LoginStep,
+): Promise<SecondFactorAttempt> {
+  const { limits } = app.config;
+  const subject = await secondFactorSubject(app, request, user);
+  const trusted = subject !== user.userId;
+  const verdict = await app.regulator.consume(
+    step,
+    subject,
+    limits.secondFactorFailures,
+    limits.lockoutSeconds,
+  );
+  const longTerm = trusted
+    ? undefined
+    : await app.regulator.consume(
+        LONG_TERM_SCOPE,
+        user.userId,
+        limits.secondFactorFailuresLongTerm,
+        limits.longTermSeconds,
+      );
+  if (!verdict.allowed || (longTerm && !longTerm.allowed)) {
+    await app.recordStep(request, {
+      step,
+      result: 'locked',
+      ...user,
+      detail: longTerm && !longTerm.allowed ? { longTerm: true } : undefined,
+    });
+    throw tooManyAttempts(verdict.allowed ? (longTerm?.retryAfterSeconds ?? 1) : verdict.retryAfterSeconds);
+  }
+  return {
+    subject,
+    succeeded: async () => {
+      await app.regulator.reset(step, subject);
+      if (longTerm) await app.regulator.refund(LONG_TERM_SCOPE, user.userId);
+    },
+  };
 }
 
 /** Both factors proven: a fully authenticated session under a new id, and this browser trusted. */

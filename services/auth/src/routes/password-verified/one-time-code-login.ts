@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { invalidCode, tooManyAttempts } from '../../errors.ts';
+import { invalidCode } from '../../errors.ts';
 import { hashOneTimeCode, oneTimeCodeKey } from '../../lib/one-time-codes.ts';
-import { completeLogin, secondFactorSubject } from '../../lib/second-factor.ts';
+import { completeLogin, spendSecondFactorAttempt } from '../../lib/second-factor.ts';
 import { currentUser } from '../../lib/sessions.ts';
 import { normalizeCode } from '../../lib/totp.ts';
 import type { CodeChannel } from '../../repositories/one-time-codes.ts';
@@ -21,17 +21,7 @@ export async function loginWithSentCode(
   const { limits } = app.config;
   const user = currentUser(request);
   const step = channel === 'email' ? 'email' : 'push-code';
-  const subject = await secondFactorSubject(app, request, user);
-  const verdict = await app.regulator.consume(
-    step,
-    subject,
-    limits.secondFactorFailures,
-    limits.lockoutSeconds,
-  );
-  if (!verdict.allowed) {
-    await app.recordStep(request, { step, result: 'locked', ...user });
-    throw tooManyAttempts(verdict.retryAfterSeconds);
-  }
+  const attempt = await spendSecondFactorAttempt(app, request, user, step);
   const code = normalizeCode(typed);
   const key = oneTimeCodeKey(app.config.sessionSecret);
   const accepted =
@@ -47,7 +37,7 @@ export async function loginWithSentCode(
     await app.recordStep(request, { step, result: 'failure', ...user });
     throw invalidCode();
   }
-  await app.regulator.reset(step, subject);
+  await attempt.succeeded();
   await completeLogin(app, request, reply, user);
   await app.recordStep(request, { step, result: 'success', ...user });
   return { state: 'authenticated' };
