@@ -17,17 +17,21 @@ git clone --quiet /src /root/twofold
 cd /root/twofold
 log "$(git log -1 --format='%h %s')"
 
-log "npm test"
-started=$SECONDS
-set +e
-npm test 2>&1 | tee /tmp/npm-test.log
-test_status=${PIPESTATUS[0]}
-set -e
-test_seconds=$((SECONDS - started))
-passed="$(grep -E '^# pass ' /tmp/npm-test.log | tail -1 | cut -d' ' -f3)"
-failed="$(grep -E '^# fail ' /tmp/npm-test.log | tail -1 | cut -d' ' -f3)"
-log "npm test: exit $test_status in ${test_seconds} s: ${passed:-?} passed, ${failed:-?} failed"
-((test_status == 0)) || exit "$test_status"
+# TWOFOLD_BARE_ONLY_START=true (a quicker look while developing): npm start and the login only.
+test_seconds=0 passed=skipped failed=skipped
+if [[ "${TWOFOLD_BARE_ONLY_START:-false}" != true ]]; then
+  log "npm test"
+  started=$SECONDS
+  set +e
+  npm test 2>&1 | tee /tmp/npm-test.log
+  test_status=${PIPESTATUS[0]}
+  set -e
+  test_seconds=$((SECONDS - started))
+  passed="$(grep -E '^# pass ' /tmp/npm-test.log | tail -1 | cut -d' ' -f3)"
+  failed="$(grep -E '^# fail ' /tmp/npm-test.log | tail -1 | cut -d' ' -f3)"
+  log "npm test: exit $test_status in ${test_seconds} s: ${passed:-?} passed, ${failed:-?} failed"
+  ((test_status == 0)) || exit "$test_status"
+fi
 
 log "npm start"
 started=$SECONDS

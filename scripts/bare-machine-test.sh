@@ -69,5 +69,6 @@ podman run --rm --name "twofold-bare-$$" --shm-size=1g \
   -v "$repo:/src:ro" \
   "${ca_args[@]}" \
   -e CI=true \
+  -e TWOFOLD_BARE_ONLY_START="${TWOFOLD_BARE_ONLY_START:-false}" \
   -e npm_config_registry="$(npm config get registry)" \
   "$image" bash /src/scripts/bare-machine-inside.sh </dev/null
