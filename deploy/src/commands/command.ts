@@ -1,7 +1,7 @@
 // What a `twofold` subcommand looks like, and the options several of them share.
 import path from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
-import { defaultDataDir } from '../paths.ts';
+import { resolveDefaultDataDir } from '../default-data-dir.ts';
 import { resolvePortBase } from '../ports.ts';
 import { liveSupervisor } from '../supervisor-file.ts';
 
@@ -33,7 +33,7 @@ export const targetOptionsHelp = `  --data-dir DIR     data directory the cluste
 
 export function dataDirOption(values: OptionValues): string {
   const given = values['data-dir'];
-  return typeof given === 'string' ? path.resolve(given) : defaultDataDir;
+  return typeof given === 'string' ? path.resolve(given) : resolveDefaultDataDir();
 }
 
 export function portBaseOption(values: OptionValues): number {
