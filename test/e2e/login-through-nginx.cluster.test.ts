@@ -5,9 +5,10 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { rotateKeys } from '../../deploy/src/key-rotation.ts';
 import { startTestCluster, type TestCluster } from '../support/cluster.ts';
+import { PASSWORD } from '../support/failover-workers.ts';
 import { HttpClient, totpCode } from '../support/http-client.ts';
-
-const PASSWORD = 'correct horse battery staple';
+import { enrolment, enrolSteps, fullLogin } from '../support/login-workers.ts';
+import { answeredWithin, startTraffic, summarize, unexpectedFailures } from '../support/traffic.ts';
 
 describe('login through the load balancers', () => {
   let cluster: TestCluster;
@@ -20,21 +21,11 @@ describe('login through the load balancers', () => {
   });
   after(() => cluster?.destroy());
 
+  /** A user with a confirmed authenticator; registered through lb-a, then the steps alternate. */
   async function enrol(username: string) {
-    const client = new HttpClient(lbA);
-    assert.equal((await client.post('/api/v1/register', { username, password: PASSWORD })).status, 201);
-    assert.equal(
-      (await client.via(lbB).post('/api/v1/login', { username, password: PASSWORD })).body.state,
-      'enrollment_required',
-    );
-    const enrolment = await client.via(lbA).post('/api/v1/totp/enroll');
-    assert.equal(enrolment.status, 200);
-    const secret: string = enrolment.body.secret;
-    const confirm = await client
-      .via(lbB)
-      .post('/api/v1/totp/confirm', { code: await totpCode(secret, Date.now() - 30_000) });
-    assert.equal(confirm.status, 200, JSON.stringify(confirm.body));
-    return { client, secret };
+    const enrolled = await enrolSteps([lbB, lbA], username);
+    assert.ok(enrolled.ok && enrolled.user, enrolled.detail);
+    return enrolled.user;
   }
 
   it('registers, enrols and logs in across lb-a and lb-b; auth_request lets the user through', async () => {
@@ -48,7 +39,11 @@ describe('login through the load balancers', () => {
         headers: { cookie: client.cookie as string },
       });
       assert.equal(await page.text(), `hello ${username}\n`);
-      assert.ok(page.headers.get('x-request-id'), 'nginx tags every response with a request id');
+      assert.match(
+        page.headers.get('x-request-id') ?? '',
+        /^[0-9a-f]{32}$/,
+        'nginx tags the response with its id',
+      );
     }
     const fresh = new HttpClient(lbB);
     assert.equal(
@@ -104,7 +99,9 @@ describe('login through the load balancers', () => {
     assert.equal(statuses.filter((s) => s === 429).length, 45);
     const locked = await attacker.via(lbB).post('/api/v1/login/totp', { code: right });
     assert.equal(locked.status, 429, 'the right code is refused during the lock');
-    assert.ok(Number(locked.headers.get('retry-after')) > 0);
+    assert.equal(locked.body.error.code, 'too_many_attempts');
+    const retryAfter = Number(locked.headers.get('retry-after'));
+    assert.ok(retryAfter >= 1 && retryAfter <= 900, `Retry-After ${retryAfter}: within the 15-minute window`);
   });
 
   it('nginx refuses oversize bodies and the replicas answer bad JSON with the error shape', async () => {
@@ -123,51 +120,55 @@ describe('login through the load balancers', () => {
     assert.equal(((await malformed.json()) as { error: { code: string } }).error.code, 'invalid_request');
   });
 
-  it('rotates the encryption key online: every user still logs in, no secret stays under the old key', async () => {
-    const users = await Promise.all(
-      [1, 2, 3].map(async (i) => ({
-        username: `rot${i}x${Date.now()}`,
-        ...(await enrol(`rot${i}x${Date.now()}`)),
-      })),
-    );
-    const lines: string[] = [];
-    // Logins keep running while the ring changes under the replicas.
-    let stop = false;
-    let failures = 0;
-    const background = (async () => {
-      while (!stop) {
-        const response = await new HttpClient(lbB).post('/api/v1/login', {
-          username: users[0]?.username,
-          password: PASSWORD,
-        });
-        if (response.status !== 200) failures += 1;
-      }
-    })();
-    const result = await rotateKeys({
-      keysFile: path.join(cluster.dataDir, 'secrets', 'encryption-keys'),
-      authUrls: cluster.authUrls,
-      databaseUrl: cluster.databaseUrl,
-      log: (line) => lines.push(line),
-      settleMs: 1_000, // no enrolment runs during this test
-    });
-    stop = true;
-    await background;
-    assert.equal(result.current, '2');
-    assert.deepEqual(result.retired, ['1']);
-    assert.ok(result.reencrypted >= users.length, lines.join('\n'));
-    assert.equal(failures, 0, 'logins kept working during the rotation');
-    for (const user of users) {
-      const client = new HttpClient(lbA);
-      assert.equal(
-        (await client.post('/api/v1/login', { username: user.username, password: PASSWORD })).body.state,
-        'mfa_required',
-      );
-      const totp = await client.via(lbB).post('/api/v1/login/totp', { code: await totpCode(user.secret) });
-      assert.equal(totp.status, 200, `${user.username} logs in after the rotation`);
-    }
+  it('rotates the encryption key online under whole logins and enrolments; no secret stays under the old key', async () => {
+    const users = [];
+    for (const i of [1, 2, 3]) users.push(await enrol(`rot${i}x${Date.now()}`));
+    // Users for the logins during the rotation: a TOTP code wins once, so each logs in a few times a step.
+    const pool = [];
+    for (let i = 0; i < 12; i += 1) pool.push(await enrol(`rotpool${i}x${Date.now()}`));
     const db = new pg.Client({ connectionString: cluster.databaseUrl });
     await db.connect();
     try {
+      const before = await db.query('SELECT count(*)::int AS n FROM totp_credentials');
+      const lines: Array<{ at: number; line: string }> = [];
+      const traffic = startTraffic([fullLogin([lbA, lbB], pool), enrolment([lbB, lbA], 'rotenrol')]);
+      const rotationStart = Date.now();
+      const result = await rotateKeys({
+        keysFile: path.join(cluster.dataDir, 'secrets', 'encryption-keys'),
+        authUrls: cluster.authUrls,
+        databaseUrl: cluster.databaseUrl,
+        log: (line) => lines.push({ at: Date.now(), line }),
+        settleMs: 3_000, // enrolments run meanwhile: one begun under the old key is re-encrypted late
+      });
+      const rotationEnd = Date.now();
+      const outcomes = await traffic.stop();
+      console.log(
+        `key rotation in ${rotationEnd - rotationStart} ms under ${JSON.stringify(summarize(outcomes, 'full-login'))} logins and ${JSON.stringify(summarize(outcomes, 'enrolment'))} enrolments`,
+      );
+      assert.equal(result.current, '2');
+      assert.deepEqual(result.retired, ['1']);
+      assert.ok(
+        result.reencrypted >= before.rows[0].n,
+        `${result.reencrypted} re-encrypted\n${lines.map((l) => l.line).join('\n')}`,
+      );
+      assert.deepEqual(unexpectedFailures(outcomes), [], 'every login and enrolment succeeded');
+      // From the moment the replicas encrypt with the new key until the old one is retired, logins
+      // decrypt secrets under either key and enrolments seal under the new one.
+      const switched = lines.find((l) => l.line.includes('encrypt with the new key'))?.at;
+      assert.ok(switched, lines.map((l) => l.line).join('\n'));
+      const loginsDuring = answeredWithin(outcomes, switched, rotationEnd, 'full-login').length;
+      const enrolmentsDuring = answeredWithin(outcomes, switched, rotationEnd, 'enrolment').length;
+      assert.ok(loginsDuring >= 5, `${loginsDuring} password+TOTP logins after the switch (at least 5)`);
+      assert.ok(enrolmentsDuring >= 2, `${enrolmentsDuring} enrolments after the switch (at least 2)`);
+      for (const user of users) {
+        const client = new HttpClient(lbA);
+        assert.equal(
+          (await client.post('/api/v1/login', { username: user.username, password: PASSWORD })).body.state,
+          'mfa_required',
+        );
+        const totp = await client.via(lbB).post('/api/v1/login/totp', { code: await totpCode(user.secret) });
+        assert.equal(totp.status, 200, `${user.username} logs in after the rotation`);
+      }
       const { rows } = await db.query(
         "SELECT count(*)::int AS n FROM totp_credentials WHERE split_part(secret_envelope, '.', 2) <> '2'",
       );

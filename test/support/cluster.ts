@@ -42,7 +42,11 @@ export async function startTestCluster(options: Partial<ClusterOptions> = {}): P
       detached: false, // an interrupted test run takes the cluster down with it
       ...options,
       // The failover tests' client loops send far more from 127.0.0.1 than a person would.
-      authEnv: { TWOFOLD_RATE_LIMIT_MAX: '1000000', ...options.authEnv },
+      authEnv: {
+        TWOFOLD_RATE_LIMIT_MAX: '1000000',
+        TWOFOLD_MAX_REGISTRATIONS_PER_IP: '1000000',
+        ...options.authEnv,
+      },
     });
     return {
       ...cluster,
@@ -57,5 +61,26 @@ export async function startTestCluster(options: Partial<ClusterOptions> = {}): P
     if (error instanceof MemberStartError) error.message += `\n${await tailFile(error.logFile, 30)}`;
     await rm(dataDir, { recursive: true, force: true });
     throw error;
+  }
+}
+
+/**
+ * Polls until every member says it is healthy and Patroni names a running primary (through etcd);
+ * gives the seconds that took, or the members still unhealthy at the deadline.
+ */
+export async function waitUntilHealthy(
+  cluster: Cluster,
+  timeoutMs = 60_000,
+): Promise<{ seconds: number; unhealthy: string[] }> {
+  const start = Date.now();
+  for (;;) {
+    const unhealthy = (await cluster.status())
+      .filter((m) => !m.healthy)
+      .map((m) => `${m.name} (${m.detail})`);
+    const primary = await cluster.resolve('pg-primary').catch(() => undefined);
+    if (!primary) unhealthy.push('pg-primary (no leader in etcd)');
+    const seconds = (Date.now() - start) / 1000;
+    if (unhealthy.length === 0 || Date.now() - start > timeoutMs) return { seconds, unhealthy };
+    await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
