@@ -9,6 +9,8 @@ export interface RedisClientOptions {
   name: string;
   commandTimeoutMs?: number;
   connectTimeoutMs?: number;
+  /** false for subscribers: see subscribeAfterEveryConnect. */
+  autoResubscribe?: boolean;
 }
 
 /**
@@ -27,6 +29,7 @@ export function createRedisClient(options: RedisClientOptions): Redis {
     lazyConnect: true,
     retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
     reconnectOnError: (error) => (/^(READONLY|LOADING|MASTERDOWN)/.test(error.message) ? 2 : false),
+    autoResubscribe: options.autoResubscribe ?? true,
   };
   const client =
     'url' in options.target
@@ -57,4 +60,21 @@ export function isRedisUnavailable(error: unknown): boolean {
     ) ||
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code)
   );
+}
+
+/**
+ * Subscribes now and again after every reconnect. ioredis's own resubscription (autoResubscribe)
+ * leaves its promise unhandled: a connection lost again before Redis answered it rejected with
+ * "Connection is closed." and, unhandled, would end the process. The client must be made with
+ * `autoResubscribe: false`; a failed resubscription is reported and retried at the next connect.
+ */
+export async function subscribeAfterEveryConnect(
+  subscriber: Redis,
+  channels: string[],
+  onError: (error: unknown) => void,
+): Promise<void> {
+  subscriber.on('ready', () => {
+    subscriber.subscribe(...channels).catch(onError);
+  });
+  await subscriber.subscribe(...channels);
 }

@@ -42,7 +42,11 @@ export async function buildPushGateway(config: PushConfig): Promise<PushGateway>
   const db = new Database(pool, FAILOVER_RETRY_BUDGET_MS);
   const redisOptions = { target: config.redis, commandTimeoutMs: config.timeouts.redisCommandMs };
   const redis = createRedisClient({ ...redisOptions, name: `twofold-${config.replicaName}` });
-  const subscriber = createRedisClient({ ...redisOptions, name: `twofold-${config.replicaName}-sub` });
+  const subscriber = createRedisClient({
+    ...redisOptions,
+    name: `twofold-${config.replicaName}-sub`,
+    autoResubscribe: false, // hub.listen subscribes again after each reconnect
+  });
   const hub = new Hub();
   const metrics = createPushMetrics(config.replicaName, () => hub.size);
   const deviceKeys = new DeviceKeys(db);
@@ -54,7 +58,9 @@ export async function buildPushGateway(config: PushConfig): Promise<PushGateway>
     await pool.end();
   });
   await withTimeout('redis', 5_000, Promise.all([redis.connect(), subscriber.connect()]));
-  await hub.listen(subscriber, config.redisKeyPrefix);
+  await hub.listen(subscriber, config.redisKeyPrefix, (error) =>
+    app.log.warn({ err: error }, 'push channels not subscribed again; retried at the next connect'),
+  );
   // Back on Redis after an outage: a device removed meanwhile was announced to nobody; ask the database.
   subscriber.on('ready', () => {
     const connected = hub.connectedDevices();

@@ -1,6 +1,7 @@
 // The phones connected to this replica, by device, and the Redis channels that wake them.
 import type { Redis } from 'ioredis';
 import { pushKeys } from '../../common/src/push-queue.ts';
+import { subscribeAfterEveryConnect } from '../../common/src/redis-client.ts';
 import { CLOSE, type PhoneConnection } from './phone-connection.ts';
 
 const RESWEEP_AFTER_MS = 1_000;
@@ -46,7 +47,7 @@ export class Hub {
 
   /** Listens for new messages and removed devices. Pub/sub can miss a message while Redis fails
    * over, so each (re)subscription is followed by a sweep of every connected phone's stream. */
-  async listen(subscriber: Redis, prefix: string): Promise<void> {
+  async listen(subscriber: Redis, prefix: string, onError: (error: unknown) => void): Promise<void> {
     const keys = pushKeys(prefix);
     subscriber.on('message', (channel: string, deviceId: string) => {
       if (channel === keys.notify) this.wake(deviceId);
@@ -58,7 +59,7 @@ export class Hub {
       this.sweep();
       setTimeout(() => this.sweep(), RESWEEP_AFTER_MS).unref();
     });
-    await subscriber.subscribe(keys.notify, keys.revoke);
+    await subscribeAfterEveryConnect(subscriber, [keys.notify, keys.revoke], onError);
   }
 
   wake(deviceId: string): void {

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { subscribeAfterEveryConnect } from '../../../common/src/redis-client.ts';
 
 /**
  * Wakes the long polls waiting on this replica as soon as their push challenge is decided, on any
@@ -13,14 +14,14 @@ export class ChallengeWaiters {
     readonly channel: string,
   ) {}
 
-  async start(): Promise<void> {
+  async start(onError: (error: unknown) => void): Promise<void> {
     this.subscriber.on('message', (channel: string, challengeId: string) => {
       if (channel === this.channel) this.wake(challengeId);
     });
     this.subscriber.on('ready', () => {
       for (const id of [...this.waiting.keys()]) this.wake(id);
     });
-    await this.subscriber.subscribe(this.channel);
+    await subscribeAfterEveryConnect(this.subscriber, [this.channel], onError);
   }
 
   /** Resolves when the challenge is decided, or after `maxMs`, whichever comes first. */

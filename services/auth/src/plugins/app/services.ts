@@ -58,7 +58,9 @@ export default fp(
     const { redisKeyPrefix: prefix, redisWaitReplicas: waitReplicas } = config;
     app.decorate('pushChallenges', new PushChallenges(app.redis, prefix, waitReplicas, decided));
     const waiters = new ChallengeWaiters(app.redisSubscriber, decided);
-    await waiters.start();
+    await waiters.start((error) =>
+      app.log.warn({ err: error }, 'push decisions not subscribed again; retried at the next connect'),
+    );
     app.decorate('challengeWaiters', waiters);
     app.decorate(
       'phoneChannel',

@@ -14,11 +14,17 @@ declare module 'fastify' {
 
 export default fp(
   async function redis(app: FastifyInstance, { config }: { config: AuthConfig }) {
-    const connect = (name: string) =>
-      createRedisClient({ target: config.redis, name, commandTimeoutMs: config.timeouts.redisCommandMs });
+    const connect = (name: string, autoResubscribe = true) =>
+      createRedisClient({
+        target: config.redis,
+        name,
+        commandTimeoutMs: config.timeouts.redisCommandMs,
+        autoResubscribe,
+      });
     const client = connect(`twofold-${config.replicaName}`);
-    // Subscribed connections take no other commands: the push long polls get their own.
-    const subscriber = connect(`twofold-${config.replicaName}-sub`);
+    // Subscribed connections take no other commands: the push long polls get their own
+    // (ChallengeWaiters subscribes again after each reconnect).
+    const subscriber = connect(`twofold-${config.replicaName}-sub`, false);
     app.decorate('redis', client);
     app.decorate('redisSubscriber', subscriber);
     app.addHook('onClose', async () => {
