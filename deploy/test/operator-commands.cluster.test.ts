@@ -1,220 +1,57 @@
 // The operator commands of README's "Operating the cluster" run as an operator runs them:
 // `node bin/twofold.js users import | bans list/lift | keys rotate` as child processes, against a
 // cluster that `twofold up` (also a child process) runs on spare ports, checked through nginx and
-// in PostgreSQL. One cluster for the whole file: each start costs a minute or two.
+// in PostgreSQL (deploy/test/support/operator-cluster.ts). One cluster for the whole file: each
+// start costs a minute or two.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import bcrypt from 'bcryptjs';
-import pg from 'pg';
 import { PasswordHasher } from '../../services/auth/src/lib/passwords.ts';
 import { parseKeyRing } from '../../services/common/src/secret-box.ts';
-import { spareBase } from '../../test/support/cluster.ts';
-import { HttpClient, totpCode } from '../../test/support/http-client.ts';
-import { clusterConnections } from '../src/cluster-connections.ts';
-import { killLeftovers } from '../src/leftovers.ts';
-import { repoRoot, secretsDir } from '../src/paths.ts';
-import { derivePorts, type PortMap } from '../src/ports.ts';
+import { HttpClient } from '../../test/support/http-client.ts';
+import { secretsDir } from '../src/paths.ts';
+import type { PortMap } from '../src/ports.ts';
 import { isAlive } from '../src/proc.ts';
+import { type CliResult, OperatorCluster, PASSWORD, twofold } from './support/operator-cluster.ts';
 
-const CLI = path.join(repoRoot, 'bin/twofold.js');
-const PASSWORD = 'correct horse battery staple';
 /** A client address of its own (the whole 127/8 is this machine's), so its per-IP lock hits no other test. */
 const ATTACKER_IP = '127.0.0.77';
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `twofold <args>` as a child process; `onLine` sees each line of its stdout as it comes. */
-function twofold(
-  args: string[],
-  onLine?: (line: string) => void,
-): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  let pending = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    stdout += chunk;
-    pending += chunk;
-    const lines = pending.split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines) onLine?.(line);
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk;
-  });
-  const done = new Promise<CliResult>((resolve) =>
-    child.once('exit', (code) => resolve({ code, stdout, stderr })),
-  );
-  // A hung command fails its test instead of hanging the run (`up` runs until `down`).
-  const guard = args[0] === 'up' ? undefined : setTimeout(() => child.kill('SIGKILL'), 180_000);
-  return { child, done: done.finally(() => clearTimeout(guard)) };
-}
-
-/** POST through a load balancer from a chosen loopback address (fetch cannot pick its source). */
-function postFrom(
-  localAddress: string,
-  baseUrl: string,
-  urlPath: string,
-  body: unknown,
-): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: { error?: { code: string } } }> {
-  return new Promise((resolve, reject) => {
-    const payload = JSON.stringify(body);
-    const request = http.request(new URL(urlPath, baseUrl), {
-      method: 'POST',
-      localAddress,
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
-      timeout: 15_000,
-    });
-    request.once('response', (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        text += chunk;
-      });
-      response.once('end', () =>
-        resolve({
-          status: response.statusCode ?? 0,
-          headers: response.headers,
-          body: JSON.parse(text || '{}'),
-        }),
-      );
-    });
-    request.once('timeout', () => request.destroy(new Error(`no answer to POST ${urlPath} in 15 s`)));
-    request.once('error', reject);
-    request.end(payload);
-  });
-}
+/** A fresh client (no cookie) from ATTACKER_IP: nginx sees that address. */
+const attacker = (lb: string) => new HttpClient(lb, { localAddress: ATTACKER_IP });
 
 describe('the operator commands (bin/twofold.js) against a cluster run by `twofold up`', () => {
+  let cluster: OperatorCluster;
   let dataDir: string;
   let ports: PortMap;
-  let up: ReturnType<typeof twofold> | undefined;
-  let upOutput = '';
   let lbA: string;
   let lbB: string;
-  let databaseUrl: string;
   /** A replica this file SIGSTOPped: resumed in `after` whatever happened. */
   let stoppedPid: number | undefined;
 
-  /** A cluster command with this file's data directory. */
-  const run = (...args: string[]) => twofold([...args, '--data-dir', dataDir]).done;
-
-  async function query<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
-    const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
-    client.on('error', () => {});
-    await client.connect();
-    try {
-      return (await client.query<T>(sql, params)).rows;
-    } finally {
-      await client.end();
-    }
-  }
+  const run = (...args: string[]) => cluster.run(...args);
+  const query: OperatorCluster['query'] = (sql, params) => cluster.query(sql, params);
+  const register = (username: string) => cluster.register(username);
+  const enrol = (username: string) => cluster.enrol(username);
+  const loginWithTotp = (username: string, secret: string, lb: string, atMs?: number) =>
+    cluster.loginWithTotp(username, secret, lb, atMs);
+  const passwordHashOf = (username: string) => cluster.passwordHashOf(username);
 
   // The bound only turns a start that hangs into a failure; a start takes a minute or two here.
   before(
     async () => {
-      dataDir = await mkdtemp(path.join(tmpdir(), 'twofold-cli-cluster-'));
-      await chmod(dataDir, 0o755); // PostgreSQL runs as `postgres`, who must be able to enter it
-      const portBase = await spareBase();
-      ports = derivePorts(portBase);
-      const started = twofold(['up', '--data-dir', dataDir, '--port-base', String(portBase)], (line) => {
-        upOutput += `${line}\n`;
-      });
-      up = started;
-      const ready = new Promise<void>((resolve, reject) => {
-        started.child.stdout?.on('data', () => {
-          if (upOutput.includes('Twofold is up')) resolve();
-        });
-        void started.done.then((result) =>
-          reject(
-            new Error(
-              `twofold up exited (${result.code}) before the cluster was up:\n${upOutput}${result.stderr}`,
-            ),
-          ),
-        );
-      });
-      await ready;
-      lbA = `http://127.0.0.1:${ports.lbA}/`;
-      lbB = `http://127.0.0.1:${ports.lbB}/`;
-      assert.ok(upOutput.includes(lbA), `twofold up names lb-a:\n${upOutput}`);
-      databaseUrl = (await clusterConnections(dataDir)).databaseUrl;
+      cluster = await OperatorCluster.start();
+      ({ dataDir, ports, lbA, lbB } = cluster);
     },
     { timeout: 600_000 },
   );
 
   after(async () => {
     if (stoppedPid && isAlive(stoppedPid)) process.kill(stoppedPid, 'SIGCONT');
-    if (up?.child.pid && isAlive(up.child.pid)) {
-      const down = await run('down');
-      if (down.code !== 0) console.error(`twofold down: ${down.stdout}${down.stderr}`);
-      // `down` waits for the up process to stop its members; should it not, end it (and what it left).
-      if (isAlive(up.child.pid)) up.child.kill('SIGTERM');
-      await up.done;
-    }
-    if (dataDir) {
-      await killLeftovers(dataDir);
-      await rm(dataDir, { recursive: true, force: true });
-    }
+    await cluster?.stop();
   });
-
-  /** Registers through lb-a; the account has a password only (the login answers enrollment_required). */
-  async function register(username: string) {
-    const client = new HttpClient(lbA);
-    const registered = await client.post('/api/v1/register', { username, password: PASSWORD });
-    assert.equal(registered.status, 201, JSON.stringify(registered.body));
-  }
-
-  /** Registers and enrols an authenticator through both load balancers; gives the TOTP secret. */
-  async function enrol(username: string): Promise<string> {
-    await register(username);
-    const client = new HttpClient(lbB);
-    assert.equal(
-      (await client.post('/api/v1/login', { username, password: PASSWORD })).body.state,
-      'enrollment_required',
-    );
-    const enrolment = await client.via(lbA).post('/api/v1/totp/enroll');
-    assert.equal(enrolment.status, 200, JSON.stringify(enrolment.body));
-    // The previous step's code: the login that follows may use the current one (a code wins once).
-    const confirm = await client
-      .via(lbB)
-      .post('/api/v1/totp/confirm', { code: await totpCode(enrolment.body.secret, Date.now() - 30_000) });
-    assert.equal(confirm.status, 200, JSON.stringify(confirm.body));
-    return enrolment.body.secret;
-  }
-
-  /** Password then TOTP, a fresh browser through `lb`; `atMs` picks the code's time step. */
-  async function loginWithTotp(username: string, secret: string, lb: string, atMs = Date.now()) {
-    const browser = new HttpClient(lb);
-    const password = await browser.post('/api/v1/login', { username, password: PASSWORD });
-    assert.equal(password.status, 200, `${username}: ${JSON.stringify(password.body)}`);
-    assert.equal(password.body.state, 'mfa_required');
-    const totp = await browser.post('/api/v1/login/totp', { code: await totpCode(secret, atMs) });
-    assert.equal(totp.status, 200, `${username}: ${JSON.stringify(totp.body)}`);
-    assert.equal(totp.body.state, 'authenticated');
-    assert.equal(
-      (await browser.via(lb === lbA ? lbB : lbA).get('/api/v1/session')).body.state,
-      'authenticated',
-    );
-  }
-
-  async function passwordHashOf(username: string): Promise<string> {
-    const [row] = await query<{ password_hash: string }>(
-      'SELECT password_hash FROM users WHERE username_key = $1',
-      [username.toLowerCase()],
-    );
-    assert.ok(row, `${username} exists`);
-    return row.password_hash;
-  }
 
   describe('twofold users import', () => {
     const BCRYPT_PASSWORD = 'old bcrypt password 1';
@@ -422,7 +259,7 @@ describe('the operator commands (bin/twofold.js) against a cluster run by `twofo
       for (let batch = 0; batch < 10; batch += 1) {
         const failures = await Promise.all(
           Array.from({ length: 10 }, (_, i) =>
-            postFrom(ATTACKER_IP, i % 2 ? lbA : lbB, '/api/v1/login', {
+            attacker(i % 2 ? lbA : lbB).post('/api/v1/login', {
               username: `ghost-${batch}-${i}`,
               password: 'not the password',
             }),
@@ -434,7 +271,7 @@ describe('the operator commands (bin/twofold.js) against a cluster run by `twofo
           `batch ${batch}`,
         );
       }
-      const locked = await postFrom(ATTACKER_IP, lbA, '/api/v1/login', {
+      const locked = await attacker(lbA).post('/api/v1/login', {
         username: BYSTANDER,
         password: PASSWORD,
       });
@@ -460,7 +297,7 @@ describe('the operator commands (bin/twofold.js) against a cluster run by `twofo
       const lift = await run('bans', 'lift', ATTACKER_IP);
       assert.equal(lift.code, 0, lift.stderr);
       assert.equal(lift.stdout, `lifted 1 counter(s) of ${ATTACKER_IP}\n`);
-      const after = await postFrom(ATTACKER_IP, lbB, '/api/v1/login', {
+      const after = await attacker(lbB).post('/api/v1/login', {
         username: BYSTANDER,
         password: PASSWORD,
       });
