@@ -3,19 +3,13 @@
 // under /root (mode 700) would refuse them. Then the data lives in a directory of the clone's own
 // under /var/lib/twofold, and <repo>/.twofold is a link to it, so every command finds it again.
 
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, realpathSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { defaultDataDir } from './paths.ts';
-import { isRoot, systemUser } from './proc.ts';
+import { canEnter, isRoot, systemUser } from './proc.ts';
 
 export const RELOCATED_ROOT = '/var/lib/twofold';
-
-/** Can this user walk down to `dir` (every parent traversable)? */
-function canEnter(dir: string, user: { uid: number; gid: number }): boolean {
-  return spawnSync('test', ['-x', dir], { uid: user.uid, gid: user.gid }).status === 0;
-}
 
 /** The directory a clone at `repo` keeps its data in when the postgres user cannot reach the clone. */
 export function relocatedDataDir(repo: string): string {

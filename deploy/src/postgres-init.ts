@@ -1,8 +1,8 @@
 // Creating a PostgreSQL cluster the first time, as the `postgres` user.
-import { spawnSync } from 'node:child_process';
 import { chown, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { binaries, requireBinary } from './binaries.ts';
+import { canEnter } from './proc.ts';
 import { runToCompletion } from './run-once.ts';
 
 export interface InitdbOptions {
@@ -54,9 +54,7 @@ export async function initdb({
 
 /** The server runs as `postgres`, who must be able to walk down to its data directory. */
 export function assertTraversable(dir: string, runAs: { uid: number; gid: number } | undefined): void {
-  if (!runAs) return;
-  const result = spawnSync('test', ['-x', dir], { uid: runAs.uid, gid: runAs.gid });
-  if (result.status !== 0) {
+  if (runAs && !canEnter(dir, runAs)) {
     throw new Error(
       `the postgres user cannot enter ${dir}: make every parent directory traversable (chmod o+x) or choose another data directory`,
     );

@@ -1,5 +1,5 @@
 // Facts about processes, read from /proc and the user database (Linux only, like the cluster).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
 export function isAlive(pid: number): boolean {
@@ -72,6 +72,11 @@ export function systemUser(name: string): SystemUser | undefined {
 }
 
 export const isRoot = (): boolean => process.geteuid?.() === 0;
+
+/** Can this user walk down to `dir` (every parent directory traversable)? */
+export function canEnter(dir: string, user: { uid: number; gid: number }): boolean {
+  return spawnSync('test', ['-x', dir], { uid: user.uid, gid: user.gid }).status === 0;
+}
 
 /** Process group of a live process (field 5 of /proc/<pid>/stat), or undefined when it is gone. */
 export function processGroupOf(pid: number): number | undefined {
