@@ -4,7 +4,8 @@
 import { adminDatabaseUrl, type ClusterContext, waitForReplicaSync } from './cluster-launchers.ts';
 import { clusterView, runningLeader, syncStandby } from './patroni-rest.ts';
 import { ensureRoleAndDatabase } from './postgres-admin.ts';
-import { waitForSentinelView } from './sentinel.ts';
+import { redisOperatorAuth } from './redis.ts';
+import { sentinelAuth, waitForSentinelView } from './sentinel.ts';
 import { FatalWaitError, waitFor } from './wait.ts';
 
 /** Resolves with the leader and the sync standby once Patroni has both. */
@@ -63,12 +64,19 @@ export async function waitForSentinels(ctx: ClusterContext, abort?: Promise<neve
   const { sentinels, redis } = ctx.ports;
   await Promise.all(
     sentinels.map((port) =>
-      waitForSentinelView(port, { sentinels: sentinels.length, replicas: redis.length - 1 }, abort),
+      waitForSentinelView(
+        port,
+        { sentinels: sentinels.length, replicas: redis.length - 1 },
+        abort,
+        sentinelAuth(ctx.secrets.redis),
+      ),
     ),
   );
 }
 
 /** Every Redis member is the master or a replica in sync with it. */
 export async function waitForRedisReplication(ctx: ClusterContext, abort?: Promise<never>): Promise<void> {
-  await Promise.all(ctx.ports.redis.map((port) => waitForReplicaSync(port, abort)));
+  await Promise.all(
+    ctx.ports.redis.map((port) => waitForReplicaSync(port, redisOperatorAuth(ctx.secrets.redis), abort)),
+  );
 }

@@ -12,10 +12,10 @@ import type { PatroniPasswords } from './patroni-config.ts';
 import type { PortMap } from './ports.ts';
 import { postgresUrl } from './postgres-admin.ts';
 import { startPushReplica } from './push-replica.ts';
-import { startRedis } from './redis.ts';
-import { redisCommand, redisInfo } from './redis-protocol.ts';
+import { redisOperatorAuth, startRedis } from './redis.ts';
+import { type RedisAuth, redisCommand, redisInfo } from './redis-protocol.ts';
 import type { ClusterSecrets } from './secrets.ts';
-import { askSentinelsForMaster, lastKnownMaster, startSentinel } from './sentinel.ts';
+import { askSentinelsForMaster, lastKnownMaster, sentinelAuth, startSentinel } from './sentinel.ts';
 import { SENTINEL_MASTER_NAME } from './sentinel-config.ts';
 import { waitFor, waitForHttp } from './wait.ts';
 
@@ -43,6 +43,9 @@ export const appDatabaseUrl = (ctx: ClusterContext) =>
     database: 'twofold',
   });
 
+/** The key prefix of the replicas' Redis keys: their ACL users may touch nothing else. */
+export const REDIS_KEY_PREFIX = 'twofold:';
+
 export const adminDatabaseUrl = (ctx: ClusterContext) =>
   postgresUrl({
     user: 'postgres',
@@ -55,7 +58,7 @@ export const adminDatabaseUrl = (ctx: ClusterContext) =>
 export async function currentRedisMaster(ctx: ClusterContext): Promise<number> {
   const { ports, plan, dataDir } = ctx;
   const sentinels = plan.filter((member) => member.kind === 'sentinel').map((member) => member.name);
-  const fromSentinels = await askSentinelsForMaster(ports.sentinels);
+  const fromSentinels = await askSentinelsForMaster(ports.sentinels, sentinelAuth(ctx.secrets.redis));
   if (fromSentinels !== undefined && ports.redis.includes(fromSentinels)) return fromSentinels;
   return (await lastKnownMaster(dataDir, sentinels, ports.redis)) ?? (ports.redis[0] as number);
 }
@@ -70,7 +73,13 @@ export function createLaunchers(ctx: ClusterContext): Map<string, Launcher> {
     restPort: ports.patroni[i] as number,
   }));
   launchers.set('etcd', () =>
-    startEtcd({ dataDir, clientPort: ports.etcd.client, peerPort: ports.etcd.peer, detached }),
+    startEtcd({
+      dataDir,
+      clientPort: ports.etcd.client,
+      peerPort: ports.etcd.peer,
+      passwords: ctx.pgPasswords.etcd,
+      detached,
+    }),
   );
   for (const { name, ...node } of nodes) {
     launchers.set(name, () =>
@@ -89,6 +98,7 @@ export function createLaunchers(ctx: ClusterContext): Map<string, Launcher> {
       readWritePort: ports.haproxy.readWrite,
       readOnlyPort: ports.haproxy.readOnly,
       statsPort: ports.haproxy.stats,
+      statsPassword: ctx.secrets.haproxyStatsPassword,
       nodes,
       detached,
     }),
@@ -98,7 +108,14 @@ export function createLaunchers(ctx: ClusterContext): Map<string, Launcher> {
   }
   for (const [i, port] of ports.sentinels.entries()) {
     launchers.set(`sentinel-${i + 1}`, async () =>
-      startSentinel({ dataDir, index: i + 1, port, masterPort: await currentRedisMaster(ctx), detached }),
+      startSentinel({
+        dataDir,
+        index: i + 1,
+        port,
+        masterPort: await currentRedisMaster(ctx),
+        acl: ctx.secrets.redis,
+        detached,
+      }),
     );
   }
   launchers.set('mail', () =>
@@ -113,12 +130,15 @@ export function createLaunchers(ctx: ClusterContext): Map<string, Launcher> {
     redisUrl: `redis://127.0.0.1:${ports.redis[0]}`,
     redisSentinels: ports.sentinels.map((sentinel) => `127.0.0.1:${sentinel}`),
     redisMasterName: SENTINEL_MASTER_NAME,
+    redisKeyPrefix: REDIS_KEY_PREFIX,
+    sentinelPasswordFile: ctx.secrets.redis.sentinelPasswordFile,
     detached,
   });
   for (const [i, port] of ports.auth.entries()) {
     launchers.set(`auth-${i + 1}`, () =>
       startAuthReplica({
         ...replica(i + 1, port),
+        redisUser: { username: 'auth', passwordFile: ctx.secrets.redis.files.auth },
         smtpPort: ports.mail.smtp,
         secrets: ctx.secrets,
         // The operator's public URL (a name in front of both load balancers), else lb-a's.
@@ -130,7 +150,12 @@ export function createLaunchers(ctx: ClusterContext): Map<string, Launcher> {
   }
   for (const [i, port] of ports.push.entries()) {
     launchers.set(`push-${i + 1}`, () =>
-      startPushReplica({ ...replica(i + 1, port), env: ctx.pushEnv, entry: ctx.pushEntry }),
+      startPushReplica({
+        ...replica(i + 1, port),
+        redisUser: { username: 'push', passwordFile: ctx.secrets.redis.files.push },
+        env: ctx.pushEnv,
+        entry: ctx.pushEntry,
+      }),
     );
   }
   launchers.set('lb-a', () => launchNginx(ctx, 'a', ports.lbA));
@@ -151,15 +176,18 @@ async function launchRedis(ctx: ClusterContext, index: number, port: number) {
     member: `redis-${index}`,
     port,
     replicaOf,
+    acl: ctx.secrets.redis,
+    keyPrefix: REDIS_KEY_PREFIX,
     detached: ctx.detached,
   });
-  const masterRuns = await redisCommand(master, ['PING']).then(
+  const auth = redisOperatorAuth(ctx.secrets.redis);
+  const masterRuns = await redisCommand(master, ['PING'], { auth }).then(
     () => true,
     () => false,
   );
   if (replicaOf === undefined || !masterRuns) return server;
   try {
-    await waitForReplicaSync(port, server.handle.failOnExit());
+    await waitForReplicaSync(port, auth, server.handle.failOnExit());
   } catch (error) {
     await server.stop();
     throw error;
@@ -167,10 +195,14 @@ async function launchRedis(ctx: ClusterContext, index: number, port: number) {
   return server;
 }
 
-export function waitForReplicaSync(port: number, abort?: Promise<never>): Promise<void> {
+export function waitForReplicaSync(
+  port: number,
+  auth: RedisAuth | undefined,
+  abort?: Promise<never>,
+): Promise<void> {
   return waitFor(
     async () => {
-      const info = await redisInfo(port, 'replication');
+      const info = await redisInfo(port, 'replication', { auth });
       if (info.role === 'master' || info.master_link_status === 'up') return true;
       throw new Error(`link to the master on port ${info.master_port} is ${info.master_link_status}`);
     },

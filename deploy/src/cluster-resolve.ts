@@ -3,8 +3,9 @@
 import type { ClusterContext } from './cluster-launchers.ts';
 import { checkMemberName, memberByPort } from './member-names.ts';
 import { clusterView, runningLeader } from './patroni-rest.ts';
-import { redisInfo } from './redis-protocol.ts';
-import { askSentinelsForMaster } from './sentinel.ts';
+import { redisOperatorAuth } from './redis.ts';
+import { type RedisAuth, redisInfo } from './redis-protocol.ts';
+import { askSentinelsForMaster, sentinelAuth } from './sentinel.ts';
 
 export async function resolveMember(name: string, ctx: ClusterContext): Promise<string> {
   checkMemberName(
@@ -18,7 +19,9 @@ export async function resolveMember(name: string, ctx: ClusterContext): Promise<
   }
   if (name === 'redis-master') {
     const redis = ctx.plan.filter((member) => member.kind === 'redis');
-    const port = (await askSentinelsForMaster(ctx.ports.sentinels)) ?? (await lonelyMaster(ctx.ports.redis));
+    const port =
+      (await askSentinelsForMaster(ctx.ports.sentinels, sentinelAuth(ctx.secrets.redis))) ??
+      (await lonelyMaster(ctx.ports.redis, redisOperatorAuth(ctx.secrets.redis)));
     if (port === undefined) throw new Error('no Sentinel answers and no single Redis master was found');
     return memberByPort(port, redis, 'Redis master');
   }
@@ -26,10 +29,10 @@ export async function resolveMember(name: string, ctx: ClusterContext): Promise<
 }
 
 /** The only Redis member that says it is a master, if exactly one does. */
-async function lonelyMaster(ports: number[]): Promise<number | undefined> {
+async function lonelyMaster(ports: number[], auth?: RedisAuth): Promise<number | undefined> {
   const roles = await Promise.all(
     ports.map((port) =>
-      redisInfo(port, 'replication').then(
+      redisInfo(port, 'replication', { auth }).then(
         (info) => info.role,
         () => undefined,
       ),

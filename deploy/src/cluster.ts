@@ -2,6 +2,8 @@
 // replica, three Sentinels, the mail sink, the auth and push replicas and two nginx load
 // balancers, each started after the one before is ready, and stopped in reverse order.
 
+import type { RedisTarget } from '../../services/common/src/redis-client.ts';
+import { operatorRedisTarget } from './cluster-connections.ts';
 import {
   ensureAppDatabase,
   waitForPostgresLeader,
@@ -69,6 +71,8 @@ export interface Cluster {
   /** redis-1 (the master at first; ask a Sentinel who is master now). */
   redisUrl: string;
   sentinels: Array<{ host: string; port: number }>;
+  /** The master through the Sentinels, as the operator (every key and command): for createRedisClient. */
+  operatorRedis: RedisTarget;
   /** The mail sink's page of caught mails (its JSON: `${mailUrl}api/messages?to=<address>`). */
   mailUrl: string;
   members: MemberRegistry;
@@ -177,12 +181,15 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     adminDatabaseUrl: adminDatabaseUrl(ctx),
     redisUrl: `redis://127.0.0.1:${ports.redis[0]}`,
     sentinels: ports.sentinels.map((port) => ({ host: '127.0.0.1', port })),
+    operatorRedis: operatorRedisTarget(ports, ctx.secrets.redis),
     mailUrl: `http://127.0.0.1:${ports.mail.http}/`,
     members: supervisor.registry,
     kill: async (member, killOptions) => supervisor.kill(await resolve(member), killOptions),
     restart: async (member) => supervisor.restart(await resolve(member)),
     status: () =>
-      Promise.all(plan.map((member) => memberStatus(member, supervisor.registry.get(member.name), ports))),
+      Promise.all(
+        plan.map((member) => memberStatus(member, supervisor.registry.get(member.name), ports, ctx.secrets)),
+      ),
     resolve,
     stop: () => supervisor.stopAll(),
   };

@@ -1,6 +1,7 @@
 // A single-node etcd on loopback: the distributed configuration store Patroni keeps its
 // leader lock in. Its data directory survives restarts, so the cluster remembers its leader.
 import { binaries, requireBinary } from './binaries.ts';
+import { type EtcdPasswords, ensureEtcdAuth } from './etcd-auth.ts';
 import { ensureDir } from './files.ts';
 import { memberDir, memberLogFile, memberPidFile } from './paths.ts';
 import { isPortInUse } from './ports.ts';
@@ -16,6 +17,8 @@ export interface EtcdOptions extends ChildOptions {
   dataDir: string;
   clientPort: number;
   peerPort: number;
+  /** Authentication is switched on with these users at the first start (absent: stays off). */
+  passwords?: EtcdPasswords;
 }
 
 export interface EtcdServer {
@@ -47,8 +50,8 @@ export function etcdArgs({
     // Ignored once the data directory holds a cluster.
     '--initial-cluster-state=new',
     `--initial-cluster-token=twofold-${clientPort}`,
-    // Patroni's etcd3 client was seen working on this machine with the v2 API enabled too.
-    '--enable-v2=true',
+    // No v2 API: it has an authentication of its own that would stay off; Patroni speaks v3.
+    '--enable-v2=false',
     // Patroni renews its leader key every loop: keep the history from growing without end.
     '--auto-compaction-mode=revision',
     '--auto-compaction-retention=1000',
@@ -80,6 +83,14 @@ export async function startEtcd(options: EtcdOptions): Promise<EtcdServer> {
   });
   const url = `http://127.0.0.1:${options.clientPort}`;
   await readyOnHttp(handle, `${url}/health`, `${member} to answer 200 on GET /health`, 30_000);
+  if (options.passwords) {
+    try {
+      await ensureEtcdAuth(url, options.passwords);
+    } catch (error) {
+      await handle.stop();
+      throw error;
+    }
+  }
   return {
     member,
     url,

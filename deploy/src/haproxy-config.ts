@@ -5,6 +5,8 @@ export interface HaproxyConfigOptions {
   readWritePort: number;
   readOnlyPort: number;
   statsPort: number;
+  /** Password of user `operator` on the stats page and /metrics; absent: open to local users (tests). */
+  statsPassword?: string;
   /** The PostgreSQL nodes: name, PostgreSQL port, Patroni REST port. */
   nodes: Array<{ name: string; postgresPort: number; restPort: number }>;
 }
@@ -25,6 +27,8 @@ ${nodes.map((node) => `  server ${node.name} 127.0.0.1:${node.postgresPort} chec
 
 export function renderHaproxyConfig(options: HaproxyConfigOptions): string {
   if (options.nodes.length === 0) throw new Error('HAProxy needs at least one PostgreSQL node');
+  if (options.statsPassword !== undefined && !/^[A-Za-z0-9_-]+$/.test(options.statsPassword))
+    throw new Error('the HAProxy stats password must be URL-safe base64');
   for (const node of options.nodes) {
     if (!/^[a-z0-9-]+$/.test(node.name)) throw new Error(`invalid node name "${node.name}"`);
   }
@@ -44,10 +48,19 @@ defaults
 
 ${backend('postgres_rw', options.readWritePort, '/primary', options.nodes)}
 ${backend('postgres_ro', options.readOnlyPort, '/replica', options.nodes)}
-frontend stats
+${
+  options.statsPassword
+    ? `userlist operators
+  user operator insecure-password ${options.statsPassword}
+
+`
+    : ''
+}frontend stats
   mode http
   bind 127.0.0.1:${options.statsPort}
-  http-request use-service prometheus-exporter if { path /metrics }
+  # Answers 200 without credentials, and says nothing but that HAProxy runs: the readiness check.
+  monitor-uri /healthz
+${options.statsPassword ? '  http-request auth realm haproxy unless { http_auth(operators) }\n' : ''}  http-request use-service prometheus-exporter if { path /metrics }
   stats enable
   stats uri /stats
   stats refresh 5s

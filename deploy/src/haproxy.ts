@@ -64,7 +64,8 @@ export async function startHaproxy(options: HaproxyOptions): Promise<HaproxyServ
     detached: options.detached,
   });
   const statsUrl = `http://127.0.0.1:${options.statsPort}/stats`;
-  await readyOnHttp(handle, statsUrl, `${member} to serve its stats page on ${statsUrl}`, 15_000);
+  const healthUrl = `http://127.0.0.1:${options.statsPort}/healthz`;
+  await readyOnHttp(handle, healthUrl, `${member} to answer 200 on ${healthUrl}`, 15_000);
   return {
     member,
     url: `postgres://127.0.0.1:${options.readWritePort}`,

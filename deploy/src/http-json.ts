@@ -7,10 +7,14 @@ export interface TextResponse {
   text: string;
 }
 
-export function getResponse(url: string, timeoutMs = 2000): Promise<TextResponse> {
+export function getResponse(
+  url: string,
+  timeoutMs = 2000,
+  headers: Record<string, string> = {},
+): Promise<TextResponse> {
   return new Promise((resolve, reject) => {
     // agent: false: nothing pooled that keeps the process alive.
-    const request = http.get(url, { agent: false, timeout: timeoutMs }, (response) => {
+    const request = http.get(url, { agent: false, timeout: timeoutMs, headers }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.once('error', reject);
@@ -24,8 +28,12 @@ export function getResponse(url: string, timeoutMs = 2000): Promise<TextResponse
 }
 
 /** The body of a 200 answer; any other status is an error. */
-export async function getText(url: string, timeoutMs = 2000): Promise<string> {
-  const { status, text } = await getResponse(url, timeoutMs);
+export async function getText(
+  url: string,
+  timeoutMs = 2000,
+  headers: Record<string, string> = {},
+): Promise<string> {
+  const { status, text } = await getResponse(url, timeoutMs, headers);
   if (status !== 200) throw new Error(`GET ${url} answered ${status}`);
   return text;
 }

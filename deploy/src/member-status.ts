@@ -4,7 +4,10 @@ import { getText } from './http-json.ts';
 import type { MemberKind, MemberPlan, RunningMember } from './members.ts';
 import { nodeStatus } from './patroni-rest.ts';
 import type { PortMap } from './ports.ts';
+import { redisOperatorAuth } from './redis.ts';
 import { redisCommand, redisInfo } from './redis-protocol.ts';
+import type { ClusterSecrets } from './secrets.ts';
+import { sentinelAuth } from './sentinel.ts';
 import { SENTINEL_MASTER_NAME } from './sentinel-config.ts';
 import { canConnect, httpStatus } from './wait.ts';
 
@@ -35,7 +38,7 @@ const KIND_ROLES: Record<MemberKind, string> = {
 
 type Probe = { role?: string; healthy: boolean; detail?: string };
 
-async function probe(plan: MemberPlan, ports: PortMap): Promise<Probe> {
+async function probe(plan: MemberPlan, ports: PortMap, secrets: ClusterSecrets): Promise<Probe> {
   const index = Number(plan.name.split('-')[1]) - 1;
   switch (plan.kind) {
     case 'etcd':
@@ -45,9 +48,9 @@ async function probe(plan: MemberPlan, ports: PortMap): Promise<Probe> {
       return { role: node.role, healthy: node.running, detail: `Patroni REST :${ports.patroni[index]}` };
     }
     case 'haproxy':
-      return haproxyProbe(ports.haproxy.stats);
+      return haproxyProbe(ports.haproxy.stats, secrets.haproxyStatsPassword);
     case 'redis': {
-      const info = await redisInfo(plan.port, 'replication');
+      const info = await redisInfo(plan.port, 'replication', { auth: redisOperatorAuth(secrets.redis) });
       if (info.role === 'master')
         return { role: 'master', healthy: true, detail: `${info.connected_slaves ?? 0} replica(s)` };
       const up = info.master_link_status === 'up';
@@ -55,11 +58,13 @@ async function probe(plan: MemberPlan, ports: PortMap): Promise<Probe> {
       return { role: 'replica', healthy: up, detail };
     }
     case 'sentinel': {
-      const reply = await redisCommand(plan.port, [
-        'SENTINEL',
-        'get-master-addr-by-name',
-        SENTINEL_MASTER_NAME,
-      ]);
+      const reply = await redisCommand(
+        plan.port,
+        ['SENTINEL', 'get-master-addr-by-name', SENTINEL_MASTER_NAME],
+        {
+          auth: sentinelAuth(secrets.redis),
+        },
+      );
       const port = Array.isArray(reply) ? reply[1] : undefined;
       return { healthy: port !== undefined, detail: `sees master at :${port}` };
     }
@@ -79,8 +84,9 @@ async function probe(plan: MemberPlan, ports: PortMap): Promise<Probe> {
 }
 
 /** Which PostgreSQL node HAProxy's read-write port sends clients to, from its CSV stats. */
-async function haproxyProbe(statsPort: number): Promise<Probe> {
-  const csv = await getText(`http://127.0.0.1:${statsPort}/stats;csv`, 1500);
+async function haproxyProbe(statsPort: number, password: string): Promise<Probe> {
+  const authorization = `Basic ${Buffer.from(`operator:${password}`).toString('base64')}`;
+  const csv = await getText(`http://127.0.0.1:${statsPort}/stats;csv`, 1500, { authorization });
   const up = (proxy: string) =>
     csv
       .split('\n')
@@ -98,6 +104,7 @@ export async function memberStatus(
   plan: MemberPlan,
   running: RunningMember | undefined,
   ports: PortMap,
+  secrets: ClusterSecrets,
 ): Promise<MemberStatus> {
   const base = { name: plan.name, kind: plan.kind, port: plan.port };
   const stoppedRole = plan.kind === 'postgres' || plan.kind === 'redis' ? 'stopped' : KIND_ROLES[plan.kind];
@@ -105,7 +112,7 @@ export async function memberStatus(
     return { ...base, role: stoppedRole, pid: null, healthy: false, detail: 'not running' };
   }
   try {
-    const result = await probe(plan, ports);
+    const result = await probe(plan, ports, secrets);
     return {
       ...base,
       role: result.role ?? KIND_ROLES[plan.kind],

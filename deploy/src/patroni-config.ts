@@ -1,6 +1,8 @@
 // patroni.yml for one PostgreSQL node. Rewritten at every start so a new port base applies;
 // the `bootstrap.dcs` part only counts the first time (Patroni then keeps it in etcd).
+
 import { pgBinDir } from './binaries.ts';
+import { type EtcdPasswords, PATRONI_ETCD_USER } from './etcd-auth.ts';
 
 export const PATRONI_SCOPE = 'twofold';
 /**
@@ -17,6 +19,8 @@ export interface PatroniPasswords {
   replication: string;
   /** Guards Patroni's unsafe REST calls (restart, switchover...); health checks need none. */
   restApi: string;
+  /** Patroni's user in etcd (`patroni`) and etcd's root user. */
+  etcd: EtcdPasswords;
 }
 
 export interface PatroniConfigOptions {
@@ -54,6 +58,8 @@ restapi:
 etcd3:
   hosts: 127.0.0.1:${o.etcdPort}
   protocol: http
+  username: ${PATRONI_ETCD_USER}
+  password: ${q(o.passwords.etcd.patroni)}
 bootstrap:
   dcs:
     ttl: ${FAILOVER_TIMING.ttl}

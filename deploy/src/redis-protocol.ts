@@ -46,11 +46,25 @@ export function parseReply(
   throw new Error(`unexpected Redis reply type "${type}"`);
 }
 
+/** An ACL user and its password (a Sentinel's `requirepass`: the password alone). */
+export interface RedisAuth {
+  username?: string;
+  password: string;
+}
+
+export interface RedisCommandOptions {
+  host?: string;
+  timeoutMs?: number;
+  /** Sent as AUTH before the command, on the same connection. */
+  auth?: RedisAuth;
+}
+
 export function redisCommand(
   port: number,
   args: string[],
-  { host = '127.0.0.1', timeoutMs = 1000 } = {},
+  { host = '127.0.0.1', timeoutMs = 1000, auth }: RedisCommandOptions = {},
 ): Promise<RedisReply> {
+  const authArgs = auth ? ['AUTH', ...(auth.username ? [auth.username] : []), auth.password] : undefined;
   return new Promise((resolve, reject) => {
     const socket = net.connect({ port, host });
     let received = Buffer.alloc(0);
@@ -62,12 +76,19 @@ export function redisCommand(
     socket.setTimeout(timeoutMs, () =>
       finish(new Error(`${args[0]} to ${host}:${port} timed out after ${timeoutMs} ms`)),
     );
-    socket.once('connect', () => socket.write(encodeCommand(args)));
+    socket.once('connect', () =>
+      socket.write((authArgs ? encodeCommand(authArgs) : '') + encodeCommand(args)),
+    );
     socket.on('data', (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);
       try {
-        const reply = parseReply(received);
+        let reply = parseReply(received);
         if (!reply) return;
+        if (authArgs) {
+          if (reply.value instanceof Error) return finish(reply.value);
+          reply = parseReply(received, reply.next);
+          if (!reply) return;
+        }
         if (reply.value instanceof Error) finish(reply.value);
         else finish(undefined, reply.value);
       } catch (error) {
@@ -80,8 +101,8 @@ export function redisCommand(
 }
 
 /** `INFO <section>` as key/value pairs. */
-export async function redisInfo(port: number, section: string, timeoutMs = 1000) {
-  const text = String(await redisCommand(port, ['INFO', section], { timeoutMs }));
+export async function redisInfo(port: number, section: string, options: RedisCommandOptions = {}) {
+  const text = String(await redisCommand(port, ['INFO', section], options));
   const fields: Record<string, string> = {};
   for (const line of text.split('\r\n')) {
     const colon = line.indexOf(':');

@@ -34,6 +34,12 @@ export interface ReplicaOptions extends ChildOptions {
   /** host:port of each Sentinel, and the master name they monitor. */
   redisSentinels?: string[];
   redisMasterName?: string;
+  /** Every key the replica writes starts with it (its Redis user may touch nothing else). */
+  redisKeyPrefix?: string;
+  /** The replica's Redis ACL user and the file holding its password; absent: no ACL (tests). */
+  redisUser?: { username: string; passwordFile: string };
+  /** The file holding the Sentinels' password. */
+  sentinelPasswordFile?: string;
   /** Entry point; default replicaEntry(kind). */
   entry?: string;
   /** Extra environment (e.g. TWOFOLD_LOG_LEVEL) layered over ours. */
@@ -65,6 +71,16 @@ export function replicaEnv(
     TWOFOLD_REPLICA_NAME: `${kind}-${options.index}`,
     TWOFOLD_DATABASE_URL: options.databaseUrl,
     TWOFOLD_REDIS_URL: options.redisUrl,
+    ...(options.redisKeyPrefix ? { TWOFOLD_REDIS_KEY_PREFIX: options.redisKeyPrefix } : {}),
+    ...(options.redisUser
+      ? {
+          TWOFOLD_REDIS_USERNAME: options.redisUser.username,
+          TWOFOLD_REDIS_PASSWORD_FILE: options.redisUser.passwordFile,
+        }
+      : {}),
+    ...(options.sentinelPasswordFile
+      ? { TWOFOLD_REDIS_SENTINEL_PASSWORD_FILE: options.sentinelPasswordFile }
+      : {}),
     ...(options.redisSentinels?.length
       ? {
           TWOFOLD_REDIS_SENTINELS: options.redisSentinels.join(','),

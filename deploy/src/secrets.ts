@@ -24,12 +24,32 @@ export async function ensureSecret(file: string, generate: () => string): Promis
   return secret;
 }
 
+/**
+ * Redis's ACL users, one per kind of client, so each holds only what it needs: the auth replicas
+ * their keys, the push replicas the push queues, the Redis replicas replication, the Sentinels
+ * failover, the operator (supervisor and CLI) everything. The default user is off.
+ */
+export const REDIS_USERS = ['auth', 'push', 'replication', 'sentinel', 'operator'] as const;
+export type RedisUser = (typeof REDIS_USERS)[number];
+
+export interface RedisSecrets {
+  /** Password of each ACL user, and the file it is in (replicas read their own file). */
+  passwords: Record<RedisUser, string>;
+  files: Record<RedisUser, string>;
+  /** What every client of the Sentinels (replicas, operator, the Sentinels themselves) gives. */
+  sentinelPassword: string;
+  sentinelPasswordFile: string;
+}
+
 export interface ClusterSecrets {
   /** Files handed to the auth replicas (they read them themselves). */
   sessionSecretFile: string;
   encryptionKeysFile: string;
   /** Password of the `twofold` database role. */
   databasePassword: string;
+  redis: RedisSecrets;
+  /** User `operator`'s password on HAProxy's stats page and /metrics. */
+  haproxyStatsPassword: string;
 }
 
 export async function ensureClusterSecrets(dataDir: string): Promise<ClusterSecrets> {
@@ -40,7 +60,27 @@ export async function ensureClusterSecrets(dataDir: string): Promise<ClusterSecr
   // Key ring format: comma-separated `id:base64key`, the first one encrypts.
   await ensureSecret(encryptionKeysFile, () => `1:${randomBytes(32).toString('base64')}`);
   const databasePassword = await ensureDatabasePassword(dataDir);
-  return { sessionSecretFile, encryptionKeysFile, databasePassword };
+  return {
+    sessionSecretFile,
+    encryptionKeysFile,
+    databasePassword,
+    redis: await ensureRedisSecrets(dataDir),
+    haproxyStatsPassword: await ensureSecret(path.join(dir, 'haproxy-stats.password'), () =>
+      randomPassword(),
+    ),
+  };
+}
+
+export async function ensureRedisSecrets(dataDir: string): Promise<RedisSecrets> {
+  const dir = secretsDir(dataDir);
+  const files = Object.fromEntries(
+    REDIS_USERS.map((user) => [user, path.join(dir, `redis-${user}.password`)]),
+  ) as Record<RedisUser, string>;
+  const passwords = {} as Record<RedisUser, string>;
+  for (const user of REDIS_USERS) passwords[user] = await ensureSecret(files[user], () => randomPassword());
+  const sentinelPasswordFile = path.join(dir, 'sentinel.password');
+  const sentinelPassword = await ensureSecret(sentinelPasswordFile, () => randomPassword());
+  return { passwords, files, sentinelPassword, sentinelPasswordFile };
 }
 
 /** Superuser password of one PostgreSQL member (set by initdb, needed for admin work). */
@@ -61,5 +101,9 @@ export async function ensurePatroniPasswords(dataDir: string) {
     superuser: await ensureSecret(file('postgres-superuser.password'), () => randomPassword()),
     replication: await ensureSecret(file('postgres-replication.password'), () => randomPassword()),
     restApi: await ensureSecret(file('patroni-rest-api.password'), () => randomPassword()),
+    etcd: {
+      root: await ensureSecret(file('etcd-root.password'), () => randomPassword()),
+      patroni: await ensureSecret(file('etcd-patroni.password'), () => randomPassword()),
+    },
   };
 }

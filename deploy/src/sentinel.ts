@@ -12,7 +12,8 @@ import {
   startProcess,
   stopperOf,
 } from './process-handle.ts';
-import { redisCommand } from './redis-protocol.ts';
+import { type RedisAuth, redisCommand } from './redis-protocol.ts';
+import type { RedisSecrets } from './secrets.ts';
 import { readSentinelConfig, renderSentinelConfig, SENTINEL_MASTER_NAME } from './sentinel-config.ts';
 import { waitFor } from './wait.ts';
 
@@ -22,6 +23,8 @@ export interface SentinelOptions extends ChildOptions {
   index: number;
   port: number;
   masterPort: number;
+  /** The cluster's Redis secrets; without them the Sentinel asks no password (tests). */
+  acl?: RedisSecrets;
 }
 
 export interface SentinelServer {
@@ -40,7 +43,11 @@ export async function startSentinel(options: SentinelOptions): Promise<SentinelS
   await ensureDir(dir, 0o700);
   const configFile = sentinelConfigFile(options.dataDir, member);
   const previous = readSentinelConfig(await readFile(configFile, 'utf8').catch(() => ''));
-  const config = renderSentinelConfig({ ...options, dir, myid: previous.myid });
+  const auth = options.acl && {
+    sentinelPassword: options.acl.sentinelPassword,
+    redisSentinelPassword: options.acl.passwords.sentinel,
+  };
+  const config = renderSentinelConfig({ ...options, dir, myid: previous.myid, auth });
   await writeFile(configFile, config, { mode: 0o600 });
   if (await isPortInUse(options.port)) throw new Error(`${member}: port ${options.port} is already in use`);
   const handle = await startProcess({
@@ -57,11 +64,15 @@ export async function startSentinel(options: SentinelOptions): Promise<SentinelS
   });
   await readyOrStop(
     handle,
-    waitFor(async () => (await redisCommand(options.port, ['PING'])) === 'PONG', {
-      description: `${member} to answer PING on 127.0.0.1:${options.port}`,
-      timeoutMs: 15_000,
-      abort: handle.failOnExit(),
-    }),
+    waitFor(
+      async () =>
+        (await redisCommand(options.port, ['PING'], { auth: sentinelAuth(options.acl) })) === 'PONG',
+      {
+        description: `${member} to answer PING on 127.0.0.1:${options.port}`,
+        timeoutMs: 15_000,
+        abort: handle.failOnExit(),
+      },
+    ),
   );
   return {
     member,
@@ -71,11 +82,20 @@ export async function startSentinel(options: SentinelOptions): Promise<SentinelS
   };
 }
 
+/** How a client logs in to the Sentinels (undefined: they ask no password). */
+export const sentinelAuth = (acl: RedisSecrets | undefined): RedisAuth | undefined =>
+  acl && { password: acl.sentinelPassword };
+
 /** The master's port according to the first Sentinel that answers; undefined when none does. */
-export async function askSentinelsForMaster(sentinelPorts: number[]): Promise<number | undefined> {
+export async function askSentinelsForMaster(
+  sentinelPorts: number[],
+  auth?: RedisAuth,
+): Promise<number | undefined> {
   for (const port of sentinelPorts) {
     try {
-      const reply = await redisCommand(port, ['SENTINEL', 'get-master-addr-by-name', SENTINEL_MASTER_NAME]);
+      const reply = await redisCommand(port, ['SENTINEL', 'get-master-addr-by-name', SENTINEL_MASTER_NAME], {
+        auth,
+      });
       if (Array.isArray(reply) && reply.length === 2) return Number(reply[1]);
     } catch {
       // that one is down: ask the next
@@ -101,10 +121,11 @@ export function waitForSentinelView(
   port: number,
   { sentinels, replicas }: { sentinels: number; replicas: number },
   abort?: Promise<never>,
+  auth?: RedisAuth,
 ): Promise<void> {
   return waitFor(
     async () => {
-      const reply = await redisCommand(port, ['SENTINEL', 'master', SENTINEL_MASTER_NAME]);
+      const reply = await redisCommand(port, ['SENTINEL', 'master', SENTINEL_MASTER_NAME], { auth });
       const fields = new Map<string, string>();
       if (Array.isArray(reply))
         for (let i = 0; i + 1 < reply.length; i += 2) fields.set(String(reply[i]), String(reply[i + 1]));

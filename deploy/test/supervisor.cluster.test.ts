@@ -17,6 +17,7 @@ import { runDir } from '../src/paths.ts';
 import { postmasterPid } from '../src/patroni.ts';
 import { isAlive } from '../src/proc.ts';
 import { redisInfo } from '../src/redis-protocol.ts';
+import { dataStoreCredentialTests } from './support/data-store-credentials.ts';
 
 const stubEntry = path.join(import.meta.dirname, 'fixtures', 'stub-auth-replica.ts');
 
@@ -152,6 +153,10 @@ describe('the high-availability cluster started by startCluster', () => {
     assert.equal(settings.redisUrl, cluster.redisUrl);
     assert.equal(settings.redisSentinels, cluster.sentinels.map((s) => `${s.host}:${s.port}`).join(','));
     assert.equal(settings.redisMasterName, 'twofold');
+    assert.equal(settings.redisKeyPrefix, 'twofold:');
+    assert.equal(settings.redisUsername, 'auth');
+    assert.equal(settings.redisPasswordFile, path.join(dataDir, 'secrets', 'redis-auth.password'));
+    assert.equal(settings.sentinelPasswordFile, path.join(dataDir, 'secrets', 'sentinel.password'));
     assert.equal(settings.redisWaitReplicas, '1');
     assert.equal(settings.drainDelayMs, '2000');
   });
@@ -162,8 +167,11 @@ describe('the high-availability cluster started by startCluster', () => {
     for (const [i, url] of cluster.pushUrls.entries()) {
       const push = JSON.parse((await get(`${url}echo`)).text);
       assert.equal(push.replica, `push-${i + 1}`);
-      const { sessionSecretFile, smtpPort, ...shared } = auth.settings;
-      assert.deepEqual(push.settings, shared);
+      const { sessionSecretFile, smtpPort, redisUsername, redisPasswordFile, ...shared } = auth.settings;
+      const { redisUsername: pushUser, redisPasswordFile: pushPasswordFile, ...pushShared } = push.settings;
+      assert.deepEqual(pushShared, shared);
+      assert.equal(pushUser, 'push', 'its own Redis user, which can read no session');
+      assert.equal(pushPasswordFile, path.join(dataDir, 'secrets', 'redis-push.password'));
     }
   });
 
@@ -266,13 +274,17 @@ describe('the high-availability cluster started by startCluster', () => {
     await cluster.kill('redis-2', { graceful: true });
     assert.equal(byName(await cluster.status(), 'redis-2')?.role, 'stopped');
     await cluster.restart('redis-2');
-    const info = await redisInfo(cluster.ports.redis[1] as number, 'replication');
+    const info = await redisInfo(cluster.ports.redis[1] as number, 'replication', {
+      auth: { username: 'operator', password: cluster.operatorRedis.password as string },
+    });
     assert.deepEqual(
       [info.role, info.master_port, info.master_link_status],
       ['slave', String(cluster.ports.redis[0]), 'up'],
     );
     await assert.rejects(cluster.kill('nobody'), /no member "nobody"/);
   });
+
+  dataStoreCredentialTests(() => cluster);
 
   test('stop() leaves no process and no pid file behind', async () => {
     const pids = cluster.members.list().flatMap(memberProcesses);

@@ -105,8 +105,7 @@ describe('push login through the cluster with a CLI phone', () => {
 
   /** What `twofold bans lift <user id>` does, against this cluster's Redis through its sentinels. */
   async function liftLocks(): Promise<void> {
-    const sentinels = cluster.ports.sentinels.map((port) => ({ host: '127.0.0.1', port }));
-    const redis = createRedisClient({ target: { sentinels, masterName: 'twofold' }, name: 'e2e-bans' });
+    const redis = createRedisClient({ target: cluster.operatorRedis, name: 'e2e-bans' });
     try {
       await redis.connect();
       assert.ok((await liftBans(redis, 'twofold:', userId)) > 0, 'a lock to lift');

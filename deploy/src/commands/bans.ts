@@ -37,8 +37,8 @@ ${targetOptionsHelp}
     ) {
       throw new UsageError('usage: twofold bans list | twofold bans lift <subject>');
     }
-    const { sentinels, masterName } = await clusterConnections(await targetDataDir(values));
-    const redis = createRedisClient({ target: { sentinels, masterName }, name: 'twofold-bans' });
+    const { redis: target } = await clusterConnections(await targetDataDir(values));
+    const redis = createRedisClient({ target, name: 'twofold-bans' });
     try {
       await redis.connect();
       if (action === 'lift') {

@@ -11,7 +11,12 @@ const options = {
   postgresPort: 18101,
   restPort: 18103,
   etcdPort: 18120,
-  passwords: { superuser: 'super"pw\\x', replication: 'repl-pw', restApi: 'rest-pw' },
+  passwords: {
+    superuser: 'super"pw\\x',
+    replication: 'repl-pw',
+    restApi: 'rest-pw',
+    etcd: { root: 'etcd-root-pw', patroni: 'etcd-patroni-pw' },
+  },
   socketDir: '/data/pg-2',
 };
 
@@ -30,6 +35,8 @@ describe('renderPatroniConfig', () => {
     assert.equal(config.restapi.listen, '127.0.0.1:18103');
     assert.equal(config.restapi.connect_address, '127.0.0.1:18103');
     assert.equal(config.etcd3.hosts, '127.0.0.1:18120');
+    assert.deepEqual([config.etcd3.username, config.etcd3.password], ['patroni', 'etcd-patroni-pw']);
+    assert.ok(!renderPatroniConfig(options).includes('etcd-root-pw'), "etcd's root password stays out");
     assert.equal(config.postgresql.listen, '127.0.0.1:18101');
     assert.equal(config.postgresql.data_dir, '/data/pg-2/data');
     assert.equal(config.postgresql.bin_dir, '/usr/lib/postgresql/15/bin');

@@ -54,11 +54,11 @@ describe('renderSentinelConfig', () => {
 });
 
 describe('etcdArgs', () => {
-  test('single node on loopback, v2 enabled, history compacted', () => {
+  test('single node on loopback, no v2 API (its authentication would stay off), history compacted', () => {
     const args = etcdArgs({ dir: '/data/etcd', clientPort: 18120, peerPort: 18121 });
     assert.ok(args.includes('--listen-client-urls=http://127.0.0.1:18120'));
     assert.ok(args.includes('--initial-cluster=etcd=http://127.0.0.1:18121'));
-    assert.ok(args.includes('--enable-v2=true'));
+    assert.ok(args.includes('--enable-v2=false'));
     assert.ok(args.includes('--data-dir=/data/etcd'));
     assert.ok(args.some((arg) => arg.startsWith('--auto-compaction-retention=')));
   });

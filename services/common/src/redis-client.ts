@@ -1,8 +1,17 @@
 import { Redis, type RedisOptions } from 'ioredis';
 
-export type RedisTarget =
+/** Who the client is to Redis (an ACL user) and the Sentinels' password, when they ask for them. */
+export interface RedisCredentials {
+  username?: string;
+  password?: string;
+  sentinelPassword?: string;
+}
+
+export type RedisTarget = (
   | { url: string }
-  | { sentinels: Array<{ host: string; port: number }>; masterName: string };
+  | { sentinels: Array<{ host: string; port: number }>; masterName: string }
+) &
+  RedisCredentials;
 
 export interface RedisClientOptions {
   target: RedisTarget;
@@ -20,7 +29,10 @@ export interface RedisClientOptions {
  * announces it (failoverDetector), and reconnects when a demoted master answers READONLY.
  */
 export function createRedisClient(options: RedisClientOptions): Redis {
+  const { username, password, sentinelPassword } = options.target;
   const common: RedisOptions = {
+    ...(username ? { username } : {}),
+    ...(password ? { password } : {}),
     connectionName: options.name,
     commandTimeout: options.commandTimeoutMs ?? 1_000,
     connectTimeout: options.connectTimeoutMs ?? 2_000,
@@ -39,6 +51,7 @@ export function createRedisClient(options: RedisClientOptions): Redis {
           sentinels: options.target.sentinels,
           name: options.target.masterName,
           role: 'master',
+          ...(sentinelPassword ? { sentinelPassword } : {}),
           failoverDetector: true,
           sentinelCommandTimeout: 1_000,
           sentinelRetryStrategy: (attempt) => Math.min(attempt * 100, 1_000),

@@ -21,6 +21,9 @@ export const serviceEnvProperties = (defaultPort: number) => ({
   TWOFOLD_REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   TWOFOLD_REDIS_SENTINELS: Type.Optional(Type.String({ pattern: '^[^,:]+:\\d+(,[^,:]+:\\d+)*$' })),
   TWOFOLD_REDIS_MASTER_NAME: Type.String({ default: 'twofold', minLength: 1 }),
+  TWOFOLD_REDIS_USERNAME: Type.Optional(Type.String({ minLength: 1 })),
+  TWOFOLD_REDIS_PASSWORD: Type.Optional(Type.String({ minLength: 1 })),
+  TWOFOLD_REDIS_SENTINEL_PASSWORD: Type.Optional(Type.String({ minLength: 1 })),
   TWOFOLD_REDIS_KEY_PREFIX: Type.String({ default: 'twofold:', pattern: '^[A-Za-z0-9:_-]{1,64}$' }),
   TWOFOLD_TRUST_PROXY: Type.String({ default: 'false' }),
   TWOFOLD_DB_STATEMENT_TIMEOUT_MS: Int(5_000, 100, 600_000),
@@ -34,15 +37,25 @@ export function redisTargetFrom(e: {
   TWOFOLD_REDIS_SENTINELS?: string | undefined;
   TWOFOLD_REDIS_URL?: string | undefined;
   TWOFOLD_REDIS_MASTER_NAME: string;
+  TWOFOLD_REDIS_USERNAME?: string | undefined;
+  TWOFOLD_REDIS_PASSWORD?: string | undefined;
+  TWOFOLD_REDIS_SENTINEL_PASSWORD?: string | undefined;
 }): RedisTarget {
+  const credentials = {
+    ...(e.TWOFOLD_REDIS_USERNAME ? { username: e.TWOFOLD_REDIS_USERNAME } : {}),
+    ...(e.TWOFOLD_REDIS_PASSWORD ? { password: e.TWOFOLD_REDIS_PASSWORD } : {}),
+    ...(e.TWOFOLD_REDIS_SENTINEL_PASSWORD ? { sentinelPassword: e.TWOFOLD_REDIS_SENTINEL_PASSWORD } : {}),
+  };
+  if (e.TWOFOLD_REDIS_USERNAME && !e.TWOFOLD_REDIS_PASSWORD)
+    throw new ConfigError('TWOFOLD_REDIS_USERNAME: set TWOFOLD_REDIS_PASSWORD too');
   if (e.TWOFOLD_REDIS_SENTINELS) {
     const sentinels = e.TWOFOLD_REDIS_SENTINELS.split(',').map((entry) => {
       const [host, port] = entry.split(':') as [string, string];
       return { host, port: Number(port) };
     });
-    return { sentinels, masterName: e.TWOFOLD_REDIS_MASTER_NAME };
+    return { sentinels, masterName: e.TWOFOLD_REDIS_MASTER_NAME, ...credentials };
   }
-  if (e.TWOFOLD_REDIS_URL) return { url: e.TWOFOLD_REDIS_URL };
+  if (e.TWOFOLD_REDIS_URL) return { url: e.TWOFOLD_REDIS_URL, ...credentials };
   throw new ConfigError('TWOFOLD_REDIS_URL: missing (or set TWOFOLD_REDIS_SENTINELS)');
 }
 

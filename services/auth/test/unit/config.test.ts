@@ -23,6 +23,7 @@ describe('auth configuration', () => {
     assert.equal(config.session.cookieSecure, 'auto');
     assert.equal(config.encryptionKeys[0]?.id, '1');
     assert.equal(config.push.waitSeconds, 20, 'the push long poll answers within 20 s (README)');
+    assert.deepEqual(config.loginChallenge, { maxNumber: 1_600, ttlSeconds: 300 }, 'about 1 s of CPU, 5 min');
   });
 
   it("takes the push long-poll wait, under the proxies' 60 s read timeout", () => {
@@ -83,6 +84,28 @@ describe('auth configuration', () => {
     assert.throws(
       () => loadConfig({ ...withoutUrl, TWOFOLD_REDIS_SENTINELS: 'nohost' }),
       /TWOFOLD_REDIS_SENTINELS: invalid/,
+    );
+  });
+
+  it('logs in to Redis and the Sentinels with the credentials given', () => {
+    const { TWOFOLD_REDIS_URL: _, ...withoutUrl } = valid;
+    const withCredentials = loadConfig({
+      ...withoutUrl,
+      TWOFOLD_REDIS_SENTINELS: '127.0.0.1:26379',
+      TWOFOLD_REDIS_USERNAME: 'auth',
+      TWOFOLD_REDIS_PASSWORD: 'redis-pw',
+      TWOFOLD_REDIS_SENTINEL_PASSWORD: 'sentinel-pw',
+    });
+    assert.deepEqual(withCredentials.redis, {
+      sentinels: [{ host: '127.0.0.1', port: 26379 }],
+      masterName: 'twofold',
+      username: 'auth',
+      password: 'redis-pw',
+      sentinelPassword: 'sentinel-pw',
+    });
+    assert.throws(
+      () => loadConfig({ ...valid, TWOFOLD_REDIS_USERNAME: 'auth' }),
+      /TWOFOLD_REDIS_USERNAME: set TWOFOLD_REDIS_PASSWORD too/,
     );
   });
 

@@ -1,0 +1,110 @@
+// Issue 9 §1, the attack: a local user without the cluster's secrets talks to its data stores
+// directly (rewrites a session record in Redis, asks Sentinel for the master, writes Patroni's
+// keys into etcd, reads HAProxy's stats). Each is refused; each client's own user holds only
+// what it needs. Registered inside a cluster test's describe (a cluster is costly to start).
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { test } from 'node:test';
+import type { Cluster } from '../../src/cluster.ts';
+import { etcdToken } from '../../src/etcd-auth.ts';
+import { getResponse } from '../../src/http-json.ts';
+import { type RedisAuth, redisCommand } from '../../src/redis-protocol.ts';
+
+const secret = async (cluster: Cluster, name: string) =>
+  (await readFile(path.join(cluster.dataDir, 'secrets', name), 'utf8')).trim();
+
+const userAuth = async (cluster: Cluster, username: string): Promise<RedisAuth> => ({
+  username,
+  password: await secret(cluster, `redis-${username}.password`),
+});
+
+async function etcd(cluster: Cluster, route: string, body: unknown, token?: string) {
+  const response = await fetch(`http://127.0.0.1:${cluster.ports.etcd.client}/${route}`, {
+    method: 'POST',
+    headers: token ? { authorization: token } : {},
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(3_000),
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+const base64 = (text: string) => Buffer.from(text).toString('base64');
+
+export function dataStoreCredentialTests(clusterOf: () => Cluster): void {
+  test('Redis: no command without credentials; a wrong password is refused', async () => {
+    const cluster = clusterOf();
+    for (const port of cluster.ports.redis) {
+      await assert.rejects(redisCommand(port, ['PING']), /NOAUTH/);
+      const forged = ['SET', 'twofold:sess:forged', '{"userId":"victim","state":"authenticated"}'];
+      await assert.rejects(redisCommand(port, forged), /NOAUTH/, 'the reviewer rewrote a session record');
+      await assert.rejects(redisCommand(port, ['AUTH', 'default', '']), /WRONGPASS|disabled/);
+      const wrong = { username: 'operator', password: 'guessed' };
+      await assert.rejects(redisCommand(port, ['PING'], { auth: wrong }), /WRONGPASS/);
+    }
+  });
+
+  test("Redis: each client's user holds only its own keys and commands", async () => {
+    const cluster = clusterOf();
+    const master = Number((await cluster.resolve('redis-master')).split('-')[1]) - 1;
+    const port = cluster.ports.redis[master] as number;
+    const as = async (user: string, args: string[]) =>
+      redisCommand(port, args, { auth: await userAuth(cluster, user) });
+
+    assert.equal(await as('auth', ['SET', 'twofold:probe', '1', 'EX', '60']), 'OK');
+    await assert.rejects(as('auth', ['SET', 'elsewhere:probe', '1']), /NOPERM/);
+    await assert.rejects(as('auth', ['CONFIG', 'SET', 'appendonly', 'no']), /NOPERM/);
+    await assert.rejects(as('auth', ['FLUSHALL']), /NOPERM/);
+    await assert.rejects(as('auth', ['KEYS', '*']), /NOPERM/);
+
+    assert.deepEqual(await as('push', ['XRANGE', 'twofold:push:stream:probe', '-', '+']), []);
+    await assert.rejects(as('push', ['GET', 'twofold:probe']), /NOPERM/, 'a push replica reads no session');
+
+    await assert.rejects(as('sentinel', ['GET', 'twofold:probe']), /NOPERM/);
+    await assert.rejects(as('replication', ['GET', 'twofold:probe']), /NOPERM/);
+    assert.equal(await as('operator', ['GET', 'twofold:probe']), '1');
+  });
+
+  test('Sentinel: no command without its password', async () => {
+    const cluster = clusterOf();
+    const password = await secret(cluster, 'sentinel.password');
+    for (const port of cluster.ports.sentinels) {
+      const ask = ['SENTINEL', 'get-master-addr-by-name', 'twofold'];
+      await assert.rejects(redisCommand(port, ask), /NOAUTH/);
+      await assert.rejects(redisCommand(port, ask, { auth: { password: 'guessed' } }), /WRONGPASS|invalid/);
+      const reply = await redisCommand(port, ask, { auth: { password } });
+      assert.ok(Array.isArray(reply) && cluster.ports.redis.includes(Number(reply[1])));
+    }
+  });
+
+  test("etcd: no key without a user; Patroni's user writes only Patroni's keys; no v2 API", async () => {
+    const cluster = clusterOf();
+    const leaderKey = { key: base64('/service/twofold/leader'), value: base64('pg-attacker') };
+    const anonymous = await etcd(cluster, 'v3/kv/put', leaderKey);
+    assert.match(anonymous.text, /user name is empty/, "the reviewer wrote keys into Patroni's etcd");
+    const read = await etcd(cluster, 'v3/kv/range', { key: base64('/service/') });
+    assert.match(read.text, /user name is empty/);
+    assert.equal((await getResponse(`http://127.0.0.1:${cluster.ports.etcd.client}/v2/keys/`)).status, 404);
+
+    const url = `http://127.0.0.1:${cluster.ports.etcd.client}`;
+    const patroni = await etcdToken(url, 'patroni', await secret(cluster, 'etcd-patroni.password'));
+    assert.ok(patroni, 'authentication is on');
+    const elsewhere = { key: base64('/elsewhere'), value: base64('x') };
+    assert.match((await etcd(cluster, 'v3/kv/put', elsewhere, patroni)).text, /permission denied/);
+    const own = await etcd(cluster, 'v3/kv/range', { key: base64('/service/twofold/leader') }, patroni);
+    assert.match(own.text, /"kvs"/, "Patroni's user reads the leader key");
+    await assert.rejects(etcdToken(url, 'root', 'guessed'), /refused/);
+  });
+
+  test("HAProxy's stats page and metrics ask for the operator's password", async () => {
+    const cluster = clusterOf();
+    const stats = `http://127.0.0.1:${cluster.ports.haproxy.stats}`;
+    assert.equal((await getResponse(`${stats}/stats`)).status, 401);
+    assert.equal((await getResponse(`${stats}/metrics`)).status, 401);
+    assert.equal((await getResponse(`${stats}/healthz`)).status, 200, 'liveness alone is open');
+    const password = await secret(cluster, 'haproxy-stats.password');
+    const authorization = `Basic ${Buffer.from(`operator:${password}`).toString('base64')}`;
+    assert.equal((await getResponse(`${stats}/stats`, 2000, { authorization })).status, 200);
+    assert.equal((await getResponse(`${stats}/metrics`, 2000, { authorization })).status, 200);
+  });
+}
