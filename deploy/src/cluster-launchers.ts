@@ -30,6 +30,8 @@ export interface ClusterContext {
   authEnv?: NodeJS.ProcessEnv;
   pushEntry?: string;
   pushEnv?: NodeJS.ProcessEnv;
+  /** API requests a second per address at the load balancers (0: none); default TWOFOLD_EDGE_API_RATE or nginx.ts's. */
+  edgeApiRatePerSecond?: number;
 }
 
 export type Launcher = () => Promise<Omit<RunningMember, 'plan'>>;
@@ -210,6 +212,13 @@ export function waitForReplicaSync(
   );
 }
 
+function edgeApiRateFromEnv(): number | undefined {
+  const value = process.env.TWOFOLD_EDGE_API_RATE;
+  if (value === undefined || value === '') return undefined;
+  if (!/^\d+$/.test(value)) throw new Error(`TWOFOLD_EDGE_API_RATE: "${value}" is not a whole number`);
+  return Number(value);
+}
+
 async function launchNginx(ctx: ClusterContext, name: 'a' | 'b', port: number) {
   const member = `lb-${name}`;
   const lb = await startNginx({
@@ -218,6 +227,7 @@ async function launchNginx(ctx: ClusterContext, name: 'a' | 'b', port: number) {
     listenPort: port,
     upstreamPorts: ctx.ports.auth,
     pushUpstreamPorts: ctx.ports.push,
+    apiRatePerSecond: ctx.edgeApiRatePerSecond ?? edgeApiRateFromEnv(),
     trustedEdgeProxies: (process.env.TWOFOLD_EDGE_TRUSTED_PROXIES ?? '')
       .split(',')
       .map((entry) => entry.trim())

@@ -44,6 +44,8 @@ export interface ClusterOptions {
   authEntry?: string;
   /** Extra environment for the push replicas. */
   pushEnv?: NodeJS.ProcessEnv;
+  /** API requests a second per client address at the load balancers; 0 turns the limit off. */
+  edgeApiRatePerSecond?: number;
   /** Entry point of the push gateway (default: TWOFOLD_PUSH_ENTRY or services/push/src/server.ts). */
   pushEntry?: string;
   /**
@@ -127,6 +129,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     authEnv: options.authEnv,
     pushEntry,
     pushEnv: options.pushEnv,
+    edgeApiRatePerSecond: options.edgeApiRatePerSecond,
   };
   const supervisor = new Supervisor(ctx, createLaunchers(ctx), {
     log,

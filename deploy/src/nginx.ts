@@ -35,7 +35,15 @@ export interface NginxConfigOptions {
    * CIDRs; default none: the load balancers are the edge). Set by TWOFOLD_EDGE_TRUSTED_PROXIES.
    */
   trustedEdgeProxies?: string[];
+  /**
+   * API requests a second per client address at the edge (session checks aside), with bursts of
+   * ten times that; 0 turns the limit off (tests that send a crowd's traffic from one address).
+   */
+  apiRatePerSecond?: number;
 }
+
+/** The edge's default API rate per client address: far above a person's, far below a flood's. */
+export const DEFAULT_API_RATE_PER_SECOND = 20;
 
 const ADDRESS_OR_CIDR = /^[0-9A-Fa-f:.]+(\/\d{1,3})?$/;
 
@@ -62,6 +70,8 @@ export function renderNginxConfig(template: string, options: NginxConfigOptions)
   }
   if (options.upstreamPorts.length === 0) throw new Error('a load balancer needs at least one upstream');
   if (options.pushUpstreamPorts.length === 0) throw new Error('the push channel needs at least one upstream');
+  const rate = options.apiRatePerSecond ?? DEFAULT_API_RATE_PER_SECOND;
+  if (!Number.isInteger(rate) || rate < 0) throw new Error(`invalid API rate "${rate}"`);
   const servers = (ports: number[], health: string) =>
     ports.map((port) => `    server 127.0.0.1:${port} ${health};`).join('\n');
   return renderTemplate(template, {
@@ -71,6 +81,11 @@ export function renderNginxConfig(template: string, options: NginxConfigOptions)
     UPSTREAM_SERVERS: servers(options.upstreamPorts, 'max_fails=2 fail_timeout=5s'),
     PUSH_UPSTREAM_SERVERS: servers(options.pushUpstreamPorts, 'max_fails=1 fail_timeout=2s'),
     REAL_IP_FROM: realIpFrom(options.trustedEdgeProxies ?? []),
+    API_RATE: String(Math.max(rate, 1)),
+    API_LIMIT:
+      rate === 0
+        ? '      # (no API rate limit at the edge)'
+        : `      limit_req zone=twofold_api_per_address burst=${rate * 10} nodelay;`,
   });
 }
 

@@ -108,3 +108,69 @@ describe('the edge in front of /auth/verify', () => {
     }
   });
 });
+
+describe('the edge rate limit on the API (issue 9 §4)', () => {
+  let dir: string;
+  let lb: NginxServer;
+  let replica: Server;
+  const reached: string[] = [];
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'twofold-edge-rate-'));
+    const replicaPort = await freePort();
+    replica = createServer((request, response) => {
+      reached.push(`${request.method} ${request.url}`);
+      response.setHeader('content-type', 'application/json');
+      response.end('{}');
+    });
+    await new Promise<void>((resolve) => replica.listen(replicaPort, '127.0.0.1', resolve));
+    lb = await startNginx({
+      dataDir: dir,
+      name: 'a',
+      listenPort: await freePort(),
+      upstreamPorts: [replicaPort],
+      pushUpstreamPorts: [await freePort()],
+      apiRatePerSecond: 2, // bursts of 20
+    });
+  });
+  after(async () => {
+    await lb?.stop();
+    replica?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const send = (method: string, route: string) =>
+    fetch(new URL(route, lb.url), {
+      method,
+      headers: method === 'POST' ? { 'content-type': 'application/json' } : {},
+      body: method === 'POST' ? '{}' : undefined,
+      signal: AbortSignal.timeout(10_000),
+    });
+
+  test('a flood from one address gets 429 in the contract shape, without reaching a replica', async () => {
+    reached.length = 0;
+    const answers = await Promise.all(Array.from({ length: 40 }, () => send('POST', 'api/v1/login')));
+    const refused = answers.filter((answer) => answer.status === 429);
+    assert.ok(refused.length >= 15, `${refused.length} of 40 refused (burst 20)`);
+    assert.equal(
+      answers.length - refused.length,
+      reached.length,
+      'a refused request never reached a replica',
+    );
+    const first = refused[0] as Response;
+    assert.equal(first.headers.get('retry-after'), '1');
+    assert.equal(((await first.json()) as { error: { code: string } }).error.code, 'rate_limited');
+  });
+
+  test('session checks, pages and static files are never refused by it', async () => {
+    const checks = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        send(
+          'GET',
+          ['api/v1/session', 'api/v1/me', 'auth/verify', 'login', 'static/app.js'][i % 5] as string,
+        ),
+      ),
+    );
+    assert.deepEqual([...new Set(checks.map((answer) => answer.status))], [200]);
+  });
+});

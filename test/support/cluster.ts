@@ -40,6 +40,9 @@ export async function startTestCluster(options: Partial<ClusterOptions> = {}): P
       dataDir,
       portBase: await spareBase(options.authReplicas),
       detached: false, // an interrupted test run takes the cluster down with it
+      // The client loops send a crowd's traffic from 127.0.0.1: no flood limit at the edge
+      // (deploy/test/nginx-edge.test.ts tests it).
+      edgeApiRatePerSecond: 0,
       ...options,
       // The failover tests' client loops send far more from 127.0.0.1 than a person would.
       authEnv: {

@@ -62,6 +62,21 @@ describe('nginx -t on the rendered template', () => {
     );
   });
 
+  test('limits the API per address at 20 requests a second by default; 0 turns it off', async () => {
+    const options = { name: 'a', listenPort: 28083, upstreamPorts: [28091], pushUpstreamPorts: [28115] };
+    const limited = await writeNginxConfig({ ...options, prefix: path.join(dir, 'limited') });
+    await testNginxConfig(path.join(dir, 'limited'), limited);
+    const config = await readFile(limited, 'utf8');
+    assert.match(config, /rate=20r\/s;/);
+    assert.match(config, /limit_req zone=twofold_api_per_address burst=200 nodelay;/);
+    const open = await writeNginxConfig({ ...options, prefix: path.join(dir, 'open'), apiRatePerSecond: 0 });
+    assert.doesNotMatch(await readFile(open, 'utf8'), /^\s*limit_req zone/m);
+    await assert.rejects(
+      writeNginxConfig({ ...options, prefix: path.join(dir, 'bad'), apiRatePerSecond: -1 }),
+      /invalid API rate/,
+    );
+  });
+
   test('a broken config fails with nginx explaining why', async () => {
     const prefix = path.join(dir, 'broken');
     const confFile = await writeNginxConfig({
