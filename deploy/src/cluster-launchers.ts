@@ -180,6 +180,7 @@ async function launchRedis(ctx: ClusterContext, index: number, port: number) {
     replicaOf,
     acl: ctx.secrets.redis,
     keyPrefix: REDIS_KEY_PREFIX,
+    runAsSystemUser: true,
     detached: ctx.detached,
   });
   const auth = redisOperatorAuth(ctx.secrets.redis);

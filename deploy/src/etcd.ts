@@ -3,6 +3,7 @@
 import { binaries, requireBinary } from './binaries.ts';
 import { type EtcdPasswords, ensureEtcdAuth } from './etcd-auth.ts';
 import { ensureDir } from './files.ts';
+import { memberUser } from './member-user.ts';
 import { memberDir, memberLogFile, memberPidFile } from './paths.ts';
 import { isPortInUse } from './ports.ts';
 import {
@@ -67,8 +68,10 @@ export async function startEtcd(options: EtcdOptions): Promise<EtcdServer> {
   for (const port of [options.clientPort, options.peerPort]) {
     if (await isPortInUse(port)) throw new Error(`${member}: port ${port} is already in use`);
   }
+  const user = await memberUser('etcd', dir, options.dataDir);
   const handle = await startProcess({
     member,
+    user,
     command: requireBinary(binaries.etcd),
     args: etcdArgs({ dir, clientPort: options.clientPort, peerPort: options.peerPort }),
     cwd: dir,

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { binaries, requireBinary } from './binaries.ts';
 import { ensureDir } from './files.ts';
 import { type HaproxyConfigOptions, renderHaproxyConfig } from './haproxy-config.ts';
+import { memberUser } from './member-user.ts';
 import { memberDir, memberLogFile, memberPidFile } from './paths.ts';
 import { isPortInUse } from './ports.ts';
 import {
@@ -48,6 +49,7 @@ export async function startHaproxy(options: HaproxyOptions): Promise<HaproxyServ
   const configFile = path.join(dir, 'haproxy.cfg');
   await writeFile(configFile, renderHaproxyConfig(options), { mode: 0o600 });
   await checkHaproxyConfig(configFile);
+  const user = await memberUser('haproxy', dir, options.dataDir);
   for (const port of [options.readWritePort, options.readOnlyPort, options.statsPort]) {
     if (await isPortInUse(port)) throw new Error(`${member}: port ${port} is already in use`);
   }
@@ -55,6 +57,7 @@ export async function startHaproxy(options: HaproxyOptions): Promise<HaproxyServ
     member,
     command: requireBinary(binaries.haproxy),
     args: ['-db', '-f', configFile],
+    user,
     cwd: dir,
     logFile: memberLogFile(options.dataDir, member),
     pidFile: memberPidFile(options.dataDir, member),

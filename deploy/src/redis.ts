@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { binaries, requireBinary } from './binaries.ts';
 import { ensureDir } from './files.ts';
+import { memberUser } from './member-user.ts';
 import { memberDir, memberLogFile, memberPidFile } from './paths.ts';
 import { isPortInUse } from './ports.ts';
 import {
@@ -29,6 +30,8 @@ export interface RedisOptions extends ChildOptions {
   acl?: RedisSecrets;
   /** Key prefix of the replicas' keys (TWOFOLD_REDIS_KEY_PREFIX): what their ACL users may touch. */
   keyPrefix?: string;
+  /** When root: run as Debian's `redis` user (the cluster); a test Redis runs as whoever we are. */
+  runAsSystemUser?: boolean;
   startTimeoutMs?: number;
 }
 
@@ -137,6 +140,8 @@ export async function startRedis(options: RedisOptions): Promise<RedisServer> {
     keyPrefix: options.keyPrefix,
   });
   await writeFile(configFile, config, { mode: 0o600 });
+  // Sentinel rewrites the file (CONFIG REWRITE) when it reconfigures this member: the user owns it.
+  const user = options.runAsSystemUser ? await memberUser('redis', dir, dataDir) : undefined;
   if (await isPortInUse(port)) throw new Error(`${member}: port ${port} is already in use`);
 
   const handle = await startProcess({
@@ -144,6 +149,7 @@ export async function startRedis(options: RedisOptions): Promise<RedisServer> {
     command: requireBinary(binaries.redisServer),
     args: [configFile],
     cwd: dir,
+    user,
     logFile,
     pidFile: memberPidFile(dataDir, member),
     stopSignal: 'SIGTERM', // Redis flushes the AOF and exits

@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { binaries, requireBinary } from './binaries.ts';
 import { ensureDir } from './files.ts';
+import { memberUser } from './member-user.ts';
 import { memberDir, memberLogFile, memberPidFile } from './paths.ts';
 import { isPortInUse } from './ports.ts';
 import {
@@ -49,12 +50,15 @@ export async function startSentinel(options: SentinelOptions): Promise<SentinelS
   };
   const config = renderSentinelConfig({ ...options, dir, myid: previous.myid, auth });
   await writeFile(configFile, config, { mode: 0o600 });
+  // Sentinel rewrites its own file: Debian's `redis` user (when root) owns the directory.
+  const user = await memberUser('redis', dir, options.dataDir);
   if (await isPortInUse(options.port)) throw new Error(`${member}: port ${options.port} is already in use`);
   const handle = await startProcess({
     member,
     command: requireBinary(binaries.redisSentinel),
     args: [configFile],
     cwd: dir,
+    user,
     logFile: memberLogFile(options.dataDir, member),
     pidFile: memberPidFile(options.dataDir, member),
     stopSignal: 'SIGTERM',

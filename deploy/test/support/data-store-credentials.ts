@@ -96,6 +96,27 @@ export function dataStoreCredentialTests(clusterOf: () => Cluster): void {
     await assert.rejects(etcdToken(url, 'root', 'guessed'), /refused/);
   });
 
+  test('when root starts it, each data store runs as its own system user', async (t) => {
+    if (process.geteuid?.() !== 0) return t.diagnostic('not root: every member runs as this user');
+    const cluster = clusterOf();
+    const expected: Record<string, string> = {
+      'redis-1': 'redis',
+      'redis-2': 'redis',
+      'sentinel-1': 'redis',
+      etcd: 'etcd',
+      haproxy: 'haproxy',
+      'pg-1': 'postgres',
+    };
+    for (const [member, user] of Object.entries(expected)) {
+      const pid = cluster.members.get(member)?.handle.pid;
+      const status = await readFile(`/proc/${pid}/status`, 'utf8');
+      const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
+      const passwd = await readFile('/etc/passwd', 'utf8');
+      const name = passwd.split('\n').find((line) => line.split(':')[2] === String(uid))?.split(':')[0];
+      assert.equal(name, user, `${member} runs as ${user}`);
+    }
+  });
+
   test("HAProxy's stats page and metrics ask for the operator's password", async () => {
     const cluster = clusterOf();
     const stats = `http://127.0.0.1:${cluster.ports.haproxy.stats}`;
