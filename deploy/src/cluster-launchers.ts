@@ -229,6 +229,7 @@ async function launchNginx(ctx: ClusterContext, name: 'a' | 'b', port: number) {
     upstreamPorts: ctx.ports.auth,
     pushUpstreamPorts: ctx.ports.push,
     apiRatePerSecond: ctx.edgeApiRatePerSecond ?? edgeApiRateFromEnv(),
+    runAsSystemUser: true,
     trustedEdgeProxies: (process.env.TWOFOLD_EDGE_TRUSTED_PROXIES ?? '')
       .split(',')
       .map((entry) => entry.trim())

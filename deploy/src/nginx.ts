@@ -7,6 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { binaries, requireBinary } from './binaries.ts';
 import { ensureDir } from './files.ts';
+import { memberUser } from './member-user.ts';
 import { memberDir, memberLogFile, memberPidFile, repoRoot } from './paths.ts';
 import { isPortInUse } from './ports.ts';
 import {
@@ -126,6 +127,8 @@ export async function testNginxConfig(prefix: string, confFile: string): Promise
 
 export interface NginxOptions extends ChildOptions, Omit<NginxConfigOptions, 'prefix'> {
   dataDir: string;
+  /** When root: run as Debian's `www-data` user (the cluster); a test's nginx runs as whoever we are. */
+  runAsSystemUser?: boolean;
 }
 
 export interface NginxServer {
@@ -142,6 +145,8 @@ export async function startNginx(options: NginxOptions): Promise<NginxServer> {
   const prefix = memberDir(options.dataDir, member);
   const confFile = await writeNginxConfig({ ...options, prefix });
   await testNginxConfig(prefix, confFile);
+  // After the test, which (as root) may have created the log files: the user owns them all.
+  const user = options.runAsSystemUser ? await memberUser('www-data', prefix, options.dataDir) : undefined;
   if (await isPortInUse(options.listenPort))
     throw new Error(`${member}: port ${options.listenPort} is already in use`);
   const handle = await startProcess({
@@ -149,6 +154,7 @@ export async function startNginx(options: NginxOptions): Promise<NginxServer> {
     command: requireBinary(binaries.nginx),
     args: nginxArgs(prefix, confFile),
     cwd: prefix,
+    user,
     logFile: memberLogFile(options.dataDir, member),
     pidFile: memberPidFile(options.dataDir, member),
     stopSignal: 'SIGQUIT', // graceful: finish the requests in flight, then exit

@@ -120,8 +120,9 @@ describe('the edge rate limit on the API (issue 9 §4)', () => {
     const replicaPort = await freePort();
     replica = createServer((request, response) => {
       reached.push(`${request.method} ${request.url}`);
-      response.setHeader('content-type', 'application/json');
-      response.end('{}');
+      const script = request.url?.startsWith('/static/');
+      response.setHeader('content-type', script ? 'application/javascript' : 'application/json');
+      response.end(script ? `// ${'x'.repeat(4096)}` : JSON.stringify({ padding: 'x'.repeat(4096) }));
     });
     await new Promise<void>((resolve) => replica.listen(replicaPort, '127.0.0.1', resolve));
     lb = await startNginx({
@@ -172,5 +173,15 @@ describe('the edge rate limit on the API (issue 9 §4)', () => {
       ),
     );
     assert.deepEqual([...new Set(checks.map((answer) => answer.status))], [200]);
+  });
+
+  test('scripts are compressed, API answers are not (BREACH)', async () => {
+    const get = (route: string) =>
+      fetch(new URL(route, lb.url), {
+        headers: { 'accept-encoding': 'gzip' },
+        signal: AbortSignal.timeout(10_000),
+      });
+    assert.equal((await get('static/meter.js')).headers.get('content-encoding'), 'gzip');
+    assert.equal((await get('api/v1/session')).headers.get('content-encoding'), null);
   });
 });

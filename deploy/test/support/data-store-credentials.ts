@@ -105,6 +105,7 @@ export function dataStoreCredentialTests(clusterOf: () => Cluster): void {
       'sentinel-1': 'redis',
       etcd: 'etcd',
       haproxy: 'haproxy',
+      'lb-a': 'www-data',
       'pg-1': 'postgres',
     };
     for (const [member, user] of Object.entries(expected)) {
@@ -112,7 +113,10 @@ export function dataStoreCredentialTests(clusterOf: () => Cluster): void {
       const status = await readFile(`/proc/${pid}/status`, 'utf8');
       const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
       const passwd = await readFile('/etc/passwd', 'utf8');
-      const name = passwd.split('\n').find((line) => line.split(':')[2] === String(uid))?.split(':')[0];
+      const name = passwd
+        .split('\n')
+        .find((line) => line.split(':')[2] === String(uid))
+        ?.split(':')[0];
       assert.equal(name, user, `${member} runs as ${user}`);
     }
   });
