@@ -1,9 +1,9 @@
 // How to start each member of the cluster, by name: used for the first start and again by
 // `restart`. A launcher resolves once its member is ready for the next one.
-import { startAuthReplica } from './auth-replica.ts';
+import { authEntry, startAuthReplica } from './auth-replica.ts';
 import { startEtcd } from './etcd.ts';
 import { startHaproxy } from './haproxy.ts';
-import { startMailSinkProcess } from './mailsink.ts';
+import { MAIL_SINK_ENTRY, startMailSinkProcess } from './mailsink.ts';
 import type { MemberPlan, RunningMember } from './members.ts';
 import { startNginx } from './nginx.ts';
 import { memberDir } from './paths.ts';
@@ -11,9 +11,10 @@ import { startPatroniNode } from './patroni.ts';
 import type { PatroniPasswords } from './patroni-config.ts';
 import type { PortMap } from './ports.ts';
 import { postgresUrl } from './postgres-admin.ts';
-import { startPushReplica } from './push-replica.ts';
+import { pushEntry, startPushReplica } from './push-replica.ts';
 import { redisOperatorAuth, startRedis } from './redis.ts';
 import { type RedisAuth, redisCommand, redisInfo } from './redis-protocol.ts';
+import { nodeMemberAccess } from './replica-access.ts';
 import type { ClusterSecrets } from './secrets.ts';
 import { askSentinelsForMaster, lastKnownMaster, sentinelAuth, startSentinel } from './sentinel.ts';
 import { SENTINEL_MASTER_NAME } from './sentinel-config.ts';
@@ -120,8 +121,14 @@ export function createLaunchers(ctx: ClusterContext): Map<string, Launcher> {
       }),
     );
   }
-  launchers.set('mail', () =>
-    startMailSinkProcess({ dataDir, smtpPort: ports.mail.smtp, httpPort: ports.mail.http, detached }),
+  launchers.set('mail', async () =>
+    startMailSinkProcess({
+      dataDir,
+      smtpPort: ports.mail.smtp,
+      httpPort: ports.mail.http,
+      user: (await nodeMemberAccess(ctx, 'mail', 'mail', MAIL_SINK_ENTRY)).user,
+      detached,
+    }),
   );
   // What auth and push replicas share: PostgreSQL through HAProxy, Redis through the Sentinels.
   const replica = (index: number, port: number) => ({
@@ -133,13 +140,13 @@ export function createLaunchers(ctx: ClusterContext): Map<string, Launcher> {
     redisSentinels: ports.sentinels.map((sentinel) => `127.0.0.1:${sentinel}`),
     redisMasterName: SENTINEL_MASTER_NAME,
     redisKeyPrefix: REDIS_KEY_PREFIX,
-    sentinelPasswordFile: ctx.secrets.redis.sentinelPasswordFile,
     detached,
   });
   for (const [i, port] of ports.auth.entries()) {
-    launchers.set(`auth-${i + 1}`, () =>
+    launchers.set(`auth-${i + 1}`, async () =>
       startAuthReplica({
         ...replica(i + 1, port),
+        ...(await nodeMemberAccess(ctx, `auth-${i + 1}`, 'auth', ctx.authEntry ?? authEntry())),
         redisUser: { username: 'auth', passwordFile: ctx.secrets.redis.files.auth },
         smtpPort: ports.mail.smtp,
         secrets: ctx.secrets,
@@ -151,9 +158,10 @@ export function createLaunchers(ctx: ClusterContext): Map<string, Launcher> {
     );
   }
   for (const [i, port] of ports.push.entries()) {
-    launchers.set(`push-${i + 1}`, () =>
+    launchers.set(`push-${i + 1}`, async () =>
       startPushReplica({
         ...replica(i + 1, port),
+        ...(await nodeMemberAccess(ctx, `push-${i + 1}`, 'push', ctx.pushEntry ?? pushEntry())),
         redisUser: { username: 'push', passwordFile: ctx.secrets.redis.files.push },
         env: ctx.pushEnv,
         entry: ctx.pushEntry,

@@ -1,6 +1,6 @@
 // `twofold keys rotate`, online: the replicas follow the key ring file (services/auth/src/lib/
 // key-ring-watch.ts) and report their key ids in /readyz, so each step waits until all have it.
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, chown, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { reencryptTotpSecrets } from '../../services/auth/src/admin/reencrypt.ts';
 import { TotpRepository } from '../../services/auth/src/repositories/totp.ts';
@@ -81,7 +81,11 @@ async function reencryptOrFail(totp: TotpRepository, box: SecretBox): Promise<nu
 
 /** Written to a temporary file and renamed: a replica never reads half a ring. */
 async function writeRing(file: string, ring: Array<{ id: string; key: Buffer }>): Promise<void> {
+  // The new ring keeps the old one's owner, group and mode: the auth replicas' user still reads it.
+  const { uid, gid, mode } = await stat(file);
   await writeFile(`${file}.next`, `${specOf(ring)}\n`, { mode: 0o600 });
+  await chown(`${file}.next`, uid, gid);
+  await chmod(`${file}.next`, mode & 0o777);
   await rename(`${file}.next`, file);
 }
 

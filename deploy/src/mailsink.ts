@@ -11,12 +11,14 @@ import {
   stopperOf,
 } from './process-handle.ts';
 
-const ENTRY = path.join(repoRoot, 'services', 'mailsink', 'src', 'server.ts');
+export const MAIL_SINK_ENTRY = path.join(repoRoot, 'services', 'mailsink', 'src', 'server.ts');
 
 export interface MailSinkProcessOptions extends ChildOptions {
   dataDir: string;
   smtpPort: number;
   httpPort: number;
+  /** Who it runs as (root starting the cluster: its own system user); default: as we run. */
+  user?: { uid: number; gid: number };
 }
 
 export interface MailSinkProcess {
@@ -35,8 +37,9 @@ export async function startMailSinkProcess(options: MailSinkProcessOptions): Pro
   const handle = await startProcess({
     member,
     command: process.execPath,
-    args: ['--import', 'tsx', ENTRY],
+    args: ['--import', 'tsx', MAIL_SINK_ENTRY],
     cwd: repoRoot,
+    user: options.user,
     env: {
       ...process.env,
       TWOFOLD_SMTP_PORT: String(options.smtpPort),

@@ -40,6 +40,8 @@ export interface ReplicaOptions extends ChildOptions {
   redisUser?: { username: string; passwordFile: string };
   /** The file holding the Sentinels' password. */
   sentinelPasswordFile?: string;
+  /** Who it runs as (root starting the cluster: its own system user); default: as we run. */
+  user?: { uid: number; gid: number };
   /** Entry point; default replicaEntry(kind). */
   entry?: string;
   /** Extra environment (e.g. TWOFOLD_LOG_LEVEL) layered over ours. */
@@ -120,6 +122,7 @@ export async function startReplica(
     args: ['--import', 'tsx', entry],
     cwd: repoRoot,
     env: replicaEnv(kind, options, own),
+    user: options.user,
     logFile: memberLogFile(options.dataDir, member),
     pidFile: memberPidFile(options.dataDir, member),
     stopSignal: 'SIGTERM', // the replica drains: readiness turns 503, in-flight requests finish

@@ -11,14 +11,16 @@ export const randomPassword = (bytes = 24): string => randomBytes(bytes).toStrin
 
 /** Returns the secret in `file`, generating it first if the file does not exist yet. */
 export async function ensureSecret(file: string, generate: () => string): Promise<string> {
-  await ensureDir(path.dirname(file), 0o700);
+  // Traversable, not listable: a replica's user reaches the files shared with its group (member-user.ts).
+  await ensureDir(path.dirname(file), 0o711);
   try {
     // 'wx' fails when the file exists, so two starters can never overwrite each other's secret.
     await writeFile(file, generate(), { flag: 'wx', mode: 0o600 });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
-  if (((await stat(file)).mode & 0o077) !== 0) await chmod(file, 0o600);
+  // Readable by its owner, and at most by the group of the member it was shared with.
+  if (((await stat(file)).mode & 0o037) !== 0) await chmod(file, 0o600);
   const secret = (await readFile(file, 'utf8')).trim();
   if (!secret) throw new Error(`secret file ${file} is empty; delete it to generate a new one`);
   return secret;

@@ -156,7 +156,7 @@ describe('the high-availability cluster started by startCluster', () => {
     assert.equal(settings.redisKeyPrefix, 'twofold:');
     assert.equal(settings.redisUsername, 'auth');
     assert.equal(settings.redisPasswordFile, path.join(dataDir, 'secrets', 'redis-auth.password'));
-    assert.equal(settings.sentinelPasswordFile, path.join(dataDir, 'secrets', 'sentinel.password'));
+    assert.equal(settings.sentinelPasswordFile, path.join(dataDir, 'secrets', 'sentinel-for-auth.password'));
     assert.equal(settings.redisWaitReplicas, '1');
     assert.equal(settings.drainDelayMs, '2000');
   });
@@ -167,8 +167,21 @@ describe('the high-availability cluster started by startCluster', () => {
     for (const [i, url] of cluster.pushUrls.entries()) {
       const push = JSON.parse((await get(`${url}echo`)).text);
       assert.equal(push.replica, `push-${i + 1}`);
-      const { sessionSecretFile, smtpPort, redisUsername, redisPasswordFile, ...shared } = auth.settings;
-      const { redisUsername: pushUser, redisPasswordFile: pushPasswordFile, ...pushShared } = push.settings;
+      const {
+        sessionSecretFile,
+        smtpPort,
+        redisUsername,
+        redisPasswordFile,
+        sentinelPasswordFile,
+        ...shared
+      } = auth.settings;
+      const {
+        redisUsername: pushUser,
+        redisPasswordFile: pushPasswordFile,
+        sentinelPasswordFile: pushSentinelFile,
+        ...pushShared
+      } = push.settings;
+      assert.equal(pushSentinelFile, path.join(dataDir, 'secrets', 'sentinel-for-push.password'));
       assert.deepEqual(pushShared, shared);
       assert.equal(pushUser, 'push', 'its own Redis user, which can read no session');
       assert.equal(pushPasswordFile, path.join(dataDir, 'secrets', 'redis-push.password'));

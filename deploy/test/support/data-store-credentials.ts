@@ -3,6 +3,7 @@
 // keys into etcd, reads HAProxy's stats). Each is refused; each client's own user holds only
 // what it needs. Registered inside a cluster test's describe (a cluster is costly to start).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -106,6 +107,9 @@ export function dataStoreCredentialTests(clusterOf: () => Cluster): void {
       etcd: 'etcd',
       haproxy: 'haproxy',
       'lb-a': 'www-data',
+      'auth-1': 'twofold-auth',
+      'push-1': 'twofold-push',
+      mail: 'twofold-mail',
       'pg-1': 'postgres',
     };
     for (const [member, user] of Object.entries(expected)) {
@@ -119,6 +123,27 @@ export function dataStoreCredentialTests(clusterOf: () => Cluster): void {
         ?.split(':')[0];
       assert.equal(name, user, `${member} runs as ${user}`);
     }
+  });
+
+  test("each replica's user reads its own secrets and no other's", async (t) => {
+    if (process.geteuid?.() !== 0) return t.diagnostic('not root: every member runs as this user');
+    const cluster = clusterOf();
+    const canRead = (user: string, file: string) =>
+      spawnSync('runuser', ['-u', user, '--', 'test', '-r', path.join(cluster.dataDir, 'secrets', file)])
+        .status === 0;
+    const auth = ['session-secret', 'encryption-keys', 'redis-auth.password', 'sentinel-for-auth.password'];
+    const push = ['redis-push.password', 'sentinel-for-push.password'];
+    const neither = ['redis-operator.password', 'etcd-root.password', 'postgres-superuser.password'];
+    for (const file of auth)
+      assert.deepEqual([canRead('twofold-auth', file), canRead('twofold-push', file)], [true, false], file);
+    for (const file of push)
+      assert.deepEqual([canRead('twofold-auth', file), canRead('twofold-push', file)], [false, true], file);
+    for (const file of neither)
+      assert.deepEqual(
+        [canRead('twofold-auth', file), canRead('twofold-push', file), canRead('nobody', file)],
+        [false, false, false],
+        file,
+      );
   });
 
   test("HAProxy's stats page and metrics ask for the operator's password", async () => {

@@ -23,7 +23,7 @@ describe('generated secrets', () => {
     assert.equal(first, 'first-value');
     assert.equal(second, 'first-value');
     assert.equal((await stat(file)).mode & 0o777, 0o600);
-    assert.equal((await stat(path.dirname(file))).mode & 0o777, 0o700);
+    assert.equal((await stat(path.dirname(file))).mode & 0o777, 0o711, 'traversable, not listable');
   });
 
   test('cluster secrets have the formats the auth replica expects', async () => {
