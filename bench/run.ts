@@ -6,6 +6,7 @@ import { benchArgon2 } from './argon2.ts';
 const only = argv[2];
 const suites: Record<string, () => Promise<void>> = { argon2: benchArgon2 };
 suites.push = async () => (await import('./push.ts')).benchPush();
+suites['login-challenge'] = async () => (await import('./login-challenge.ts')).benchLoginChallenge();
 
 for (const [name, run] of Object.entries(suites)) {
   if (only && only !== name) continue;

@@ -32,6 +32,11 @@
     enrollment_required: 'setting up two-factor',
   };
   let username = '';
+  const meter = window.TwofoldPasswordMeter.attach({
+    input: newPassword,
+    meter: $('new-password-strength'),
+    username: () => username,
+  });
 
   const codesPanel = recoveryCodesPanel({
     list: codesList,
@@ -50,7 +55,7 @@
         'That code is not valid. Enter a new code from your authenticator app, or an unused recovery code.',
       );
       retry(passwordCode);
-    } else if (err.code === 'invalid_request') {
+    } else if (err.code === 'invalid_request' || err.code === 'weak_password') {
       newPassword.focus();
     } else if (!leaveIfSessionChanged(err)) {
       showError(failureText(err));
@@ -135,6 +140,16 @@
     $('totp-missing').hidden = hasTotp;
     regenerateButton.disabled = !hasTotp;
     setRecoveryStatus(hasTotp ? user.recoveryCodesRemaining : undefined);
+    showPasswordChangeRequired(Boolean(user.passwordChangeRequired));
+    meter.refresh();
+  }
+
+  function showPasswordChangeRequired(required) {
+    const prompt = $('password-change-required');
+    const arrived = required && prompt.hidden && window.location.hash === '#password-title';
+    prompt.hidden = !required;
+    // Sent here by the dashboard's prompt: straight to the form, the reason read out first.
+    if (arrived) prompt.focus();
   }
 
   function setRecoveryStatus(remaining) {
@@ -236,8 +251,9 @@
   // Password
 
   async function changePassword() {
-    if (newPassword.value === currentPassword.value) {
-      showError('Choose a new password that is different from your current one.');
+    const problem = meter.problem();
+    if (newPassword.value === currentPassword.value || problem) {
+      showError(problem?.message ?? 'Choose a new password that is different from your current one.');
       newPassword.setAttribute('aria-invalid', 'true');
       newPassword.focus();
       return;

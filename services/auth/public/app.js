@@ -61,6 +61,8 @@
       err.message || fallbackMessage(res.status),
     );
     error.retryAfter = Number(res.headers.get('retry-after')) || undefined;
+    // A login past the account's budget: the proof-of-work challenge to solve before asking again.
+    if (err.challenge) error.challenge = err.challenge;
     throw error;
   }
 

@@ -107,6 +107,7 @@
       ? factors.map((f) => factorNames[f] ?? f).join(', ')
       : 'None';
     $('user-created').replaceChildren(formatDate(user.createdAt));
+    $('password-change-required').hidden = !user.passwordChangeRequired;
   }
 
   function formatDate(value) {

@@ -21,10 +21,7 @@
   onSubmit(
     form,
     async () => {
-      const result = await api('POST', '/api/v1/login', {
-        username: username.value.trim(),
-        password: password.value,
-      });
+      const result = await signIn({ username: username.value.trim(), password: password.value });
       // The next page offers only the factors this account has (e.g. no email option without an email).
       sessionStorage.setItem('twofold.factors', JSON.stringify(result?.factors ?? []));
       go(nextPageAfterLogin(result));
@@ -36,6 +33,21 @@
       }
     },
   );
+
+  // Past an account's budget the API asks a browser it does not know for a proof of work (about a
+  // second of CPU): solve it and ask again. Twice at most, in case a challenge expired meanwhile.
+  async function signIn(credentials) {
+    for (let round = 0; ; round += 1) {
+      try {
+        return await api('POST', '/api/v1/login', credentials);
+      } catch (err) {
+        if (!err.challenge || round >= 2) throw err;
+        showNotice('Checking your browser…');
+        const { solveLoginChallenge } = await import('/static/proof-of-work.js');
+        credentials = { ...credentials, pow: await solveLoginChallenge(err.challenge) };
+      }
+    }
+  }
 
   function nextPageAfterLogin(result) {
     if (result?.state === 'enrollment_required') return '/setup-2fa';

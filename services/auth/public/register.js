@@ -2,17 +2,31 @@
 'use strict';
 
 (() => {
-  const { api, go, onSubmit, routeBySession } = window.Twofold;
+  const { api, go, onSubmit, routeBySession, showError } = window.Twofold;
   const form = document.getElementById('register-form');
   const username = document.getElementById('username');
   const password = document.getElementById('password');
   const email = document.getElementById('email');
+  const meter = window.TwofoldPasswordMeter.attach({
+    input: password,
+    meter: document.getElementById('password-strength'),
+    username: () => username.value,
+  });
+  username.addEventListener('input', meter.refresh);
 
   routeBySession({ authenticated: '/dashboard' });
 
   onSubmit(
     form,
     async () => {
+      // Refused here, it costs none of the address's registration attempts.
+      const problem = meter.problem();
+      if (problem) {
+        showError(problem.message);
+        password.setAttribute('aria-invalid', 'true');
+        password.focus();
+        return;
+      }
       const credentials = { username: username.value.trim(), password: password.value };
       const body = { ...credentials };
       const address = email.value.trim();
@@ -32,6 +46,7 @@
     },
     (err) => {
       if (err.code === 'username_taken') username.focus();
+      if (err.code === 'weak_password') password.focus();
     },
   );
 })();

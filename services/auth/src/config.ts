@@ -7,6 +7,11 @@ import {
   serviceConfigFrom,
   serviceEnvProperties,
 } from '../../common/src/service-env.ts';
+import {
+  type LoginChallengeConfig,
+  LoginChallengeEnvSchema,
+  loginChallengeConfigFrom,
+} from './config-login-challenge.ts';
 import { type MailConfig, MailEnvSchema, mailConfigFrom } from './config-mail.ts';
 import { type PushConfig, PushEnvSchema, pushConfigFrom } from './config-push.ts';
 
@@ -41,6 +46,7 @@ export const EnvSchema = Type.Object({
   TWOFOLD_RATE_LIMIT_WINDOW_SECONDS: Int(60, 1, 3_600),
   ...MailEnvSchema.properties,
   ...PushEnvSchema.properties,
+  ...LoginChallengeEnvSchema.properties,
 });
 
 export interface AuthConfig extends ServiceConfig {
@@ -69,6 +75,8 @@ export interface AuthConfig extends ServiceConfig {
   rateLimit: { max: number; windowSeconds: number };
   mail: MailConfig;
   push: PushConfig;
+  /** The proof of work asked of an unrecognised browser past the account's password budget. */
+  loginChallenge: LoginChallengeConfig;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
@@ -111,5 +119,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
     rateLimit: { max: e.TWOFOLD_RATE_LIMIT_MAX, windowSeconds: e.TWOFOLD_RATE_LIMIT_WINDOW_SECONDS },
     mail: mailConfigFrom(e),
     push: pushConfigFrom(e),
+    loginChallenge: loginChallengeConfigFrom(e),
   };
 }

@@ -1,10 +1,14 @@
-/** An expected failure with the contract's shape: `{"error":{"code","message"}}` and a 4xx status. */
+/**
+ * An expected failure with the contract's shape: `{"error":{"code","message"}}` and a 4xx status;
+ * `details` go into the error object beside them (e.g. the challenge to solve).
+ */
 export class ApiError extends Error {
   constructor(
     readonly statusCode: number,
     readonly code: string,
     message: string,
     readonly headers: Record<string, string> = {},
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -21,4 +25,16 @@ export const tooManyAttempts = (retryAfterSeconds: number) =>
   new ApiError(429, 'too_many_attempts', 'Too many attempts. Try again later.', {
     'retry-after': String(retryAfterSeconds),
   });
+/**
+ * Past the account's password budget: an unrecognised browser goes on at once with this challenge
+ * solved, or after Retry-After without one.
+ */
+export const challengeRequired = (challenge: object, retryAfterSeconds: number) =>
+  new ApiError(
+    429,
+    'too_many_attempts',
+    'Too many attempts on this account. Solve the challenge to try again.',
+    { 'retry-after': String(retryAfterSeconds) },
+    { challenge },
+  );
 export const invalidRequest = (message: string) => new ApiError(400, 'invalid_request', message);

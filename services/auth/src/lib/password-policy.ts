@@ -15,16 +15,24 @@ export interface PasswordProblem {
   message: string;
 }
 
+const LENGTH_PROBLEM: PasswordProblem = {
+  code: 'invalid_request',
+  message: `Password must be ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters.`,
+};
+
 /** Why the password may not be chosen by this user, or undefined when it may. */
 export function newPasswordProblem(password: string, username: string): PasswordProblem | undefined {
+  if ([...normalizePassword(password)].length > MAX_PASSWORD_LENGTH) return LENGTH_PROBLEM;
+  return weakPasswordProblem(password, username);
+}
+
+/**
+ * Why a password in use is easy to guess, or undefined. The length cap is left out: it bounds the
+ * cost of hashing a new password, a longer one is not weaker.
+ */
+export function weakPasswordProblem(password: string, username: string): PasswordProblem | undefined {
   const normalized = normalizePassword(password);
-  const length = [...normalized].length;
-  if (length < MIN_PASSWORD_LENGTH || length > MAX_PASSWORD_LENGTH) {
-    return {
-      code: 'invalid_request',
-      message: `Password must be ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters.`,
-    };
-  }
+  if ([...normalized].length < MIN_PASSWORD_LENGTH) return LENGTH_PROBLEM;
   const lower = normalized.toLowerCase();
   if (COMMON.has(lower) || COMMON.has(lower.replace(/\s+/g, ''))) {
     return {

@@ -5,10 +5,13 @@ export interface UserRow {
   username: string;
   email: string | null;
   passwordHash: string;
+  /** The password would be refused today (found at a login): the user is asked to change it. */
+  passwordChangeRequired: boolean;
   createdAt: Date;
 }
 
-const COLUMNS = 'id, username, email, password_hash AS "passwordHash", created_at AS "createdAt"';
+const COLUMNS = `id, username, email, password_hash AS "passwordHash",
+  password_change_required AS "passwordChangeRequired", created_at AS "createdAt"`;
 
 export class UsernameTakenError extends Error {
   override name = 'UsernameTakenError';
@@ -68,7 +71,20 @@ export class UsersRepository {
     return rows[0];
   }
 
+  /** The same password under a new hash (stronger parameters): whatever was asked of it still is. */
   async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
     await this.db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [id, passwordHash]);
+  }
+
+  /** A new password chosen by the user, which met the policy: nothing more is asked of it. */
+  async changePassword(id: string, passwordHash: string): Promise<void> {
+    await this.db.query(
+      'UPDATE users SET password_hash = $2, password_change_required = false WHERE id = $1',
+      [id, passwordHash],
+    );
+  }
+
+  async requirePasswordChange(id: string): Promise<void> {
+    await this.db.query('UPDATE users SET password_change_required = true WHERE id = $1', [id]);
   }
 }

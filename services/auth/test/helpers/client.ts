@@ -88,13 +88,18 @@ export async function enrolledUser(app: FastifyInstance, username = uniqueUserna
   const client = new TestClient(app);
   expectStatus(await client.post('/api/v1/register', { username, password: PASSWORD }), 201);
   expectStatus(await client.post('/api/v1/login', { username, password: PASSWORD }), 200);
+  return { client, username, ...(await enrolTotp(client)) };
+}
+
+/** Enrols TOTP and confirms it from a session that must enrol: the session ends up authenticated. */
+export async function enrolTotp(client: TestClient): Promise<{ secret: string; recoveryCodes: string[] }> {
   const enrol = expectStatus(await client.post('/api/v1/totp/enroll'), 200).json();
   // Confirm with the previous step's code so the current step stays free for the test's own login.
   const confirm = expectStatus(
     await client.post('/api/v1/totp/confirm', { code: await totpCode(enrol.secret, Date.now() - 30_000) }),
     200,
   ).json();
-  return { client, username, secret: enrol.secret, recoveryCodes: confirm.recoveryCodes };
+  return { secret: enrol.secret, recoveryCodes: confirm.recoveryCodes };
 }
 
 export function expectStatus(response: LightMyRequestResponse, status: number): LightMyRequestResponse {

@@ -143,7 +143,8 @@ describe('audit events', async () => {
           'password',
           'locked',
           user.username.toLowerCase(),
-          { byAccount: true, byIp: false, trustedDevice: false },
+          // Answered with a proof-of-work challenge, since this attempt brought no solution.
+          { byAccount: true, byIp: false, trustedDevice: false, challenge: 'missing' },
         ],
       ],
     );

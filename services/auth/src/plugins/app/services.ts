@@ -4,6 +4,7 @@ import { SecretBox } from '../../../../common/src/secret-box.ts';
 import type { AuthConfig } from '../../config.ts';
 import { ChallengeWaiters } from '../../lib/challenge-waiters.ts';
 import { watchKeyRing } from '../../lib/key-ring-watch.ts';
+import { LoginChallenges } from '../../lib/login-challenges.ts';
 import { Pairings } from '../../lib/pairings.ts';
 import { PasswordHasher } from '../../lib/passwords.ts';
 import { PhoneChannel } from '../../lib/phone-channel.ts';
@@ -27,6 +28,7 @@ declare module 'fastify' {
     secretBox: SecretBox;
     regulator: Regulator;
     trustedDevices: TrustedDevices;
+    loginChallenges: LoginChallenges;
     devices: DevicesRepository;
     pairings: Pairings;
     pushChallenges: PushChallenges;
@@ -52,6 +54,10 @@ export default fp(
     }
     app.decorate('regulator', new Regulator(app.redis, `${config.redisKeyPrefix}attempts:`));
     app.decorate('trustedDevices', new TrustedDevices(app.redis, config.redisKeyPrefix));
+    app.decorate(
+      'loginChallenges',
+      new LoginChallenges(app.redis, config.redisKeyPrefix, config.sessionSecret, config.loginChallenge),
+    );
     app.decorate('devices', new DevicesRepository(app.db));
     app.decorate('pairings', new Pairings(app.redis, config.redisKeyPrefix));
     const decided = `${config.redisKeyPrefix}push:decided`;

@@ -16,8 +16,17 @@ const FRAMEWORK_CODES: Record<string, string> = {
   FST_ERR_VALIDATION: 'invalid_request',
 };
 
-function send(reply: import('fastify').FastifyReply, status: number, code: string, message: string) {
-  return reply.code(status).type('application/json; charset=utf-8').send({ error: { code, message } });
+function send(
+  reply: import('fastify').FastifyReply,
+  status: number,
+  code: string,
+  message: string,
+  details: Record<string, unknown> = {},
+) {
+  return reply
+    .code(status)
+    .type('application/json; charset=utf-8')
+    .send({ error: { code, message, ...details } });
 }
 
 export default fp(
@@ -25,7 +34,7 @@ export default fp(
     app.setErrorHandler((error: FastifyError, request, reply) => {
       if (error instanceof ApiError) {
         reply.headers(error.headers);
-        return send(reply, error.statusCode, error.code, error.message);
+        return send(reply, error.statusCode, error.code, error.message, error.details);
       }
       if (error instanceof PasswordHasherBusyError) {
         request.log.warn({ pending: error.pending }, 'password hashing saturated: request shed');

@@ -29,6 +29,7 @@ export type StepResult = 'success' | 'failure' | 'locked' | 'rejected';
 export interface AuthMetrics {
   registry: Registry;
   loginSteps: Counter<'step' | 'result'>;
+  loginChallenges: Counter<'outcome'>;
 }
 
 declare module 'fastify' {
@@ -46,6 +47,12 @@ export default fp(
       labelNames: ['step', 'result'] as const,
       registers: [registry],
     });
+    const loginChallenges = new Counter({
+      name: 'twofold_login_challenges_total',
+      help: 'Proof-of-work challenges of logins past the account budget: issued, solved, refused',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    });
     const duration = new Histogram({
       name: 'twofold_http_request_duration_seconds',
       help: 'HTTP request duration by route and status',
@@ -53,7 +60,7 @@ export default fp(
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     });
-    app.decorate('metrics', { registry, loginSteps });
+    app.decorate('metrics', { registry, loginSteps, loginChallenges });
     app.addHook('onResponse', async (request, reply) => {
       const route = request.routeOptions.url ?? 'unmatched';
       duration.observe(

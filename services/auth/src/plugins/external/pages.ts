@@ -9,10 +9,29 @@ import fp from 'fastify-plugin';
 const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'public');
 // The phone app (an installable PWA) and the one file of the QR decoder it loads, straight from npm.
 const PHONE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'phone', 'public');
-const JSQR_FILE = createRequire(import.meta.url).resolve('jsqr');
+const require = createRequire(import.meta.url);
+const JSQR_FILE = require.resolve('jsqr');
+// zxcvbn-ts's browser builds for the password strength meter (each sets a part of window.zxcvbnts).
+const ZXCVBN_FILES = ['core', 'language-common', 'language-en'].map((name) => ({
+  url: `/static/vendor/zxcvbn-ts/${name}.js`,
+  dir: dirname(require.resolve(`@zxcvbn-ts/${name}`)),
+}));
+// 1.7 MB the browser should rarely fetch again; the URL holds no version, so after a
+// day the copy is revalidated (ETag), in the background for a week.
+const VENDOR_CACHE = 'public, max-age=86400, stale-while-revalidate=604800';
 // Always asked for again: a new service worker or app shell must reach phones on their next visit.
 const PHONE_REVALIDATE = new Set(['sw.js', 'index.html', 'manifest.webmanifest']);
 const PAGES = ['register', 'login', 'setup-2fa', 'verify-2fa', 'dashboard', 'account'] as const;
+// The login page's proof-of-work solver: altcha-lib's own browser modules (ES modules importing each
+// other by relative paths, so served under one folder), straight from npm.
+const ALTCHA_DIR = dirname(fileURLToPath(import.meta.resolve('altcha-lib')));
+const ALTCHA_BROWSER_FILES = [
+  'pow.js',
+  'helpers.js',
+  'types.js',
+  'workers/shared.js',
+  'algorithms/web/pbkdf2.js',
+];
 
 /** Security headers everywhere, a strict CSP for the pages (no inline script or style at all). */
 export default fp(
@@ -58,9 +77,17 @@ export default fp(
       },
     });
     app.get('/phone', (_request, reply) => reply.redirect('/phone/'));
+    for (const file of ALTCHA_BROWSER_FILES) {
+      app.get(`/static/vendor/altcha/${file}`, (_request, reply) => reply.sendFile(file, ALTCHA_DIR));
+    }
     app.get('/phone/vendor/jsQR.js', (_request, reply) =>
       reply.sendFile(basename(JSQR_FILE), dirname(JSQR_FILE)),
     );
+    for (const { url, dir } of ZXCVBN_FILES) {
+      app.get(url, (_request, reply) =>
+        reply.header('cache-control', VENDOR_CACHE).sendFile('zxcvbn-ts.js', dir, { cacheControl: false }),
+      );
+    }
     for (const page of PAGES) {
       // cacheControl off for this file: the plugin's own header would replace no-store.
       app.get(`/${page}`, (_request, reply) =>

@@ -5,10 +5,17 @@ import { progressiveDelayMs, type Verdict } from '../../lib/regulator.ts';
 import { establishSession } from '../../lib/sessions.ts';
 import { attemptSubject } from '../../lib/trusted-devices.ts';
 import { usernameKey } from '../../lib/usernames.ts';
+import { flagWeakPassword } from '../../lib/weak-password-at-login.ts';
 import type { SessionState } from '../../session-types.ts';
+import { requireSolvedChallenge } from './login-challenge.ts';
 
 const LoginBody = Type.Object(
-  { username: Type.String({ maxLength: 64 }), password: Type.String({ maxLength: 1024 }) },
+  {
+    username: Type.String({ maxLength: 64 }),
+    password: Type.String({ maxLength: 1024 }),
+    /** A solved proof-of-work challenge (an ALTCHA payload), asked for past the account's budget. */
+    pow: Type.Optional(Type.String({ maxLength: 4096 })),
+  },
   { additionalProperties: false },
 );
 
@@ -50,7 +57,10 @@ export const login: FastifyPluginAsyncTypebox = async (app) => {
             limits.passwordFailuresPerIp,
             limits.lockoutSeconds,
           );
-      if (!perAccount.allowed || !perIp.allowed) {
+      // The per-address budget stays a hard limit; the account's lets a browser on at a price.
+      if (!perAccount.allowed && !deviceId && perIp.allowed) {
+        await requireSolvedChallenge(app, request, key, request.body.pow, perAccount.retryAfterSeconds);
+      } else if (!perAccount.allowed || !perIp.allowed) {
         const retryAfter = Math.max(
           perAccount.allowed ? 0 : perAccount.retryAfterSeconds,
           perIp.allowed ? 0 : perIp.retryAfterSeconds,
@@ -83,13 +93,15 @@ export const login: FastifyPluginAsyncTypebox = async (app) => {
         throw invalidCredentials();
       }
 
-      await app.regulator.reset('password', subject);
+      // Past the budget the count is mostly an attacker's: a success must not hand them a fresh budget.
+      if (perAccount.allowed) await app.regulator.reset('password', subject);
       // The per-IP budget counts failures only: many people may share one address.
       if (!deviceId) await app.regulator.refund('password-ip', request.ip);
       if (app.passwords.needsRehash(user.passwordHash)) {
         await app.users.updatePasswordHash(user.id, await app.passwords.hash(request.body.password));
         request.log.info({ userId: user.id }, 'password rehashed with the current parameters');
       }
+      await flagWeakPassword(app.users, user, request.body.password);
       const hasTotp = await app.totp.hasConfirmed(user.id);
       const state: SessionState = hasTotp
         ? 'password_verified'

@@ -112,7 +112,7 @@ export const account: FastifyPluginAsyncTypebox = async (app) => {
     await checkPassword(app, user.userId, currentPassword);
     const secondFactor = await checkSecondFactor(app, request, user.userId, code);
     if (!secondFactor) throw invalidCode();
-    await app.users.updatePasswordHash(user.userId, await app.passwords.hash(newPassword));
+    await app.users.changePassword(user.userId, await app.passwords.hash(newPassword));
     await app.regulator.reset('step-up', user.userId);
     // Whoever knew the old password is out: every other session ends, trusted browsers are forgotten.
     const endedSessions = await signOutEverywhereElse(request, user);

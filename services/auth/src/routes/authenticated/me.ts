@@ -10,6 +10,8 @@ const MeResponse = Type.Object({
     email: Type.Union([Type.String(), Type.Null()]),
     factors: Type.Array(Type.String()),
     recoveryCodesRemaining: Type.Integer(),
+    /** The password is easy to guess (found at a login): the pages ask the user to change it. */
+    passwordChangeRequired: Type.Boolean(),
     createdAt: Type.String(),
   }),
 });
@@ -39,6 +41,7 @@ export const me: FastifyPluginAsyncTypebox = async (app) => {
         email: user.email,
         factors,
         recoveryCodesRemaining,
+        passwordChangeRequired: user.passwordChangeRequired,
         createdAt: user.createdAt.toISOString(),
       },
     };
