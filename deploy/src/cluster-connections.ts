@@ -23,7 +23,8 @@ export const operatorRedisTarget = (ports: PortMap, secrets: RedisSecrets): Redi
   masterName: REDIS_MASTER_NAME,
   username: 'operator',
   password: secrets.passwords.operator,
-  sentinelPassword: secrets.sentinelPassword,
+  sentinelUsername: 'admin',
+  sentinelPassword: secrets.sentinelPasswords.admin,
 });
 
 export async function clusterConnections(dataDir: string): Promise<ClusterConnections> {

@@ -1,13 +1,12 @@
 // HAProxy in front of the PostgreSQL nodes, checked with `haproxy -c` before it runs in the
 // foreground (-db) with its config in <dataDir>/haproxy.
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { binaries, requireBinary } from './binaries.ts';
 import { ensureDir } from './files.ts';
 import { type HaproxyConfigOptions, renderHaproxyConfig } from './haproxy-config.ts';
-import { memberUser } from './member-user.ts';
+import { type MemberUser, memberUser, writeMemberFile } from './member-user.ts';
 import { memberDir, memberLogFile, memberPidFile } from './paths.ts';
 import { isPortInUse } from './ports.ts';
 import {
@@ -31,10 +30,12 @@ export interface HaproxyServer {
 }
 
 /** `haproxy -c`; throws with HAProxy's own explanation when the config is bad. */
-export async function checkHaproxyConfig(configFile: string): Promise<void> {
+export async function checkHaproxyConfig(configFile: string, user?: MemberUser): Promise<void> {
   try {
     await promisify(execFile)(requireBinary(binaries.haproxy), ['-c', '-f', configFile], {
       timeout: 15_000,
+      uid: user?.uid,
+      gid: user?.gid,
     });
   } catch (error) {
     const { stderr, stdout, message } = error as { stderr?: string; stdout?: string; message: string };
@@ -47,9 +48,9 @@ export async function startHaproxy(options: HaproxyOptions): Promise<HaproxyServ
   const dir = memberDir(options.dataDir, member);
   await ensureDir(dir, 0o700);
   const configFile = path.join(dir, 'haproxy.cfg');
-  await writeFile(configFile, renderHaproxyConfig(options), { mode: 0o600 });
-  await checkHaproxyConfig(configFile);
   const user = await memberUser('haproxy', dir, options.dataDir);
+  await writeMemberFile(configFile, renderHaproxyConfig(options), user);
+  await checkHaproxyConfig(configFile, user);
   for (const port of [options.readWritePort, options.readOnlyPort, options.statsPort]) {
     if (await isPortInUse(port)) throw new Error(`${member}: port ${port} is already in use`);
   }

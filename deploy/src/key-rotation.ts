@@ -81,7 +81,7 @@ async function reencryptOrFail(totp: TotpRepository, box: SecretBox): Promise<nu
 
 /** Written to a temporary file and renamed: a replica never reads half a ring. */
 async function writeRing(file: string, ring: Array<{ id: string; key: Buffer }>): Promise<void> {
-  // The new ring keeps the old one's owner, group and mode: the auth replicas' user still reads it.
+  // The new ring keeps the old one's owner and mode: the auth replicas' user still reads it.
   const { uid, gid, mode } = await stat(file);
   await writeFile(`${file}.next`, `${specOf(ring)}\n`, { mode: 0o600 });
   await chown(`${file}.next`, uid, gid);

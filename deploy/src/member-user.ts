@@ -3,21 +3,16 @@
 // Node members as users of their own (twofold-auth, twofold-push, twofold-mail). A flaw in one of
 // them, or a local user who gets its privileges, does not get root, nor the other members' secrets.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmod, chown, lchown, readdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { chmod, chown, lchown, lstat, mkdir, open, readdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { canEnter, isRoot, type SystemUser, systemUser } from './proc.ts';
 
 export type MemberUser = { uid: number; gid: number };
 
-/**
- * The user `name` when we are root (undefined otherwise: the member runs as whoever we are), made
- * owner of everything in `dir` (files left by an earlier start as root included).
- */
-export async function memberUser(
-  name: string,
-  dir: string,
-  dataDir: string,
-): Promise<MemberUser | undefined> {
+/** Debian's user `name` when we are root (undefined otherwise: the member runs as whoever we are). */
+export function dataStoreUser(name: string, dataDir: string): MemberUser | undefined {
   if (!isRoot()) return undefined;
   const user = systemUser(name);
   if (!user)
@@ -26,10 +21,70 @@ export async function memberUser(
     throw new Error(
       `the ${name} user cannot enter ${dataDir}: make every parent directory traversable (chmod o+x)`,
     );
-  await lchown(dir, user.uid, user.gid);
-  for (const entry of await readdir(dir, { recursive: true }))
-    await lchown(path.join(dir, entry), user.uid, user.gid);
   return { uid: user.uid, gid: user.gid };
+}
+
+/** dataStoreUser, made owner of `dir` and what it holds: the member writes there. */
+export async function memberUser(
+  name: string,
+  dir: string,
+  dataDir: string,
+): Promise<MemberUser | undefined> {
+  const user = dataStoreUser(name, dataDir);
+  if (user) await giveDirTo(dir, user);
+  return user;
+}
+
+/**
+ * Makes `user` the owner of `dir` and, when the directory was not theirs yet (left by a start as
+ * root), of everything in it. A directory already theirs is not walked: its user could have
+ * planted a symbolic link there for root to follow.
+ */
+async function giveDirTo(dir: string, user: MemberUser): Promise<void> {
+  if ((await lstat(dir)).uid === user.uid) return;
+  const walk = async (at: string) => {
+    for (const entry of await readdir(at, { withFileTypes: true })) {
+      const child = path.join(at, entry.name);
+      await lchown(child, user.uid, user.gid);
+      if (entry.isDirectory()) await walk(child); // a symbolic link is not a directory here
+    }
+  };
+  await walk(dir);
+  await lchown(dir, user.uid, user.gid);
+}
+
+/**
+ * Writes a file root generates (a config) into a directory a member owns: to a new file opened
+ * exclusively (never through a link the member planted), given to the member, renamed into place.
+ */
+export async function writeMemberFile(
+  file: string,
+  content: string,
+  user: MemberUser | undefined,
+): Promise<void> {
+  const temporary = `${file}.${randomBytes(6).toString('hex')}.new`;
+  const handle = await open(temporary, 'wx', 0o600);
+  try {
+    await handle.writeFile(content);
+    if (user) await handle.chown(user.uid, user.gid);
+  } finally {
+    await handle.close();
+  }
+  await rename(temporary, file);
+}
+
+/** A file root reads from a member's directory, never through a symbolic link; '' when absent. */
+export async function readMemberFile(file: string): Promise<string> {
+  try {
+    const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      return await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return '';
+  }
 }
 
 /** System user `name` with a group of its own, created when missing (useradd, from Debian's passwd). */
@@ -37,7 +92,7 @@ export function ensureSystemUser(name: string): SystemUser {
   const found = systemUser(name);
   if (found) return found;
   execFileSync(
-    'useradd',
+    '/usr/sbin/useradd',
     [
       '--system',
       '--user-group',
@@ -73,10 +128,24 @@ export function nodeMemberUser(
   return { user: { uid: user.uid, gid: user.gid } };
 }
 
-/** Lets `user`'s group read these files (root keeps them; mode 640), and no one else. */
-export async function shareWithGroup(files: string[], user: MemberUser): Promise<void> {
+/**
+ * Gives these files to `user` (mode 400): it reads them, no one else but root does. By owner, not
+ * by group: a user made by hand may share its primary group (Debian's `nogroup`) with others.
+ */
+export async function giveTo(files: string[], user: MemberUser): Promise<void> {
   for (const file of files) {
-    await chown(file, 0, user.gid);
-    await chmod(file, 0o640);
+    await chown(file, user.uid, user.gid);
+    await chmod(file, 0o400);
+  }
+}
+
+/** A directory inside a member's own (nginx's logs/): made when missing, never through a link. */
+export async function ensureMemberSubdir(dir: string, user: MemberUser | undefined): Promise<void> {
+  try {
+    await mkdir(dir, { mode: 0o700 });
+    if (user) await lchown(dir, user.uid, user.gid);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    if (!(await lstat(dir)).isDirectory()) throw new Error(`${dir} is not a directory (a link?)`);
   }
 }

@@ -1,13 +1,13 @@
 // One nginx load balancer rendered from nginx/twofold.conf.template, checked with `nginx -t`
 // and run in the foreground with everything (pid, logs, temp files) in its own prefix directory.
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { binaries, requireBinary } from './binaries.ts';
 import { ensureDir } from './files.ts';
-import { memberUser } from './member-user.ts';
+import { ensureMemberSubdir, type MemberUser, memberUser, writeMemberFile } from './member-user.ts';
 import { memberDir, memberLogFile, memberPidFile, repoRoot } from './paths.ts';
 import { isPortInUse } from './ports.ts';
 import {
@@ -90,14 +90,17 @@ export function renderNginxConfig(template: string, options: NginxConfigOptions)
   });
 }
 
-/** Renders the template into <prefix>/nginx.conf and creates the directories it names. */
-export async function writeNginxConfig(options: NginxConfigOptions): Promise<string> {
-  await ensureDir(options.prefix, 0o700);
-  await ensureDir(path.join(options.prefix, 'logs'), 0o700);
-  await ensureDir(path.join(options.prefix, 'temp'), 0o700);
+/**
+ * Renders the template into <prefix>/nginx.conf and creates the directories it names; with `user`
+ * (root starting the cluster) inside a prefix that user owns, so never through a link it planted.
+ */
+export async function writeNginxConfig(options: NginxConfigOptions, user?: MemberUser): Promise<string> {
+  await ensureMemberSubdir(options.prefix, user);
+  await ensureMemberSubdir(path.join(options.prefix, 'logs'), user);
+  await ensureMemberSubdir(path.join(options.prefix, 'temp'), user);
   const confFile = path.join(options.prefix, 'nginx.conf');
   const config = renderNginxConfig(await readFile(templateFile, 'utf8'), options);
-  await writeFile(confFile, config, { mode: 0o600 });
+  await writeMemberFile(confFile, config, user);
   return confFile;
 }
 
@@ -114,10 +117,13 @@ export const nginxArgs = (prefix: string, confFile: string): string[] => [
 ];
 
 /** `nginx -t` with the same arguments; throws with nginx's own explanation when the config is bad. */
-export async function testNginxConfig(prefix: string, confFile: string): Promise<void> {
+/** `nginx -t`, as the user nginx will run as (it opens the prefix's log files). */
+export async function testNginxConfig(prefix: string, confFile: string, user?: MemberUser): Promise<void> {
   try {
     await promisify(execFile)(requireBinary(binaries.nginx), [...nginxArgs(prefix, confFile), '-t'], {
       timeout: 15_000,
+      uid: user?.uid,
+      gid: user?.gid,
     });
   } catch (error) {
     const { stderr, message } = error as { stderr?: string; message: string };
@@ -143,10 +149,10 @@ export interface NginxServer {
 export async function startNginx(options: NginxOptions): Promise<NginxServer> {
   const member = `lb-${options.name}`;
   const prefix = memberDir(options.dataDir, member);
-  const confFile = await writeNginxConfig({ ...options, prefix });
-  await testNginxConfig(prefix, confFile);
-  // After the test, which (as root) may have created the log files: the user owns them all.
+  await ensureDir(prefix, 0o700); // in the data directory, which is root's: no link to follow here
   const user = options.runAsSystemUser ? await memberUser('www-data', prefix, options.dataDir) : undefined;
+  const confFile = await writeNginxConfig({ ...options, prefix }, user);
+  await testNginxConfig(prefix, confFile, user);
   if (await isPortInUse(options.listenPort))
     throw new Error(`${member}: port ${options.listenPort} is already in use`);
   const handle = await startProcess({

@@ -1,12 +1,10 @@
 // One Redis server from Debian's binary with a generated config: loopback only, AOF on,
 // no RDB snapshots, everything inside its own directory; a master or a replica of one.
 
-import { createHash } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { binaries, requireBinary } from './binaries.ts';
 import { ensureDir } from './files.ts';
-import { memberUser } from './member-user.ts';
+import { memberUser, writeMemberFile } from './member-user.ts';
 import { memberDir, memberLogFile, memberPidFile } from './paths.ts';
 import { isPortInUse } from './ports.ts';
 import {
@@ -16,6 +14,7 @@ import {
   startProcess,
   stopperOf,
 } from './process-handle.ts';
+import { redisAclLines } from './redis-acl.ts';
 import { type RedisAuth, redisCommand } from './redis-protocol.ts';
 import type { RedisSecrets } from './secrets.ts';
 import { waitFor } from './wait.ts';
@@ -48,28 +47,6 @@ export interface RedisServer {
 export const redisOperatorAuth = (acl: RedisSecrets | undefined): RedisAuth | undefined =>
   acl && { username: 'operator', password: acl.passwords.operator };
 
-/** A password as Redis's ACL stores it: the config file holds no password of a client. */
-const aclHash = (password: string) => `#${createHash('sha256').update(password).digest('hex')}`;
-
-/**
- * Each user gets only what its client runs (ACL categories as of Redis 7.0). The replicas: their
- * own keys and channels, no @dangerous command but INFO (ioredis's ready check). The Sentinels:
- * what Redis's Sentinel documentation lists. Replication: PSYNC and what goes with it.
- */
-export function redisAclLines(acl: RedisSecrets, keyPrefix: string): string[] {
-  if (!/^[A-Za-z0-9:_-]+$/.test(keyPrefix)) throw new Error(`unsupported Redis key prefix "${keyPrefix}"`);
-  const hash = (user: keyof RedisSecrets['passwords']) => aclHash(acl.passwords[user]);
-  const replica = '+@all -@dangerous +info';
-  return [
-    'user default off resetkeys resetchannels -@all',
-    `user auth on ${hash('auth')} resetkeys ~${keyPrefix}* resetchannels &${keyPrefix}* ${replica}`,
-    `user push on ${hash('push')} resetkeys ~${keyPrefix}push:* resetchannels &${keyPrefix}push:* ${replica}`,
-    `user replication on ${hash('replication')} -@all +psync +replconf +ping`,
-    `user sentinel on ${hash('sentinel')} allchannels -@all +multi +slaveof +ping +exec +subscribe +config|rewrite +role +publish +info +client|setname +client|kill +script|kill`,
-    `user operator on ${hash('operator')} allkeys allchannels +@all`,
-  ];
-}
-
 export function renderRedisConfig({
   port,
   dir,
@@ -84,7 +61,7 @@ export function renderRedisConfig({
   keyPrefix?: string;
 }): string {
   const access = acl
-    ? `# ACL users (deploy/src/redis.ts, redisAclLines); the default user is off.
+    ? `# ACL users (deploy/src/redis-acl.ts); the default user is off.
 ${redisAclLines(acl, keyPrefix).join('\n')}
 # Any member may become a replica (Sentinel reconfigures it): how it logs in to its master.
 masteruser replication
@@ -139,9 +116,9 @@ export async function startRedis(options: RedisOptions): Promise<RedisServer> {
     acl: options.acl,
     keyPrefix: options.keyPrefix,
   });
-  await writeFile(configFile, config, { mode: 0o600 });
-  // Sentinel rewrites the file (CONFIG REWRITE) when it reconfigures this member: the user owns it.
   const user = options.runAsSystemUser ? await memberUser('redis', dir, dataDir) : undefined;
+  // Sentinel rewrites the file (CONFIG REWRITE) when it reconfigures this member: the user owns it.
+  await writeMemberFile(configFile, config, user);
   if (await isPortInUse(port)) throw new Error(`${member}: port ${port} is already in use`);
 
   const handle = await startProcess({

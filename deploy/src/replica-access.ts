@@ -1,17 +1,17 @@
 // What a Node member may read when root starts the cluster: it runs as its own system user
-// (member-user.ts), and only the secrets it needs are shared with that user's group. The Sentinels'
-// password, which both kinds of replica need, is given to each in a copy of its own.
+// (member-user.ts), and only the secrets it needs are given to that user. The password of the
+// Sentinels' user `client`, which both kinds of replica need, is given to each in a copy of its own.
 import { appendFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClusterContext } from './cluster-launchers.ts';
 import { ensureDir } from './files.ts';
-import { type MemberUser, nodeMemberUser, shareWithGroup } from './member-user.ts';
+import { giveTo, type MemberUser, nodeMemberUser } from './member-user.ts';
 import { memberLogFile, secretsDir } from './paths.ts';
 
 export interface NodeMemberAccess {
   /** Absent: the member runs as whoever we are (not root, or its user cannot read the code). */
   user?: MemberUser;
-  /** The replica's copy of the Sentinels' password (none for the mail sink). */
+  /** The replica's copy of the password of the Sentinels' user `client` (none for the mail sink). */
   sentinelPasswordFile?: string;
 }
 
@@ -25,7 +25,7 @@ export async function nodeMemberAccess(
   const sentinelPasswordFile =
     kind === 'mail' ? undefined : path.join(secretsDir(ctx.dataDir), `sentinel-for-${kind}.password`);
   if (sentinelPasswordFile)
-    await writeFile(sentinelPasswordFile, secrets.redis.sentinelPassword, { mode: 0o600 });
+    await writeFile(sentinelPasswordFile, secrets.redis.sentinelPasswords.client, { mode: 0o600 });
   const { user, reason } = nodeMemberUser(`twofold-${kind}`, entry, ctx.dataDir);
   if (!user) {
     if (reason) {
@@ -41,6 +41,6 @@ export async function nodeMemberAccess(
     mail: [],
   }[kind];
   if (sentinelPasswordFile) own.push(sentinelPasswordFile);
-  await shareWithGroup(own, user);
+  await giveTo(own, user);
   return { user, sentinelPasswordFile };
 }

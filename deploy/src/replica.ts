@@ -38,7 +38,7 @@ export interface ReplicaOptions extends ChildOptions {
   redisKeyPrefix?: string;
   /** The replica's Redis ACL user and the file holding its password; absent: no ACL (tests). */
   redisUser?: { username: string; passwordFile: string };
-  /** The file holding the Sentinels' password. */
+  /** The file holding the password of the Sentinels' user `client`. */
   sentinelPasswordFile?: string;
   /** Who it runs as (root starting the cluster: its own system user); default: as we run. */
   user?: { uid: number; gid: number };
@@ -81,7 +81,10 @@ export function replicaEnv(
         }
       : {}),
     ...(options.sentinelPasswordFile
-      ? { TWOFOLD_REDIS_SENTINEL_PASSWORD_FILE: options.sentinelPasswordFile }
+      ? {
+          TWOFOLD_REDIS_SENTINEL_USERNAME: 'client',
+          TWOFOLD_REDIS_SENTINEL_PASSWORD_FILE: options.sentinelPasswordFile,
+        }
       : {}),
     ...(options.redisSentinels?.length
       ? {

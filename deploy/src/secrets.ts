@@ -11,7 +11,7 @@ export const randomPassword = (bytes = 24): string => randomBytes(bytes).toStrin
 
 /** Returns the secret in `file`, generating it first if the file does not exist yet. */
 export async function ensureSecret(file: string, generate: () => string): Promise<string> {
-  // Traversable, not listable: a replica's user reaches the files shared with its group (member-user.ts).
+  // Traversable, not listable: a member's user reaches the files given to it (member-user.ts).
   await ensureDir(path.dirname(file), 0o711);
   try {
     // 'wx' fails when the file exists, so two starters can never overwrite each other's secret.
@@ -19,8 +19,8 @@ export async function ensureSecret(file: string, generate: () => string): Promis
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
-  // Readable by its owner, and at most by the group of the member it was shared with.
-  if (((await stat(file)).mode & 0o037) !== 0) await chmod(file, 0o600);
+  // Readable by its owner alone (root's, or the one member's it was given to: member-user.ts).
+  if (((await stat(file)).mode & 0o077) !== 0) await chmod(file, 0o600);
   const secret = (await readFile(file, 'utf8')).trim();
   if (!secret) throw new Error(`secret file ${file} is empty; delete it to generate a new one`);
   return secret;
@@ -38,9 +38,9 @@ export interface RedisSecrets {
   /** Password of each ACL user, and the file it is in (replicas read their own file). */
   passwords: Record<RedisUser, string>;
   files: Record<RedisUser, string>;
-  /** What every client of the Sentinels (replicas, operator, the Sentinels themselves) gives. */
-  sentinelPassword: string;
-  sentinelPasswordFile: string;
+  /** The Sentinels' users: `admin` (the supervisor, the operator, the Sentinels among themselves)
+   * and `client` (the replicas: who is master, and failover news; nothing that changes a Sentinel). */
+  sentinelPasswords: { admin: string; client: string };
 }
 
 export interface ClusterSecrets {
@@ -80,9 +80,11 @@ export async function ensureRedisSecrets(dataDir: string): Promise<RedisSecrets>
   ) as Record<RedisUser, string>;
   const passwords = {} as Record<RedisUser, string>;
   for (const user of REDIS_USERS) passwords[user] = await ensureSecret(files[user], () => randomPassword());
-  const sentinelPasswordFile = path.join(dir, 'sentinel.password');
-  const sentinelPassword = await ensureSecret(sentinelPasswordFile, () => randomPassword());
-  return { passwords, files, sentinelPassword, sentinelPasswordFile };
+  const sentinelPasswords = {
+    admin: await ensureSecret(path.join(dir, 'sentinel-admin.password'), () => randomPassword()),
+    client: await ensureSecret(path.join(dir, 'sentinel-client.password'), () => randomPassword()),
+  };
+  return { passwords, files, sentinelPasswords };
 }
 
 /** Superuser password of one PostgreSQL member (set by initdb, needed for admin work). */

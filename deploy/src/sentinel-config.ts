@@ -1,6 +1,7 @@
 // sentinel.conf for one Redis Sentinel. Sentinel rewrites its own file (its id, the current
 // master, the replicas and Sentinels it learnt about), so the file must stay writable and is
 // read back: the master it last saw is where the cluster's Redis starts next time.
+import { aclHash } from './redis-acl.ts';
 
 export const SENTINEL_MASTER_NAME = 'twofold';
 export const SENTINEL_QUORUM = 2;
@@ -15,8 +16,8 @@ export interface SentinelConfigOptions {
   masterPort: number;
   /** Kept from the previous file: a Sentinel that changes its id looks like a new one to the others. */
   myid?: string;
-  /** Clients (and the other Sentinels) give `sentinelPassword`; this Sentinel logs in to Redis as `sentinel`. */
-  auth?: { sentinelPassword: string; redisSentinelPassword: string };
+  /** Users `admin` and `client` of this Sentinel; it logs in to Redis as `sentinel` with `redisSentinelPassword`. */
+  auth?: { admin: string; client: string; redisSentinelPassword: string };
 }
 
 export function renderSentinelConfig({ port, dir, masterPort, myid, auth }: SentinelConfigOptions): string {
@@ -37,9 +38,14 @@ sentinel failover-timeout ${SENTINEL_MASTER_NAME} ${FAILOVER_TIMEOUT_MS}
 sentinel parallel-syncs ${SENTINEL_MASTER_NAME} 1
 ${
   auth
-    ? `# Clients and the other Sentinels must give this password; this one logs in to Redis as \`sentinel\`.
-requirepass ${auth.sentinelPassword}
-sentinel sentinel-pass ${auth.sentinelPassword}
+    ? `# ACL users: \`admin\` (the supervisor, the operator, the other Sentinels) and \`client\` (the
+# replicas: who is master, and failover news; no command that changes a Sentinel). Default user off.
+user default off resetchannels -@all
+user admin on ${aclHash(auth.admin)} allchannels +@all
+user client on ${aclHash(auth.client)} resetchannels &+switch-master -@all +sentinel|get-master-addr-by-name +sentinel|sentinels +sentinel|slaves +sentinel|replicas +subscribe +unsubscribe +ping +info +client|setname
+sentinel sentinel-user admin
+sentinel sentinel-pass ${auth.admin}
+# This Sentinel logs in to Redis as \`sentinel\`.
 sentinel auth-user ${SENTINEL_MASTER_NAME} sentinel
 sentinel auth-pass ${SENTINEL_MASTER_NAME} ${auth.redisSentinelPassword}
 `

@@ -1,9 +1,8 @@
 // Redis Sentinels: start one, ask them who the master is, wait until they know each other.
-import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { binaries, requireBinary } from './binaries.ts';
 import { ensureDir } from './files.ts';
-import { memberUser } from './member-user.ts';
+import { memberUser, readMemberFile, writeMemberFile } from './member-user.ts';
 import { memberDir, memberLogFile, memberPidFile } from './paths.ts';
 import { isPortInUse } from './ports.ts';
 import {
@@ -43,15 +42,15 @@ export async function startSentinel(options: SentinelOptions): Promise<SentinelS
   const dir = memberDir(options.dataDir, member);
   await ensureDir(dir, 0o700);
   const configFile = sentinelConfigFile(options.dataDir, member);
-  const previous = readSentinelConfig(await readFile(configFile, 'utf8').catch(() => ''));
+  const previous = readSentinelConfig(await readMemberFile(configFile));
   const auth = options.acl && {
-    sentinelPassword: options.acl.sentinelPassword,
+    ...options.acl.sentinelPasswords,
     redisSentinelPassword: options.acl.passwords.sentinel,
   };
   const config = renderSentinelConfig({ ...options, dir, myid: previous.myid, auth });
-  await writeFile(configFile, config, { mode: 0o600 });
   // Sentinel rewrites its own file: Debian's `redis` user (when root) owns the directory.
   const user = await memberUser('redis', dir, options.dataDir);
+  await writeMemberFile(configFile, config, user);
   if (await isPortInUse(options.port)) throw new Error(`${member}: port ${options.port} is already in use`);
   const handle = await startProcess({
     member,
@@ -86,9 +85,9 @@ export async function startSentinel(options: SentinelOptions): Promise<SentinelS
   };
 }
 
-/** How a client logs in to the Sentinels (undefined: they ask no password). */
+/** How the supervisor logs in to the Sentinels, as `admin` (undefined: they ask no password). */
 export const sentinelAuth = (acl: RedisSecrets | undefined): RedisAuth | undefined =>
-  acl && { password: acl.sentinelPassword };
+  acl && { username: 'admin', password: acl.sentinelPasswords.admin };
 
 /** The master's port according to the first Sentinel that answers; undefined when none does. */
 export async function askSentinelsForMaster(
@@ -112,7 +111,7 @@ export async function askSentinelsForMaster(
 export async function lastKnownMaster(dataDir: string, sentinels: string[], redisPorts: number[]) {
   const votes = new Map<number, number>();
   for (const member of sentinels) {
-    const text = await readFile(sentinelConfigFile(dataDir, member), 'utf8').catch(() => '');
+    const text = await readMemberFile(sentinelConfigFile(dataDir, member));
     const { masterPort } = readSentinelConfig(text);
     if (masterPort !== undefined && redisPorts.includes(masterPort))
       votes.set(masterPort, (votes.get(masterPort) ?? 0) + 1);

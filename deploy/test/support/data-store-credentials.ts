@@ -60,21 +60,36 @@ export function dataStoreCredentialTests(clusterOf: () => Cluster): void {
 
     assert.deepEqual(await as('push', ['XRANGE', 'twofold:push:stream:probe', '-', '+']), []);
     await assert.rejects(as('push', ['GET', 'twofold:probe']), /NOPERM/, 'a push replica reads no session');
+    // The push challenges decide logins: a push replica must not approve one (review finding).
+    const approve = ['HSET', 'twofold:push:challenge:probe', 'status', 'approved'];
+    await assert.rejects(as('push', approve), /NOPERM/);
+    await assert.rejects(as('push', ['SCAN', '0']), /NOPERM/);
+    await assert.rejects(as('push', ['XADD', 'twofold:push:stream:probe', '*', 'x', '1']), /NOPERM/);
+    await assert.rejects(as('push', ['PUBLISH', 'twofold:push:notify', 'x']), /NOPERM/);
 
     await assert.rejects(as('sentinel', ['GET', 'twofold:probe']), /NOPERM/);
     await assert.rejects(as('replication', ['GET', 'twofold:probe']), /NOPERM/);
     assert.equal(await as('operator', ['GET', 'twofold:probe']), '1');
   });
 
-  test('Sentinel: no command without its password', async () => {
+  test("Sentinel: no command without credentials; the replicas' user only asks", async () => {
     const cluster = clusterOf();
-    const password = await secret(cluster, 'sentinel.password');
+    const client = { username: 'client', password: await secret(cluster, 'sentinel-client.password') };
+    const admin = { username: 'admin', password: await secret(cluster, 'sentinel-admin.password') };
+    const ask = ['SENTINEL', 'get-master-addr-by-name', 'twofold'];
     for (const port of cluster.ports.sentinels) {
-      const ask = ['SENTINEL', 'get-master-addr-by-name', 'twofold'];
       await assert.rejects(redisCommand(port, ask), /NOAUTH/);
       await assert.rejects(redisCommand(port, ask, { auth: { password: 'guessed' } }), /WRONGPASS|invalid/);
-      const reply = await redisCommand(port, ask, { auth: { password } });
-      assert.ok(Array.isArray(reply) && cluster.ports.redis.includes(Number(reply[1])));
+      for (const auth of [client, admin]) {
+        const reply = await redisCommand(port, ask, { auth });
+        assert.ok(Array.isArray(reply) && cluster.ports.redis.includes(Number(reply[1])));
+      }
+      // A replica's credentials cannot point the cluster at a Redis of its choosing (review finding).
+      await assert.rejects(redisCommand(port, ['SENTINEL', 'REMOVE', 'twofold'], { auth: client }), /NOPERM/);
+      const monitor = ['SENTINEL', 'MONITOR', 'evil', '127.0.0.1', '1', '1'];
+      await assert.rejects(redisCommand(port, monitor, { auth: client }), /NOPERM/);
+      const set = ['SENTINEL', 'SET', 'twofold', 'quorum', '1'];
+      await assert.rejects(redisCommand(port, set, { auth: client }), /NOPERM/);
     }
   });
 
@@ -133,7 +148,13 @@ export function dataStoreCredentialTests(clusterOf: () => Cluster): void {
         .status === 0;
     const auth = ['session-secret', 'encryption-keys', 'redis-auth.password', 'sentinel-for-auth.password'];
     const push = ['redis-push.password', 'sentinel-for-push.password'];
-    const neither = ['redis-operator.password', 'etcd-root.password', 'postgres-superuser.password'];
+    const neither = [
+      'redis-operator.password',
+      'etcd-root.password',
+      'postgres-superuser.password',
+      'sentinel-admin.password',
+      'sentinel-client.password',
+    ];
     for (const file of auth)
       assert.deepEqual([canRead('twofold-auth', file), canRead('twofold-push', file)], [true, false], file);
     for (const file of push)

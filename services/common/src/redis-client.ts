@@ -4,6 +4,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 export interface RedisCredentials {
   username?: string;
   password?: string;
+  sentinelUsername?: string;
   sentinelPassword?: string;
 }
 
@@ -29,7 +30,7 @@ export interface RedisClientOptions {
  * announces it (failoverDetector), and reconnects when a demoted master answers READONLY.
  */
 export function createRedisClient(options: RedisClientOptions): Redis {
-  const { username, password, sentinelPassword } = options.target;
+  const { username, password, sentinelUsername, sentinelPassword } = options.target;
   const common: RedisOptions = {
     ...(username ? { username } : {}),
     ...(password ? { password } : {}),
@@ -51,6 +52,7 @@ export function createRedisClient(options: RedisClientOptions): Redis {
           sentinels: options.target.sentinels,
           name: options.target.masterName,
           role: 'master',
+          ...(sentinelUsername ? { sentinelUsername } : {}),
           ...(sentinelPassword ? { sentinelPassword } : {}),
           failoverDetector: true,
           sentinelCommandTimeout: 1_000,

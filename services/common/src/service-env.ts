@@ -23,6 +23,7 @@ export const serviceEnvProperties = (defaultPort: number) => ({
   TWOFOLD_REDIS_MASTER_NAME: Type.String({ default: 'twofold', minLength: 1 }),
   TWOFOLD_REDIS_USERNAME: Type.Optional(Type.String({ minLength: 1 })),
   TWOFOLD_REDIS_PASSWORD: Type.Optional(Type.String({ minLength: 1 })),
+  TWOFOLD_REDIS_SENTINEL_USERNAME: Type.Optional(Type.String({ minLength: 1 })),
   TWOFOLD_REDIS_SENTINEL_PASSWORD: Type.Optional(Type.String({ minLength: 1 })),
   TWOFOLD_REDIS_KEY_PREFIX: Type.String({ default: 'twofold:', pattern: '^[A-Za-z0-9:_-]{1,64}$' }),
   TWOFOLD_TRUST_PROXY: Type.String({ default: 'false' }),
@@ -39,11 +40,13 @@ export function redisTargetFrom(e: {
   TWOFOLD_REDIS_MASTER_NAME: string;
   TWOFOLD_REDIS_USERNAME?: string | undefined;
   TWOFOLD_REDIS_PASSWORD?: string | undefined;
+  TWOFOLD_REDIS_SENTINEL_USERNAME?: string | undefined;
   TWOFOLD_REDIS_SENTINEL_PASSWORD?: string | undefined;
 }): RedisTarget {
   const credentials = {
     ...(e.TWOFOLD_REDIS_USERNAME ? { username: e.TWOFOLD_REDIS_USERNAME } : {}),
     ...(e.TWOFOLD_REDIS_PASSWORD ? { password: e.TWOFOLD_REDIS_PASSWORD } : {}),
+    ...(e.TWOFOLD_REDIS_SENTINEL_USERNAME ? { sentinelUsername: e.TWOFOLD_REDIS_SENTINEL_USERNAME } : {}),
     ...(e.TWOFOLD_REDIS_SENTINEL_PASSWORD ? { sentinelPassword: e.TWOFOLD_REDIS_SENTINEL_PASSWORD } : {}),
   };
   if (e.TWOFOLD_REDIS_USERNAME && !e.TWOFOLD_REDIS_PASSWORD)

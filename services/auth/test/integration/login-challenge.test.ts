@@ -214,10 +214,29 @@ describe('a login past the account budget from an unrecognised browser', () => {
     const { username } = await enrolledUser(app);
     await exhaustBudget(app, username);
     const pow = await solveLoginChallenge(await challengeFor(app, username));
+    // The address's last unit goes on a guess at another account.
+    expectError(
+      (await guessWrong(app, uniqueUsername(), 1))[0] as LightMyRequestResponse,
+      401,
+      'invalid_credentials',
+    );
     const refused = await new TestClient(app).post('/api/v1/login', { username, password: PASSWORD, pow });
     expectError(refused, 429, 'too_many_attempts');
     assert.equal(refused.json().error.challenge, undefined, 'no way around the per-address budget');
     assert.ok(Number(refused.headers['retry-after']) > 0);
+  });
+
+  it('costs the address nothing to ask for a challenge (review finding: it was counted as a guess)', async (t: TestContext) => {
+    const app = await smallBudgetApp(t, (c) => ({
+      limits: { ...c.limits, passwordFailuresPerIp: BUDGET + 1 },
+    }));
+    const { username } = await enrolledUser(app);
+    await exhaustBudget(app, username);
+    await challengeFor(app, username);
+    await challengeFor(app, username);
+    const pow = await solveLoginChallenge(await challengeFor(app, username));
+    const admitted = await new TestClient(app).post('/api/v1/login', { username, password: PASSWORD, pow });
+    expectStatus(admitted, 200);
   });
 
   it('ignores a solution while the account is within its budget', async (t: TestContext) => {

@@ -94,6 +94,7 @@ describe('auth configuration', () => {
       TWOFOLD_REDIS_SENTINELS: '127.0.0.1:26379',
       TWOFOLD_REDIS_USERNAME: 'auth',
       TWOFOLD_REDIS_PASSWORD: 'redis-pw',
+      TWOFOLD_REDIS_SENTINEL_USERNAME: 'client',
       TWOFOLD_REDIS_SENTINEL_PASSWORD: 'sentinel-pw',
     });
     assert.deepEqual(withCredentials.redis, {
@@ -101,6 +102,7 @@ describe('auth configuration', () => {
       masterName: 'twofold',
       username: 'auth',
       password: 'redis-pw',
+      sentinelUsername: 'client',
       sentinelPassword: 'sentinel-pw',
     });
     assert.throws(

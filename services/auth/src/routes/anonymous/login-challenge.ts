@@ -20,6 +20,8 @@ export async function requireSolvedChallenge(
     return;
   }
   if (redemption !== 'missing') app.metrics.loginChallenges.inc({ outcome: 'refused' });
+  // Asking for a challenge is not a guess: it gives back the address's unit (a wrong solution keeps it).
+  else await app.regulator.refund('password-ip', request.ip);
   await app.recordStep(request, {
     step: 'password',
     result: 'locked',
