@@ -3,7 +3,7 @@
 // has synced, the Sentinels see the whole Redis topology.
 import { adminDatabaseUrl, type ClusterContext, waitForReplicaSync } from './cluster-launchers.ts';
 import { clusterView, runningLeader, syncStandby } from './patroni-rest.ts';
-import { ensureRoleAndDatabase } from './postgres-admin.ts';
+import { ensureLoginRole, ensureRoleAndDatabase, PUSH_DATABASE_ROLE } from './postgres-admin.ts';
 import { redisOperatorAuth } from './redis.ts';
 import { sentinelAuth, waitForSentinelView } from './sentinel.ts';
 import { FatalWaitError, waitFor } from './wait.ts';
@@ -41,6 +41,8 @@ export function ensureAppDatabase(ctx: ClusterContext, abort?: Promise<never>): 
           password: ctx.secrets.databasePassword,
           database: 'twofold',
         });
+        // Before the auth replicas migrate: migration 009 grants this role what the push replicas read.
+        await ensureLoginRole(adminDatabaseUrl(ctx), PUSH_DATABASE_ROLE, ctx.secrets.pushDatabasePassword);
         return true;
       } catch (error) {
         if ((error as { code?: string }).code === '28P01') {

@@ -10,7 +10,7 @@ import { memberDir } from './paths.ts';
 import { startPatroniNode } from './patroni.ts';
 import type { PatroniPasswords } from './patroni-config.ts';
 import type { PortMap } from './ports.ts';
-import { postgresUrl } from './postgres-admin.ts';
+import { PUSH_DATABASE_ROLE, postgresUrl } from './postgres-admin.ts';
 import { pushEntry, startPushReplica } from './push-replica.ts';
 import { redisOperatorAuth, startRedis } from './redis.ts';
 import { type RedisAuth, redisCommand, redisInfo } from './redis-protocol.ts';
@@ -48,6 +48,15 @@ export const appDatabaseUrl = (ctx: ClusterContext) =>
 
 /** The key prefix of the replicas' Redis keys: their ACL users may touch nothing else. */
 export const REDIS_KEY_PREFIX = 'twofold:';
+
+/** The URL of role `twofold_push` (the push replicas: the phones' public keys, nothing more). */
+export const pushDatabaseUrl = (ctx: ClusterContext) =>
+  postgresUrl({
+    user: PUSH_DATABASE_ROLE,
+    password: ctx.secrets.pushDatabasePassword,
+    port: ctx.ports.haproxy.readWrite,
+    database: 'twofold',
+  });
 
 export const adminDatabaseUrl = (ctx: ClusterContext) =>
   postgresUrl({
@@ -162,6 +171,7 @@ export function createLaunchers(ctx: ClusterContext): Map<string, Launcher> {
       startPushReplica({
         ...replica(i + 1, port),
         ...(await nodeMemberAccess(ctx, `push-${i + 1}`, 'push', ctx.pushEntry ?? pushEntry())),
+        databaseUrl: pushDatabaseUrl(ctx),
         redisUser: { username: 'push', passwordFile: ctx.secrets.redis.files.push },
         env: ctx.pushEnv,
         entry: ctx.pushEntry,

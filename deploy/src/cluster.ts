@@ -15,6 +15,7 @@ import {
   appDatabaseUrl,
   type ClusterContext,
   createLaunchers,
+  pushDatabaseUrl,
 } from './cluster-launchers.ts';
 import { resolveMember } from './cluster-resolve.ts';
 import { ensureDir, exists } from './files.ts';
@@ -68,6 +69,8 @@ export interface Cluster {
   pushUrls: string[];
   /** Role `twofold` on database `twofold`, through HAProxy's read-write port. */
   databaseUrl: string;
+  /** Role `twofold_push` (the push replicas') on database `twofold`, through HAProxy's read-write port. */
+  pushDatabaseUrl: string;
   /** The superuser on database `postgres`, through HAProxy's read-write port. */
   adminDatabaseUrl: string;
   /** redis-1 (the master at first; ask a Sentinel who is master now). */
@@ -181,6 +184,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     authUrls: ports.auth.map((port) => `http://127.0.0.1:${port}/`),
     pushUrls: ports.push.map((port) => `http://127.0.0.1:${port}/`),
     databaseUrl: appDatabaseUrl(ctx),
+    pushDatabaseUrl: pushDatabaseUrl(ctx),
     adminDatabaseUrl: adminDatabaseUrl(ctx),
     redisUrl: `redis://127.0.0.1:${ports.redis[0]}`,
     sentinels: ports.sentinels.map((port) => ({ host: '127.0.0.1', port })),

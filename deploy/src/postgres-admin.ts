@@ -46,18 +46,32 @@ export function assertIdentifier(name: string, what: string): void {
     throw new Error(`invalid ${what} name "${name}": use [a-z0-9_], at most 63 chars`);
 }
 
-/** Creates the login role (or resets its password to the one we keep) and its database if missing. */
-export async function ensureRoleAndDatabase(
-  adminUrl: string,
-  { role, password, database }: { role: string; password: string; database: string },
-): Promise<void> {
+/**
+ * The push replicas' role: no table of its own, only what migration 009 grants it (SELECT of the
+ * phones' ids and public keys, UPDATE of their last_seen_at), so a push replica taken over cannot
+ * add a phone to someone's account or read a password hash.
+ */
+export const PUSH_DATABASE_ROLE = 'twofold_push';
+
+/** A login role with no rights of its own (or its password reset to the one we keep). */
+export async function ensureLoginRole(adminUrl: string, role: string, password: string): Promise<void> {
   assertIdentifier(role, 'role');
-  assertIdentifier(database, 'database');
   await withClient(adminUrl, async (client) => {
     const roleExists = (await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])).rowCount;
     // Utility statements take no bind parameters; the password is escaped as a literal instead.
     const verb = roleExists ? 'ALTER' : 'CREATE';
     await client.query(`${verb} ROLE ${role} WITH LOGIN PASSWORD ${client.escapeLiteral(password)}`);
+  });
+}
+
+/** Creates the login role (or resets its password to the one we keep) and its database if missing. */
+export async function ensureRoleAndDatabase(
+  adminUrl: string,
+  { role, password, database }: { role: string; password: string; database: string },
+): Promise<void> {
+  assertIdentifier(database, 'database');
+  await ensureLoginRole(adminUrl, role, password);
+  await withClient(adminUrl, async (client) => {
     const databaseExists = (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]))
       .rowCount;
     if (!databaseExists) await client.query(`CREATE DATABASE ${database} OWNER ${role}`);

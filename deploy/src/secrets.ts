@@ -49,6 +49,8 @@ export interface ClusterSecrets {
   encryptionKeysFile: string;
   /** Password of the `twofold` database role. */
   databasePassword: string;
+  /** Password of the `twofold_push` database role (reads the phones' public keys, nothing more). */
+  pushDatabasePassword: string;
   redis: RedisSecrets;
   /** User `operator`'s password on HAProxy's stats page and /metrics. */
   haproxyStatsPassword: string;
@@ -66,6 +68,9 @@ export async function ensureClusterSecrets(dataDir: string): Promise<ClusterSecr
     sessionSecretFile,
     encryptionKeysFile,
     databasePassword,
+    pushDatabasePassword: await ensureSecret(path.join(dir, 'postgres-twofold-push.password'), () =>
+      randomPassword(),
+    ),
     redis: await ensureRedisSecrets(dataDir),
     haproxyStatsPassword: await ensureSecret(path.join(dir, 'haproxy-stats.password'), () =>
       randomPassword(),

@@ -170,18 +170,23 @@ describe('the high-availability cluster started by startCluster', () => {
       const {
         sessionSecretFile,
         smtpPort,
+        databaseUrl,
         redisUsername,
         redisPasswordFile,
         sentinelPasswordFile,
         ...shared
       } = auth.settings;
+      assert.equal(new URL(databaseUrl).username, 'twofold');
       const {
+        databaseUrl: pushDatabaseUrl,
         redisUsername: pushUser,
         redisPasswordFile: pushPasswordFile,
         sentinelPasswordFile: pushSentinelFile,
         ...pushShared
       } = push.settings;
       assert.equal(pushSentinelFile, path.join(dataDir, 'secrets', 'sentinel-for-push.password'));
+      assert.equal(pushDatabaseUrl, cluster.pushDatabaseUrl);
+      assert.equal(new URL(pushDatabaseUrl).username, 'twofold_push', 'a role of its own');
       assert.deepEqual(pushShared, shared);
       assert.equal(pushUser, 'push', 'its own Redis user, which can read no session');
       assert.equal(pushPasswordFile, path.join(dataDir, 'secrets', 'redis-push.password'));

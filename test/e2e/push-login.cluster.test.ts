@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
 import { repoRoot } from '../../deploy/src/paths.ts';
 import { liftBans } from '../../services/auth/src/admin/bans.ts';
 import { createRedisClient } from '../../services/common/src/redis-client.ts';
@@ -173,6 +174,27 @@ describe('push login through the cluster with a CLI phone', () => {
       devices.body.devices.map((d: { name: string }) => d.name),
       ['CLI phone'],
     );
+  });
+
+  it("the push replicas' database role reads phones' public keys and nothing more", async () => {
+    const db = new pg.Client({ connectionString: cluster.pushDatabaseUrl, connectionTimeoutMillis: 5_000 });
+    await db.connect();
+    try {
+      const { rows } = await db.query('SELECT id, signing_key FROM devices');
+      assert.equal(rows.length, 1, 'the paired phone, as the gateway checks its proof');
+      // A push replica taken over must not add its own phone to an account, nor read secrets.
+      const forged = db.query(
+        `INSERT INTO devices (id, user_id, name, signing_key, encryption_key)
+         VALUES (gen_random_uuid(), $1, 'attacker', '\\x00', '\\x00')`,
+        [userId],
+      );
+      await assert.rejects(forged, /permission denied/);
+      await assert.rejects(db.query('SELECT password_hash FROM users'), /permission denied/);
+      await assert.rejects(db.query('SELECT user_id FROM devices'), /permission denied/);
+      await assert.rejects(db.query('SELECT * FROM totp_credentials'), /permission denied/);
+    } finally {
+      await db.end();
+    }
   });
 
   it('approve with the right number signs in; a replayed answer is refused', async () => {
