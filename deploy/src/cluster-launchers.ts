@@ -135,7 +135,7 @@ export function createLaunchers(ctx: ClusterContext): Map<string, Launcher> {
       dataDir,
       smtpPort: ports.mail.smtp,
       httpPort: ports.mail.http,
-      user: (await nodeMemberAccess(ctx, 'mail', 'mail', MAIL_SINK_ENTRY)).user,
+      ...(await nodeMemberAccess(ctx, 'mail', 'mail', MAIL_SINK_ENTRY)),
       detached,
     }),
   );
@@ -162,7 +162,6 @@ export function createLaunchers(ctx: ClusterContext): Map<string, Launcher> {
         // The operator's public URL (a name in front of both load balancers), else lb-a's.
         publicUrl: process.env.TWOFOLD_PUBLIC_URL || `http://127.0.0.1:${ports.lbA}`,
         env: ctx.authEnv,
-        entry: ctx.authEntry,
       }),
     );
   }
@@ -174,7 +173,6 @@ export function createLaunchers(ctx: ClusterContext): Map<string, Launcher> {
         databaseUrl: pushDatabaseUrl(ctx),
         redisUser: { username: 'push', passwordFile: ctx.secrets.redis.files.push },
         env: ctx.pushEnv,
-        entry: ctx.pushEntry,
       }),
     );
   }

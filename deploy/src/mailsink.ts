@@ -19,6 +19,9 @@ export interface MailSinkProcessOptions extends ChildOptions {
   httpPort: number;
   /** Who it runs as (root starting the cluster: its own system user); default: as we run. */
   user?: { uid: number; gid: number };
+  /** Its entry and working directory when not the clone's (a staged copy: staged-code.ts). */
+  entry?: string;
+  cwd?: string;
 }
 
 export interface MailSinkProcess {
@@ -37,8 +40,8 @@ export async function startMailSinkProcess(options: MailSinkProcessOptions): Pro
   const handle = await startProcess({
     member,
     command: process.execPath,
-    args: ['--import', 'tsx', MAIL_SINK_ENTRY],
-    cwd: repoRoot,
+    args: ['--import', 'tsx', options.entry ?? MAIL_SINK_ENTRY],
+    cwd: options.cwd ?? repoRoot,
     user: options.user,
     env: {
       ...process.env,

@@ -44,6 +44,8 @@ export interface ReplicaOptions extends ChildOptions {
   user?: { uid: number; gid: number };
   /** Entry point; default replicaEntry(kind). */
   entry?: string;
+  /** Where node runs (tsx is found from there); default the clone. */
+  cwd?: string;
   /** Extra environment (e.g. TWOFOLD_LOG_LEVEL) layered over ours. */
   env?: NodeJS.ProcessEnv;
   startTimeoutMs?: number;
@@ -123,7 +125,7 @@ export async function startReplica(
     member,
     command: process.execPath,
     args: ['--import', 'tsx', entry],
-    cwd: repoRoot,
+    cwd: options.cwd ?? repoRoot,
     env: replicaEnv(kind, options, own),
     user: options.user,
     logFile: memberLogFile(options.dataDir, member),
