@@ -34,6 +34,8 @@ export async function checkHaproxyConfig(configFile: string, user?: MemberUser):
   try {
     await promisify(execFile)(requireBinary(binaries.haproxy), ['-c', '-f', configFile], {
       timeout: 15_000,
+      // As the member's user: from its own directory (it may not enter ours, a clone under /root).
+      cwd: path.dirname(configFile),
       uid: user?.uid,
       gid: user?.gid,
     });

@@ -122,6 +122,8 @@ export async function testNginxConfig(prefix: string, confFile: string, user?: M
   try {
     await promisify(execFile)(requireBinary(binaries.nginx), [...nginxArgs(prefix, confFile), '-t'], {
       timeout: 15_000,
+      // As the member's user: from its own directory (it may not enter ours, a clone under /root).
+      cwd: prefix,
       uid: user?.uid,
       gid: user?.gid,
     });
