@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { launchChromium, phonePage } from '../support/browser.ts';
 import { startTestCluster, type TestCluster } from '../support/cluster.ts';
-import { totpCode } from '../support/http-client.ts';
+import { previousStepCode, totpCode } from '../support/http-client.ts';
 
 describe('the web pages in headless Chromium, through nginx', () => {
   let cluster: TestCluster;
@@ -37,7 +37,7 @@ describe('the web pages in headless Chromium, through nginx', () => {
     assert.match((await page.getAttribute('#qr', 'src')) ?? '', /^data:image\/svg\+xml/);
     const secret = (await page.getAttribute('#secret', 'data-secret')) as string;
     assert.match(secret, /^[A-Z2-7]{32}$/);
-    await page.fill('#code', await totpCode(secret, Date.now() - 30_000));
+    await page.fill('#code', await previousStepCode(secret));
     await page.click('#confirm-submit');
     await page.locator('#recovery-codes li').first().waitFor();
     assert.equal(await page.locator('#recovery-codes li').count(), 10);

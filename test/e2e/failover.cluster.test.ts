@@ -17,7 +17,7 @@ import {
   sessionCheck,
   uniqueName,
 } from '../support/failover-workers.ts';
-import { HttpClient, totpCode } from '../support/http-client.ts';
+import { HttpClient, previousStepCode } from '../support/http-client.ts';
 import { listenerClosedAt, logHasLine } from '../support/in-flight.ts';
 import {
   answeredWithin,
@@ -58,7 +58,7 @@ describe('failover of every member under traffic', () => {
     assert.equal(login.body.state, 'enrollment_required');
     const { secret } = (await client.post('/api/v1/totp/enroll')).body;
     const confirm = await client.post('/api/v1/totp/confirm', {
-      code: await totpCode(secret, Date.now() - 30_000),
+      code: await previousStepCode(secret),
     });
     assert.equal(confirm.status, 200);
     assert.equal(confirm.body.state, 'authenticated');

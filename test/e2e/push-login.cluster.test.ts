@@ -13,7 +13,7 @@ import { liftBans } from '../../services/auth/src/admin/bans.ts';
 import { createRedisClient } from '../../services/common/src/redis-client.ts';
 import { type LoginPrompt, Phone, PhoneRequestError } from '../../services/phone/src/phone.ts';
 import { startTestCluster, type TestCluster } from '../support/cluster.ts';
-import { HttpClient, totpCode } from '../support/http-client.ts';
+import { HttpClient, previousStepCode, totpCode } from '../support/http-client.ts';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -128,7 +128,7 @@ describe('push login through the cluster with a CLI phone', () => {
     await client.post('/api/v1/login', { username, password: PASSWORD });
     ({ secret } = (await client.post('/api/v1/totp/enroll')).body);
     const confirmed = await client.post('/api/v1/totp/confirm', {
-      code: await totpCode(secret, Date.now() - 30_000),
+      code: await previousStepCode(secret),
     });
     assert.equal(confirmed.status, 200);
     recoveryCodes = confirmed.body.recoveryCodes;

@@ -1,7 +1,6 @@
 // A minimal cookie-keeping HTTP client for tests that go through the load balancers: over fetch,
 // or over node:http bound to a loopback address of its own (127.x.y.z) to act as another client IP.
 import { request as httpRequest } from 'node:http';
-import { generate } from 'otplib';
 
 export interface HttpResult {
   status: number;
@@ -132,9 +131,4 @@ function sendFrom(localAddress: string, url: URL, out: Outgoing): Promise<RawRes
   });
 }
 
-export function totpCode(secret: string, atMs = Date.now()): Promise<string> {
-  return generate({ secret, epoch: Math.floor(atMs / 1000) });
-}
-
-/** The TOTP step (30 s) a moment falls in. */
-export const totpStep = (atMs = Date.now()): number => Math.floor(atMs / 30_000);
+export { previousStepCode, totpCode, totpStep } from './totp-codes.ts';

@@ -2,7 +2,7 @@
 // and each step's answer checked, so a step that fails anywhere (a secret that no longer decrypts)
 // is a failed outcome with the step named.
 import { alternating, PASSWORD, uniqueName } from './failover-workers.ts';
-import { HttpClient, type HttpResult, totpCode, totpStep } from './http-client.ts';
+import { HttpClient, type HttpResult, previousStepCode, totpCode, totpStep } from './http-client.ts';
 import type { Worker } from './traffic.ts';
 
 export interface Enrolled {
@@ -37,7 +37,7 @@ export async function enrolSteps(lbs: string[], username: string): Promise<StepR
   const secret: string = enrolment.body.secret;
   const confirm = await client
     .via(next())
-    .post('/api/v1/totp/confirm', { code: await totpCode(secret, Date.now() - 30_000) });
+    .post('/api/v1/totp/confirm', { code: await previousStepCode(secret) });
   if (confirm.status !== 200 || confirm.body.state !== 'authenticated') return failed('confirm', confirm);
   const session = await client.via(next()).get('/api/v1/session');
   if (session.body?.state !== 'authenticated') return failed('session', session);

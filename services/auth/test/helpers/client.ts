@@ -1,5 +1,5 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { generate } from 'otplib';
+import { previousStepCode } from '../../../../test/support/totp-codes.ts';
 
 export const COOKIE = 'twofold_sid';
 
@@ -79,9 +79,7 @@ export interface EnrolledUser {
   recoveryCodes: string[];
 }
 
-export function totpCode(secret: string, atMs = Date.now()): Promise<string> {
-  return generate({ secret, epoch: Math.floor(atMs / 1000) });
-}
+export { previousStepCode, totpCode } from '../../../../test/support/totp-codes.ts';
 
 /** Registers, logs in, enrols TOTP and confirms it: the user ends up authenticated. */
 export async function enrolledUser(app: FastifyInstance, username = uniqueUsername()): Promise<EnrolledUser> {
@@ -96,7 +94,7 @@ export async function enrolTotp(client: TestClient): Promise<{ secret: string; r
   const enrol = expectStatus(await client.post('/api/v1/totp/enroll'), 200).json();
   // Confirm with the previous step's code so the current step stays free for the test's own login.
   const confirm = expectStatus(
-    await client.post('/api/v1/totp/confirm', { code: await totpCode(enrol.secret, Date.now() - 30_000) }),
+    await client.post('/api/v1/totp/confirm', { code: await previousStepCode(enrol.secret) }),
     200,
   ).json();
   return { secret: enrol.secret, recoveryCodes: confirm.recoveryCodes };

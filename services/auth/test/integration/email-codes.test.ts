@@ -9,7 +9,7 @@ import { buildApp } from '../../src/app.ts';
 import { type MailConfig, mailConfigFrom } from '../../src/config-mail.ts';
 import { hashOneTimeCode, oneTimeCodeKey } from '../../src/lib/one-time-codes.ts';
 import { testConfig } from '../helpers/build-app.ts';
-import { expectStatus, PASSWORD, TestClient, totpCode, uniqueUsername } from '../helpers/client.ts';
+import { expectStatus, PASSWORD, previousStepCode, TestClient, uniqueUsername } from '../helpers/client.ts';
 
 function mailConfig(smtpPort: number | undefined, overrides: Partial<MailConfig> = {}): MailConfig {
   return {
@@ -60,7 +60,7 @@ async function enrolledWithEmail(app: FastifyInstance, email?: string): Promise<
   expectStatus(await client.post('/api/v1/login', { username, password: PASSWORD }), 200);
   const enrol = expectStatus(await client.post('/api/v1/totp/enroll'), 200).json();
   expectStatus(
-    await client.post('/api/v1/totp/confirm', { code: await totpCode(enrol.secret, Date.now() - 30_000) }),
+    await client.post('/api/v1/totp/confirm', { code: await previousStepCode(enrol.secret) }),
     200,
   );
   return { username, email: address, userId: registered.user.id };
