@@ -3,7 +3,7 @@
 // cannot answer must give the protected application 503 with Retry-After, never 500).
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Socket as NetSocket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,37 +11,41 @@ import { after, before, describe, test } from 'node:test';
 import { type NginxServer, startNginx } from '../src/nginx.ts';
 import { freePort } from '../src/ports.ts';
 
-describe('the edge in front of /auth/verify', () => {
-  let dir: string;
-  let lb: NginxServer;
-  let replica: Server;
-  let verdict = 200;
-
+/** A stand-in replica answering with `handler`, behind a real nginx; removed after the describe. */
+function edgeInFront(handler: RequestListener, options: { apiRatePerSecond?: number } = {}) {
+  const edge = {} as { dir: string; lb: NginxServer; replica: Server };
   before(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'twofold-edge-'));
+    edge.dir = await mkdtemp(path.join(tmpdir(), 'twofold-edge-'));
     const replicaPort = await freePort();
-    replica = createServer((request, response) => {
-      if (request.url === '/auth/verify' && verdict === 200) response.setHeader('remote-user', 'alice');
-      response.statusCode = request.url === '/auth/verify' ? verdict : 200;
-      response.end();
-    });
-    await new Promise<void>((resolve) => replica.listen(replicaPort, '127.0.0.1', resolve));
-    lb = await startNginx({
-      dataDir: dir,
+    edge.replica = createServer(handler);
+    await new Promise<void>((resolve) => edge.replica.listen(replicaPort, '127.0.0.1', resolve));
+    edge.lb = await startNginx({
+      dataDir: edge.dir,
       name: 'a',
       listenPort: await freePort(),
       upstreamPorts: [replicaPort],
       pushUpstreamPorts: [await freePort()],
+      ...options,
     });
   });
   after(async () => {
-    await lb?.stop();
-    replica?.close();
-    await rm(dir, { recursive: true, force: true });
+    await edge.lb?.stop();
+    edge.replica?.close();
+    await rm(edge.dir, { recursive: true, force: true });
+  });
+  return edge;
+}
+
+describe('the edge in front of /auth/verify', () => {
+  let verdict = 200;
+  const edge = edgeInFront((request, response) => {
+    if (request.url === '/auth/verify' && verdict === 200) response.setHeader('remote-user', 'alice');
+    response.statusCode = request.url === '/auth/verify' ? verdict : 200;
+    response.end();
   });
 
   const protectedPage = () =>
-    fetch(new URL('protected/page', lb.url), { signal: AbortSignal.timeout(10_000) });
+    fetch(new URL('protected/page', edge.lb.url), { signal: AbortSignal.timeout(10_000) });
 
   test('lets a vouched-for user through and refuses one without a session', async () => {
     verdict = 200;
@@ -66,7 +70,7 @@ describe('the edge in front of /auth/verify', () => {
   });
 
   test('answers 503 with Retry-After when no replica can be reached', async () => {
-    await new Promise((resolve) => replica.close(resolve));
+    await new Promise((resolve) => edge.replica.close(resolve));
     const response = await protectedPage();
     assert.equal(response.status, 503);
     assert.equal(response.headers.get('retry-after'), '5');
@@ -83,8 +87,8 @@ describe('the edge in front of /auth/verify', () => {
       response.write('held\n');
     });
     await new Promise<void>((resolve) => gateway.listen(pushPort, '127.0.0.1', resolve));
-    const edge = await startNginx({
-      dataDir: dir,
+    const pushEdge = await startNginx({
+      dataDir: edge.dir,
       name: 'b',
       listenPort: await freePort(),
       upstreamPorts: [await freePort()],
@@ -95,7 +99,7 @@ describe('the edge in front of /auth/verify', () => {
       const open = async () => {
         const controller = new AbortController();
         controllers.push(controller);
-        return fetch(new URL('push/v1/connect', edge.url), { signal: controller.signal });
+        return fetch(new URL('push/v1/connect', pushEdge.url), { signal: controller.signal });
       };
       const first = await Promise.all(Array.from({ length: 50 }, open));
       assert.deepEqual([...new Set(first.map((response) => response.status))], [200]);
@@ -103,45 +107,26 @@ describe('the edge in front of /auth/verify', () => {
     } finally {
       for (const controller of controllers) controller.abort();
       for (const socket of held) socket.destroy();
-      await edge.stop();
+      await pushEdge.stop();
       gateway.close();
     }
   });
 });
 
 describe('the edge rate limit on the API (issue 9 §4)', () => {
-  let dir: string;
-  let lb: NginxServer;
-  let replica: Server;
   const reached: string[] = [];
-
-  before(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'twofold-edge-rate-'));
-    const replicaPort = await freePort();
-    replica = createServer((request, response) => {
+  const edge = edgeInFront(
+    (request, response) => {
       reached.push(`${request.method} ${request.url}`);
       const script = request.url?.startsWith('/static/');
       response.setHeader('content-type', script ? 'application/javascript' : 'application/json');
       response.end(script ? `// ${'x'.repeat(4096)}` : JSON.stringify({ padding: 'x'.repeat(4096) }));
-    });
-    await new Promise<void>((resolve) => replica.listen(replicaPort, '127.0.0.1', resolve));
-    lb = await startNginx({
-      dataDir: dir,
-      name: 'a',
-      listenPort: await freePort(),
-      upstreamPorts: [replicaPort],
-      pushUpstreamPorts: [await freePort()],
-      apiRatePerSecond: 2, // bursts of 20
-    });
-  });
-  after(async () => {
-    await lb?.stop();
-    replica?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+    },
+    { apiRatePerSecond: 2 }, // bursts of 20
+  );
 
   const send = (method: string, route: string) =>
-    fetch(new URL(route, lb.url), {
+    fetch(new URL(route, edge.lb.url), {
       method,
       headers: method === 'POST' ? { 'content-type': 'application/json' } : {},
       body: method === 'POST' ? '{}' : undefined,
@@ -177,7 +162,7 @@ describe('the edge rate limit on the API (issue 9 §4)', () => {
 
   test('scripts are compressed, API answers are not (BREACH)', async () => {
     const get = (route: string) =>
-      fetch(new URL(route, lb.url), {
+      fetch(new URL(route, edge.lb.url), {
         headers: { 'accept-encoding': 'gzip' },
         signal: AbortSignal.timeout(10_000),
       });
