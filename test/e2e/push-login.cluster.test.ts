@@ -2,49 +2,19 @@
 // approved, denied, answered with the wrong number or replayed, a push replica killed under a
 // login, and a phone that was offline when the prompt was sent.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { repoRoot } from '../../deploy/src/paths.ts';
 import { liftBans } from '../../services/auth/src/admin/bans.ts';
 import { createRedisClient } from '../../services/common/src/redis-client.ts';
 import { type LoginPrompt, Phone, PhoneRequestError } from '../../services/phone/src/phone.ts';
 import { startTestCluster, type TestCluster } from '../support/cluster.ts';
 import { HttpClient, previousStepCode, totpCode } from '../support/http-client.ts';
+import { twofold } from '../support/twofold-cli.ts';
 
 const PASSWORD = 'correct horse battery staple';
-
-/** Runs `twofold <args>` and gives its output; `input` is written to its stdin line by line as asked. */
-function twofold(
-  args: string[],
-  options: { onLine?: (line: string, write: (text: string) => void) => void } = {},
-) {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/twofold.js'), ...args], {
-    cwd: repoRoot,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  let pending = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk;
-    pending += chunk;
-    const lines = pending.split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines) options.onLine?.(line, (text) => child.stdin.write(text));
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk;
-  });
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('exit', (code) => resolve({ code, stdout, stderr })),
-  );
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  return { child, done: done.finally(() => clearTimeout(timer)) };
-}
 
 describe('push login through the cluster with a CLI phone', () => {
   let cluster: TestCluster;
@@ -244,15 +214,13 @@ describe('push login through the cluster with a CLI phone', () => {
 
     const second = await passwordVerified();
     const next = await startPush(second);
-    const asking = twofold(['phone', 'listen', '--state', statePath, '--ask', '--once'], {
-      onLine: (line, write) => {
-        // The prompt line lists the three numbers; answer with one that is not the browser's.
-        const numbers = [...line.matchAll(/\b(\d{2})\b/g)].map((m) => Number(m[1]));
-        if (/\[\d{2}\]|choose|tap|numbers?/i.test(line) && numbers.length >= 3) {
-          const wrong = numbers.find((n) => n !== next.number);
-          write(`${wrong}\n`);
-        }
-      },
+    const asking = twofold(['phone', 'listen', '--state', statePath, '--ask', '--once'], (line, write) => {
+      // The prompt line lists the three numbers; answer with one that is not the browser's.
+      const numbers = [...line.matchAll(/\b(\d{2})\b/g)].map((m) => Number(m[1]));
+      if (/\[\d{2}\]|choose|tap|numbers?/i.test(line) && numbers.length >= 3) {
+        const wrong = numbers.find((n) => n !== next.number);
+        write(`${wrong}\n`);
+      }
     });
     const wrongNumber = await outcome(second, next.challengeId);
     assert.equal(wrongNumber.status, 401, JSON.stringify(wrongNumber.body));

@@ -2,54 +2,19 @@
 // run against it as an operator runs them (deploy/test/operator-commands.cluster.test.ts), with
 // the accounts and checks those tests need, through nginx and in PostgreSQL.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { spareBase } from '../../../test/support/cluster.ts';
 import { HttpClient, totpCode } from '../../../test/support/http-client.ts';
+import { type CliResult, twofold } from '../../../test/support/twofold-cli.ts';
 import { clusterConnections } from '../../src/cluster-connections.ts';
 import { killLeftovers } from '../../src/leftovers.ts';
-import { repoRoot } from '../../src/paths.ts';
 import { derivePorts, type PortMap } from '../../src/ports.ts';
 import { isAlive } from '../../src/proc.ts';
 
-const CLI = path.join(repoRoot, 'bin/twofold.js');
 export const PASSWORD = 'correct horse battery staple';
-
-export interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `twofold <args>` as a child process; `onLine` sees each line of its stdout as it comes. */
-export function twofold(
-  args: string[],
-  onLine?: (line: string) => void,
-): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  let pending = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    stdout += chunk;
-    pending += chunk;
-    const lines = pending.split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines) onLine?.(line);
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk;
-  });
-  const done = new Promise<CliResult>((resolve) =>
-    child.once('exit', (code) => resolve({ code, stdout, stderr })),
-  );
-  // A hung command fails its test instead of hanging the run (`up` runs until `down`).
-  const guard = args[0] === 'up' ? undefined : setTimeout(() => child.kill('SIGKILL'), 180_000);
-  return { child, done: done.finally(() => clearTimeout(guard)) };
-}
 
 export class OperatorCluster {
   private constructor(
@@ -183,3 +148,5 @@ export class OperatorCluster {
     return row.password_hash;
   }
 }
+
+export { type CliResult, twofold };
