@@ -4,9 +4,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, phonePage } from '../support/browser.ts';
-import { startTestCluster, type TestCluster } from '../support/cluster.ts';
-import { totpCode } from '../support/http-client.ts';
+import { launchChromium, phonePage } from '../../support/browser.ts';
+import type { TestCluster } from '../../support/cluster.ts';
+import { totpCode } from '../../support/http-client.ts';
+import { sharedTestCluster } from '../../support/shared-cluster.ts';
 
 /** Registers and enrols TOTP in `page`; returns the secret read from the setup page. */
 async function registerWithTotp(page: Page, base: string, username: string, password: string) {
@@ -62,12 +63,11 @@ describe('the phone app (PWA) in headless Chromium, through nginx', () => {
   let browser: Browser;
 
   before(async () => {
-    cluster = await startTestCluster();
+    cluster = await sharedTestCluster();
     browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
-    await cluster?.destroy();
   });
 
   it('pairs by the link, shows codes, approves a sign-in by number, receives a code, works offline', async () => {

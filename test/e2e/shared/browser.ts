@@ -4,21 +4,21 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { launchChromium, phonePage } from '../support/browser.ts';
-import { startTestCluster, type TestCluster } from '../support/cluster.ts';
-import { previousStepCode, totpCode } from '../support/http-client.ts';
+import { launchChromium, phonePage } from '../../support/browser.ts';
+import type { TestCluster } from '../../support/cluster.ts';
+import { previousStepCode, totpCode } from '../../support/http-client.ts';
+import { sharedTestCluster } from '../../support/shared-cluster.ts';
 
 describe('the web pages in headless Chromium, through nginx', () => {
   let cluster: TestCluster;
   let browser: Browser;
 
   before(async () => {
-    cluster = await startTestCluster();
+    cluster = await sharedTestCluster();
     browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
-    await cluster?.destroy();
   });
 
   it('registers, enrols by the QR page, and logs in again with password + TOTP', async () => {

@@ -3,9 +3,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { launchChromium, phonePage } from '../support/browser.ts';
-import { startTestCluster, type TestCluster } from '../support/cluster.ts';
-import { HttpClient, previousStepCode } from '../support/http-client.ts';
+import { launchChromium, phonePage } from '../../support/browser.ts';
+import type { TestCluster } from '../../support/cluster.ts';
+import { HttpClient, previousStepCode } from '../../support/http-client.ts';
+import { sharedTestCluster } from '../../support/shared-cluster.ts';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -16,13 +17,12 @@ describe('email codes through nginx and the cluster mail sink', () => {
   let lbB: string;
 
   before(async () => {
-    cluster = await startTestCluster();
+    cluster = await sharedTestCluster();
     [lbA, lbB] = cluster.lbUrls as [string, string];
     browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
-    await cluster?.destroy();
   });
 
   async function registerAndEnrol(username: string, email: string): Promise<void> {

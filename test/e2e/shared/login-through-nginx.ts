@@ -1,14 +1,15 @@
 // The real replicas behind both nginx load balancers, over real HTTP, as a browser would use them.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import pg from 'pg';
-import { rotateKeys } from '../../deploy/src/key-rotation.ts';
-import { startTestCluster, type TestCluster } from '../support/cluster.ts';
-import { PASSWORD } from '../support/failover-workers.ts';
-import { HttpClient, totpCode } from '../support/http-client.ts';
-import { enrolment, enrolSteps, fullLogin } from '../support/login-workers.ts';
-import { answeredWithin, startTraffic, summarize, unexpectedFailures } from '../support/traffic.ts';
+import { rotateKeys } from '../../../deploy/src/key-rotation.ts';
+import type { TestCluster } from '../../support/cluster.ts';
+import { PASSWORD } from '../../support/failover-workers.ts';
+import { HttpClient, totpCode } from '../../support/http-client.ts';
+import { enrolment, enrolSteps, fullLogin } from '../../support/login-workers.ts';
+import { sharedTestCluster } from '../../support/shared-cluster.ts';
+import { answeredWithin, startTraffic, summarize, unexpectedFailures } from '../../support/traffic.ts';
 
 describe('login through the load balancers', () => {
   let cluster: TestCluster;
@@ -16,10 +17,9 @@ describe('login through the load balancers', () => {
   let lbB: string;
 
   before(async () => {
-    cluster = await startTestCluster();
+    cluster = await sharedTestCluster();
     [lbA, lbB] = cluster.lbUrls as [string, string];
   });
-  after(() => cluster?.destroy());
 
   /** A user with a confirmed authenticator; registered through lb-a, then the steps alternate. */
   async function enrol(username: string) {

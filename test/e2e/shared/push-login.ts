@@ -7,12 +7,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { liftBans } from '../../services/auth/src/admin/bans.ts';
-import { createRedisClient } from '../../services/common/src/redis-client.ts';
-import { type LoginPrompt, Phone, PhoneRequestError } from '../../services/phone/src/phone.ts';
-import { startTestCluster, type TestCluster } from '../support/cluster.ts';
-import { HttpClient, previousStepCode, totpCode } from '../support/http-client.ts';
-import { twofold } from '../support/twofold-cli.ts';
+import { liftBans } from '../../../services/auth/src/admin/bans.ts';
+import { createRedisClient } from '../../../services/common/src/redis-client.ts';
+import { type LoginPrompt, Phone, PhoneRequestError } from '../../../services/phone/src/phone.ts';
+import type { TestCluster } from '../../support/cluster.ts';
+import { HttpClient, previousStepCode, totpCode } from '../../support/http-client.ts';
+import { sharedTestCluster } from '../../support/shared-cluster.ts';
+import { twofold } from '../../support/twofold-cli.ts';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -28,13 +29,12 @@ describe('push login through the cluster with a CLI phone', () => {
   let recoveryCodes: string[];
 
   before(async () => {
-    cluster = await startTestCluster();
+    cluster = await sharedTestCluster();
     [lbA, lbB] = cluster.lbUrls as [string, string];
     stateDir = await mkdtemp(path.join(tmpdir(), 'twofold-phone-'));
     statePath = path.join(stateDir, 'phone.json');
   });
   after(async () => {
-    await cluster?.destroy();
     if (stateDir) await rm(stateDir, { recursive: true, force: true });
   });
 
@@ -150,7 +150,8 @@ describe('push login through the cluster with a CLI phone', () => {
     const db = new pg.Client({ connectionString: cluster.pushDatabaseUrl, connectionTimeoutMillis: 5_000 });
     await db.connect();
     try {
-      const { rows } = await db.query('SELECT id, signing_key FROM devices');
+      const { deviceId } = await openPhone();
+      const { rows } = await db.query('SELECT id, signing_key FROM devices WHERE id = $1', [deviceId]);
       assert.equal(rows.length, 1, 'the paired phone, as the gateway checks its proof');
       // A push replica taken over must not add its own phone to an account, nor read secrets.
       const forged = db.query(
