@@ -12,6 +12,11 @@ export interface AuthReplicaOptions extends ReplicaOptions {
   secrets: Pick<ClusterSecrets, 'sessionSecretFile' | 'encryptionKeysFile'>;
   /** Where browsers and phones reach the cluster: pairing links point there, never at a Host header. */
   publicUrl?: string;
+  /**
+   * The session cookie's Domain when the request's host is inside it, so one login covers its
+   * sibling subdomains (the demo applications app1. and app2.); the login page is on it.
+   */
+  cookieDomain?: string;
 }
 
 export type AuthReplica = Replica;
@@ -24,6 +29,7 @@ function authSettings(options: AuthReplicaOptions): NodeJS.ProcessEnv {
     TWOFOLD_SESSION_SECRET_FILE: options.secrets.sessionSecretFile,
     TWOFOLD_ENCRYPTION_KEYS_FILE: options.secrets.encryptionKeysFile,
     ...(options.publicUrl ? { TWOFOLD_PUBLIC_URL: options.publicUrl } : {}),
+    ...(options.cookieDomain ? { TWOFOLD_COOKIE_DOMAIN: options.cookieDomain } : {}),
   };
 }
 

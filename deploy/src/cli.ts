@@ -3,6 +3,7 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runPhoneCommand } from '../../services/phone/src/cli.ts';
+import { appsCommand } from './commands/apps.ts';
 import { bansCommand } from './commands/bans.ts';
 import type { Command } from './commands/command.ts';
 import { UsageError } from './commands/command.ts';
@@ -23,6 +24,7 @@ const commands: Command[] = [
   restartCommand,
   logsCommand,
   usersCommand,
+  appsCommand,
   bansCommand,
   keysCommand,
 ];

@@ -1,6 +1,7 @@
 // How to start each member of the cluster, by name: used for the first start and again by
 // `restart`. A launcher resolves once its member is ready for the next one.
 import { authEntry, startAuthReplica } from './auth-replica.ts';
+import { DEMO_APP_ENTRY, startDemoApp } from './demo-app.ts';
 import { startEtcd } from './etcd.ts';
 import { startHaproxy } from './haproxy.ts';
 import { MAIL_SINK_ENTRY, startMailSinkProcess } from './mailsink.ts';
@@ -33,6 +34,8 @@ export interface ClusterContext {
   pushEnv?: NodeJS.ProcessEnv;
   /** API requests a second per address at the load balancers (0: none); default TWOFOLD_EDGE_API_RATE or nginx.ts's. */
   edgeApiRatePerSecond?: number;
+  /** The session cookie's domain (checked): the login page, and app1./app2. for the demo application. */
+  cookieDomain: string;
 }
 
 export type Launcher = () => Promise<Omit<RunningMember, 'plan'>>;
@@ -161,6 +164,7 @@ export function createLaunchers(ctx: ClusterContext): Map<string, Launcher> {
         secrets: ctx.secrets,
         // The operator's public URL (a name in front of both load balancers), else lb-a's.
         publicUrl: process.env.TWOFOLD_PUBLIC_URL || `http://127.0.0.1:${ports.lbA}`,
+        cookieDomain: ctx.cookieDomain,
         env: ctx.authEnv,
       }),
     );
@@ -176,6 +180,16 @@ export function createLaunchers(ctx: ClusterContext): Map<string, Launcher> {
       }),
     );
   }
+  launchers.set('demo', async () =>
+    startDemoApp({
+      dataDir,
+      port: ports.demo,
+      cookieDomain: ctx.cookieDomain,
+      loginUrl: process.env.TWOFOLD_LOGIN_URL || undefined,
+      ...(await nodeMemberAccess(ctx, 'demo', 'demo', DEMO_APP_ENTRY)),
+      detached,
+    }),
+  );
   launchers.set('lb-a', () => launchNginx(ctx, 'a', ports.lbA));
   launchers.set('lb-b', () => launchNginx(ctx, 'b', ports.lbB));
   return launchers;
@@ -244,6 +258,7 @@ async function launchNginx(ctx: ClusterContext, name: 'a' | 'b', port: number) {
     listenPort: port,
     upstreamPorts: ctx.ports.auth,
     pushUpstreamPorts: ctx.ports.push,
+    demo: { port: ctx.ports.demo, cookieDomain: ctx.cookieDomain },
     apiRatePerSecond: ctx.edgeApiRatePerSecond ?? edgeApiRateFromEnv(),
     runAsSystemUser: true,
     trustedEdgeProxies: (process.env.TWOFOLD_EDGE_TRUSTED_PROXIES ?? '')

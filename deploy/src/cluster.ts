@@ -1,6 +1,6 @@
 // The programmatic cluster: etcd, two PostgreSQL nodes under Patroni, HAProxy, Redis master +
-// replica, three Sentinels, the mail sink, the auth and push replicas and two nginx load
-// balancers, each started after the one before is ready, and stopped in reverse order.
+// replica, three Sentinels, the mail sink, the auth and push replicas, the demo application and
+// two nginx load balancers, each started after the one before is ready, and stopped in reverse order.
 
 import type { RedisTarget } from '../../services/common/src/redis-client.ts';
 import { operatorRedisTarget } from './cluster-connections.ts';
@@ -18,6 +18,7 @@ import {
   pushDatabaseUrl,
 } from './cluster-launchers.ts';
 import { resolveMember } from './cluster-resolve.ts';
+import { checkCookieDomain, resolveCookieDomain } from './cookie-domain.ts';
 import { ensureDir, exists } from './files.ts';
 import { liveLeftovers } from './leftovers.ts';
 import { type MemberStatus, memberStatus } from './member-status.ts';
@@ -50,6 +51,11 @@ export interface ClusterOptions {
   /** Entry point of the push gateway (default: TWOFOLD_PUSH_ENTRY or services/push/src/server.ts). */
   pushEntry?: string;
   /**
+   * The session cookie's domain, given to the auth replicas; the load balancers serve the demo
+   * application at app1. and app2. of it. Default: TWOFOLD_COOKIE_DOMAIN or twofold.localhost.
+   */
+  cookieDomain?: string;
+  /**
    * false: members stay in this process's group, so a Ctrl-C in the terminal reaches them too
    * (tests). Default true: only we get it, and stop them in order (`twofold up`).
    */
@@ -80,6 +86,10 @@ export interface Cluster {
   operatorRedis: RedisTarget;
   /** The mail sink's page of caught mails (its JSON: `${mailUrl}api/messages?to=<address>`). */
   mailUrl: string;
+  /** The session cookie's domain; the demo application is app1. and app2. of it on either load balancer. */
+  cookieDomain: string;
+  /** The demo application (examples/whoami) directly, without forward auth. */
+  demoUrl: string;
   members: MemberRegistry;
   /** SIGKILL to every process of the member (or SIGTERM when graceful); resolves once it is gone. */
   kill(member: string, options?: { graceful?: boolean }): Promise<void>;
@@ -100,6 +110,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     options.authReplicas ?? DEFAULT_AUTH_REPLICAS,
   );
   const plan = planMembers(ports);
+  const cookieDomain =
+    options.cookieDomain === undefined ? resolveCookieDomain() : checkCookieDomain(options.cookieDomain);
   const leftovers = await liveLeftovers(dataDir);
   if (leftovers.length > 0) {
     const list = leftovers.map(({ member, pid }) => `${member} (pid ${pid})`).join(', ');
@@ -133,6 +145,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     pushEntry,
     pushEnv: options.pushEnv,
     edgeApiRatePerSecond: options.edgeApiRatePerSecond,
+    cookieDomain,
   };
   const supervisor = new Supervisor(ctx, createLaunchers(ctx), {
     log,
@@ -169,6 +182,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     );
     const failed = replicas.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
+    await supervisor.start('demo');
     for (const name of names('nginx')) await supervisor.start(name);
   } catch (error) {
     await supervisor
@@ -190,12 +204,16 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     sentinels: ports.sentinels.map((port) => ({ host: '127.0.0.1', port })),
     operatorRedis: operatorRedisTarget(ports, ctx.secrets.redis),
     mailUrl: `http://127.0.0.1:${ports.mail.http}/`,
+    cookieDomain,
+    demoUrl: `http://127.0.0.1:${ports.demo}/`,
     members: supervisor.registry,
     kill: async (member, killOptions) => supervisor.kill(await resolve(member), killOptions),
     restart: async (member) => supervisor.restart(await resolve(member)),
     status: () =>
       Promise.all(
-        plan.map((member) => memberStatus(member, supervisor.registry.get(member.name), ports, ctx.secrets)),
+        plan.map((member) =>
+          memberStatus(member, supervisor.registry.get(member.name), ports, ctx.secrets, { cookieDomain }),
+        ),
       ),
     resolve,
     stop: () => supervisor.stopAll(),

@@ -1,5 +1,6 @@
 // What `status` says about each member: its role now (asked from the member itself: Patroni's
 // REST API, Redis's INFO replication) and whether it does its job, probed with short timeouts.
+import { demoAppHosts } from './cookie-domain.ts';
 import { getText } from './http-json.ts';
 import type { MemberKind, MemberPlan, RunningMember } from './members.ts';
 import { nodeStatus } from './patroni-rest.ts';
@@ -33,12 +34,23 @@ const KIND_ROLES: Record<MemberKind, string> = {
   mail: 'mail-sink',
   auth: 'auth',
   push: 'push',
+  demo: 'demo-app',
   nginx: 'load-balancer',
 };
 
 type Probe = { role?: string; healthy: boolean; detail?: string };
 
-async function probe(plan: MemberPlan, ports: PortMap, secrets: ClusterSecrets): Promise<Probe> {
+/** What status says beyond the members themselves (where the demo applications are reached). */
+export interface StatusContext {
+  cookieDomain?: string;
+}
+
+async function probe(
+  plan: MemberPlan,
+  ports: PortMap,
+  secrets: ClusterSecrets,
+  context: StatusContext,
+): Promise<Probe> {
   const index = Number(plan.name.split('-')[1]) - 1;
   switch (plan.kind) {
     case 'etcd':
@@ -75,6 +87,11 @@ async function probe(plan: MemberPlan, ports: PortMap, secrets: ClusterSecrets):
         detail: `caught mails at ${page}`,
       };
     }
+    case 'demo': {
+      const healthy = (await httpStatus(`http://127.0.0.1:${plan.port}/healthz`, 1500)) === 200;
+      const hosts = context.cookieDomain ? demoAppHosts(context.cookieDomain) : [];
+      return { healthy, detail: hosts.map((host) => `http://${host}:${ports.lbA}/`).join(', ') };
+    }
     case 'auth':
     case 'push':
       return { healthy: (await httpStatus(`http://127.0.0.1:${plan.port}/readyz`, 1500)) === 200 };
@@ -105,6 +122,7 @@ export async function memberStatus(
   running: RunningMember | undefined,
   ports: PortMap,
   secrets: ClusterSecrets,
+  context: StatusContext = {},
 ): Promise<MemberStatus> {
   const base = { name: plan.name, kind: plan.kind, port: plan.port };
   const stoppedRole = plan.kind === 'postgres' || plan.kind === 'redis' ? 'stopped' : KIND_ROLES[plan.kind];
@@ -112,7 +130,7 @@ export async function memberStatus(
     return { ...base, role: stoppedRole, pid: null, healthy: false, detail: 'not running' };
   }
   try {
-    const result = await probe(plan, ports, secrets);
+    const result = await probe(plan, ports, secrets, context);
     return {
       ...base,
       role: result.role ?? KIND_ROLES[plan.kind],

@@ -1,7 +1,8 @@
 // When root starts the cluster, each member runs as a system user: a data store as the one its
 // Debian package created (redis, etcd, haproxy, www-data), as PostgreSQL runs as `postgres`; the
-// Node members as users of their own (twofold-auth, twofold-push, twofold-mail). A flaw in one of
-// them, or a local user who gets its privileges, does not get root, nor the other members' secrets.
+// Node members as users of their own (twofold-auth, twofold-push, twofold-mail, twofold-demo). A
+// flaw in one of them, or a local user who gets its privileges, does not get root, nor the other
+// members' secrets.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
@@ -111,9 +112,9 @@ export function ensureSystemUser(name: string): SystemUser {
 }
 
 /**
- * The user a Node member (auth-N, push-N, mail) runs as when root starts the cluster: a system user
- * of its own, when that user can read the code; else (a clone under /root) undefined, with the
- * reason: the member runs as root, as before.
+ * The user a Node member (auth-N, push-N, mail, demo) runs as when root starts the cluster: a
+ * system user of its own, when that user can read the code; else (a clone under /root) undefined,
+ * with the reason: the member runs as root, as before.
  */
 export function nodeMemberUser(
   name: string,

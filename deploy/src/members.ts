@@ -1,5 +1,5 @@
 // The cluster's members under stable names (etcd, pg-1, pg-2, haproxy, redis-1, redis-2,
-// sentinel-1..3, mail, auth-1..N, push-1, push-2, lb-a, lb-b), in start order. Commands address
+// sentinel-1..3, mail, auth-1..N, push-1, push-2, demo, lb-a, lb-b), in start order. Commands address
 // members by these names; the registry holds the process each one runs now.
 import type { PortMap } from './ports.ts';
 import { descendants, isAlive } from './proc.ts';
@@ -14,6 +14,7 @@ export type MemberKind =
   | 'mail'
   | 'auth'
   | 'push'
+  | 'demo'
   | 'nginx';
 
 export interface MemberPlan {
@@ -34,6 +35,7 @@ const TITLES: Record<MemberKind, string> = {
   mail: 'SMTP sink (development mail)',
   auth: 'auth replica',
   push: 'push gateway replica',
+  demo: 'demo application (who am I) behind forward auth',
   nginx: 'nginx load balancer',
 };
 
@@ -54,6 +56,7 @@ export function planMembers(ports: PortMap): MemberPlan[] {
     member('mail', 'mail', ports.mail.smtp),
     ...ports.auth.map((port, i) => member(`auth-${i + 1}`, 'auth', port)),
     ...ports.push.map((port, i) => member(`push-${i + 1}`, 'push', port)),
+    member('demo', 'demo', ports.demo),
     member('lb-a', 'nginx', ports.lbA),
     member('lb-b', 'nginx', ports.lbB),
   ];

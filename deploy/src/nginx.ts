@@ -1,11 +1,13 @@
-// One nginx load balancer rendered from nginx/twofold.conf.template, checked with `nginx -t`
-// and run in the foreground with everything (pid, logs, temp files) in its own prefix directory.
+// One nginx load balancer rendered from nginx/twofold.conf.template (and, per demo application,
+// nginx/demo-app.conf.template), checked with `nginx -t` and run in the foreground with everything
+// (pid, logs, temp files) in its own prefix directory.
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { binaries, requireBinary } from './binaries.ts';
+import { checkCookieDomain, DEMO_APPS } from './cookie-domain.ts';
 import { ensureDir } from './files.ts';
 import { ensureMemberSubdir, type MemberUser, memberUser, writeMemberFile } from './member-user.ts';
 import { memberDir, memberLogFile, memberPidFile, repoRoot } from './paths.ts';
@@ -21,6 +23,8 @@ import { renderTemplate } from './template.ts';
 import { waitForTcp } from './wait.ts';
 
 export const templateFile = path.join(repoRoot, 'nginx', 'twofold.conf.template');
+/** One demo application's upstream and server block, rendered into the main template per application. */
+export const demoAppTemplateFile = path.join(repoRoot, 'nginx', 'demo-app.conf.template');
 
 export interface NginxConfigOptions {
   /** Instance name: "a" or "b" (the member is lb-<name>). */
@@ -41,6 +45,11 @@ export interface NginxConfigOptions {
    * ten times that; 0 turns the limit off (tests that send a crowd's traffic from one address).
    */
   apiRatePerSecond?: number;
+  /**
+   * The demo application (member `demo`) on this port, served at app1. and app2. of the cookie
+   * domain behind forward auth; absent: no demo server blocks (a load balancer alone, in tests).
+   */
+  demo?: { port: number; cookieDomain: string };
 }
 
 /** The edge's default API rate per client address: far above a person's, far below a flood's. */
@@ -63,7 +72,31 @@ function realIpFrom(proxies: string[]): string {
   ].join('\n');
 }
 
-export function renderNginxConfig(template: string, options: NginxConfigOptions): string {
+/** The demo applications' server blocks (one rendering of the demo template each), or a comment. */
+function demoApps(demoTemplate: string | undefined, options: NginxConfigOptions, realIp: string): string {
+  const { demo } = options;
+  if (!demo) return '  # (no demo applications)';
+  if (demoTemplate === undefined) throw new Error('the demo applications need their template');
+  if (!Number.isInteger(demo.port) || demo.port < 1 || demo.port > 65535)
+    throw new Error(`invalid demo application port "${demo.port}"`);
+  const cookieDomain = checkCookieDomain(demo.cookieDomain);
+  return DEMO_APPS.map((app) =>
+    renderTemplate(demoTemplate, {
+      APP: app,
+      APP_HOST: `${app}.${cookieDomain}`,
+      LISTEN_PORT: String(options.listenPort),
+      DEMO_PORT: String(demo.port),
+      REAL_IP_FROM: realIp,
+    }).trimEnd(),
+  ).join('\n\n');
+}
+
+/** `demoTemplate` (nginx/demo-app.conf.template) is needed when `options.demo` is given. */
+export function renderNginxConfig(
+  template: string,
+  options: NginxConfigOptions,
+  demoTemplate?: string,
+): string {
   if (!/^[a-z0-9-]+$/.test(options.name)) throw new Error(`invalid load balancer name "${options.name}"`);
   // The prefix is written into quoted nginx strings; these characters would break out of them.
   if (/["\\$;{}\s]/.test(options.prefix.replaceAll(' ', ''))) {
@@ -75,18 +108,20 @@ export function renderNginxConfig(template: string, options: NginxConfigOptions)
   if (!Number.isInteger(rate) || rate < 0) throw new Error(`invalid API rate "${rate}"`);
   const servers = (ports: number[], health: string) =>
     ports.map((port) => `    server 127.0.0.1:${port} ${health};`).join('\n');
+  const realIp = realIpFrom(options.trustedEdgeProxies ?? []);
   return renderTemplate(template, {
     NAME: options.name,
     PREFIX: options.prefix,
     LISTEN_PORT: String(options.listenPort),
     UPSTREAM_SERVERS: servers(options.upstreamPorts, 'max_fails=2 fail_timeout=5s'),
     PUSH_UPSTREAM_SERVERS: servers(options.pushUpstreamPorts, 'max_fails=1 fail_timeout=2s'),
-    REAL_IP_FROM: realIpFrom(options.trustedEdgeProxies ?? []),
+    REAL_IP_FROM: realIp,
     API_RATE: String(Math.max(rate, 1)),
     API_LIMIT:
       rate === 0
         ? '      # (no API rate limit at the edge)'
         : `      limit_req zone=twofold_api_per_address burst=${rate * 10} nodelay;`,
+    DEMO_APPS: demoApps(demoTemplate, options, realIp),
   });
 }
 
@@ -99,7 +134,8 @@ export async function writeNginxConfig(options: NginxConfigOptions, user?: Membe
   await ensureMemberSubdir(path.join(options.prefix, 'logs'), user);
   await ensureMemberSubdir(path.join(options.prefix, 'temp'), user);
   const confFile = path.join(options.prefix, 'nginx.conf');
-  const config = renderNginxConfig(await readFile(templateFile, 'utf8'), options);
+  const demoTemplate = options.demo ? await readFile(demoAppTemplateFile, 'utf8') : undefined;
+  const config = renderNginxConfig(await readFile(templateFile, 'utf8'), options, demoTemplate);
   await writeMemberFile(confFile, config, user);
   return confFile;
 }

@@ -20,9 +20,10 @@ export const DEFAULT_AUTH_REPLICAS = 3;
  *   +35, +36   push-1, push-2 (push gateway)            [8115, 8116]
  *   +40, +41   etcd client, etcd peer                   [8120, 8121]
  *   +45, +46   mail sink: SMTP, its web page            [8125, 8126]
+ *   +47        demo application (examples/whoami)       [8127]
  * The supervisor's control API is a unix socket (<dataDir>/run/control.sock), not a port.
  */
-const HIGHEST_OFFSET = 46;
+const HIGHEST_OFFSET = 47;
 
 export interface PortMap {
   base: number;
@@ -43,6 +44,8 @@ export interface PortMap {
   etcd: { client: number; peer: number };
   /** The development SMTP sink the replicas mail codes to, and its web page. */
   mail: { smtp: number; http: number };
+  /** The demo application (examples/whoami) the load balancers protect with forward auth. */
+  demo: number;
 }
 
 export function derivePorts(base: number, authReplicas = DEFAULT_AUTH_REPLICAS): PortMap {
@@ -65,6 +68,7 @@ export function derivePorts(base: number, authReplicas = DEFAULT_AUTH_REPLICAS):
     push: [base + 35, base + 36],
     etcd: { client: base + 40, peer: base + 41 },
     mail: { smtp: base + 45, http: base + 46 },
+    demo: base + 47,
   };
 }
 
@@ -86,6 +90,7 @@ export function allPorts(ports: PortMap): number[] {
     ports.etcd.peer,
     ports.mail.smtp,
     ports.mail.http,
+    ports.demo,
   ];
 }
 

@@ -1,5 +1,6 @@
 // What a Node member may read when root starts the cluster: it runs as its own system user
-// (member-user.ts), and only the secrets it needs are given to that user. The password of the
+// (member-user.ts), and only the secrets it needs are given to that user (the mail sink and the
+// demo application: none). The password of the
 // Sentinels' user `client`, which both kinds of replica need, is given to each in a copy of its own.
 import { appendFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -15,19 +16,21 @@ export interface NodeMemberAccess {
   /** Where it runs from: the clone, or its staged copy when its user cannot read the clone. */
   entry: string;
   cwd: string;
-  /** The replica's copy of the password of the Sentinels' user `client` (none for the mail sink). */
+  /** The replica's copy of the password of the Sentinels' user `client` (none for mail and demo). */
   sentinelPasswordFile?: string;
 }
 
 export async function nodeMemberAccess(
   ctx: ClusterContext,
   member: string,
-  kind: 'auth' | 'push' | 'mail',
+  kind: 'auth' | 'push' | 'mail' | 'demo',
   entry: string,
 ): Promise<NodeMemberAccess> {
   const { secrets } = ctx;
   const sentinelPasswordFile =
-    kind === 'mail' ? undefined : path.join(secretsDir(ctx.dataDir), `sentinel-for-${kind}.password`);
+    kind === 'mail' || kind === 'demo'
+      ? undefined
+      : path.join(secretsDir(ctx.dataDir), `sentinel-for-${kind}.password`);
   if (sentinelPasswordFile)
     await writeFile(sentinelPasswordFile, secrets.redis.sentinelPasswords.client, { mode: 0o600 });
   let where = { entry, cwd: repoRoot };
@@ -48,6 +51,7 @@ export async function nodeMemberAccess(
     auth: [secrets.sessionSecretFile, secrets.encryptionKeysFile, secrets.redis.files.auth],
     push: [secrets.redis.files.push],
     mail: [],
+    demo: [],
   }[kind];
   if (sentinelPasswordFile) own.push(sentinelPasswordFile);
   await giveTo(own, user);

@@ -1,9 +1,17 @@
 // A real nginx from the rendered template in front of a stand-in auth replica whose answers the
 // test chooses: what the edge does with each verdict of /auth/verify (issue 9 §4: a replica that
-// cannot answer must give the protected application 503 with Retry-After, never 500).
+// cannot answer must give the protected application 503 with Retry-After, never 500), and the
+// demo applications app1./app2. behind forward auth (Remote-* from the verdict, never the client's).
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type RequestListener, type Server } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
+  type RequestListener,
+  type Server,
+} from 'node:http';
 import type { Socket as NetSocket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,29 +19,89 @@ import { after, before, describe, test } from 'node:test';
 import { type NginxServer, startNginx } from '../src/nginx.ts';
 import { freePort } from '../src/ports.ts';
 
-/** A stand-in replica answering with `handler`, behind a real nginx; removed after the describe. */
-function edgeInFront(handler: RequestListener, options: { apiRatePerSecond?: number } = {}) {
-  const edge = {} as { dir: string; lb: NginxServer; replica: Server };
+const COOKIE_DOMAIN = 'twofold.localhost';
+
+/** A server on a free loopback port. */
+async function listening(handler: RequestListener): Promise<{ server: Server; port: number }> {
+  const port = await freePort();
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { server, port };
+}
+
+/**
+ * A stand-in replica answering with `handler`, behind a real nginx; removed after the describe.
+ * With `demoApp`, a stand-in demo application behind the app1./app2. server blocks too.
+ */
+function edgeInFront(
+  handler: RequestListener,
+  options: { apiRatePerSecond?: number; demoApp?: RequestListener } = {},
+) {
+  const edge = {} as { dir: string; lb: NginxServer; replica: Server; demo?: Server; port: number };
   before(async () => {
     edge.dir = await mkdtemp(path.join(tmpdir(), 'twofold-edge-'));
-    const replicaPort = await freePort();
-    edge.replica = createServer(handler);
-    await new Promise<void>((resolve) => edge.replica.listen(replicaPort, '127.0.0.1', resolve));
+    const replica = await listening(handler);
+    edge.replica = replica.server;
+    const demo = options.demoApp ? await listening(options.demoApp) : undefined;
+    edge.demo = demo?.server;
+    edge.port = await freePort();
     edge.lb = await startNginx({
       dataDir: edge.dir,
       name: 'a',
-      listenPort: await freePort(),
-      upstreamPorts: [replicaPort],
+      listenPort: edge.port,
+      upstreamPorts: [replica.port],
       pushUpstreamPorts: [await freePort()],
-      ...options,
+      apiRatePerSecond: options.apiRatePerSecond,
+      ...(demo ? { demo: { port: demo.port, cookieDomain: COOKIE_DOMAIN } } : {}),
     });
   });
   after(async () => {
     await edge.lb?.stop();
     edge.replica?.close();
+    edge.demo?.close();
     await rm(edge.dir, { recursive: true, force: true });
   });
   return edge;
+}
+
+interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A request with a Host header of our choosing (fetch sends its own), to 127.0.0.1:port. */
+function send(
+  port: number,
+  host: string,
+  route: string,
+  options: { method?: string; headers?: OutgoingHttpHeaders; body?: string } = {},
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path: route,
+        method: options.method ?? 'GET',
+        headers: { ...options.headers, host },
+        timeout: 10_000,
+      },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body }),
+        );
+      },
+    );
+    request.once('timeout', () => request.destroy(new Error(`no answer from ${host}${route}`)));
+    request.once('error', reject);
+    request.end(options.body);
+  });
 }
 
 describe('the edge in front of /auth/verify', () => {
@@ -168,5 +236,180 @@ describe('the edge rate limit on the API (issue 9 §4)', () => {
       });
     assert.equal((await get('static/meter.js')).headers.get('content-encoding'), 'gzip');
     assert.equal((await get('api/v1/session')).headers.get('content-encoding'), null);
+  });
+});
+
+describe('forward auth in front of the demo applications app1. and app2. (issue 10)', () => {
+  /** What the stand-in replica answers /auth/verify with next, and what it was asked. */
+  let verdict: { status: number; headers?: Record<string, string> } = { status: 401 };
+  const verifications: Array<{ method?: string; headers: IncomingHttpHeaders; bodyBytes: number }> = [];
+  /** What reached the stand-in application: every header as sent, in order. */
+  const reachedApp: Array<{ method?: string; url?: string; rawHeaders: string[] }> = [];
+  const edge = edgeInFront(
+    (request, response) => {
+      let bodyBytes = 0;
+      request.on('data', (chunk: Buffer) => {
+        bodyBytes += chunk.length;
+      });
+      request.on('end', () => {
+        if (request.url === '/auth/verify')
+          verifications.push({ method: request.method, headers: request.headers, bodyBytes });
+        response.writeHead(request.url === '/auth/verify' ? verdict.status : 200, verdict.headers ?? {});
+        response.end();
+      });
+    },
+    {
+      demoApp: (request, response) => {
+        reachedApp.push({ method: request.method, url: request.url, rawHeaders: request.rawHeaders });
+        request.resume();
+        response.setHeader('content-type', 'text/plain');
+        response.end('the application\n');
+      },
+    },
+  );
+  const app1 = () => `app1.${COOKIE_DOMAIN}:${edge.port}`;
+  const fresh = () => {
+    verifications.length = 0;
+    reachedApp.length = 0;
+  };
+  /** Every value the application got for `name`, whatever its case. */
+  const valuesAt = (rawHeaders: string[], name: string) =>
+    rawHeaders.flatMap((value, i) =>
+      i % 2 === 1 && rawHeaders[i - 1]?.toLowerCase() === name.toLowerCase() ? [value] : [],
+    );
+
+  test('a stranger is sent to the login page the replica named; the verdict is asked with the original URL', async () => {
+    fresh();
+    const login = `http://${COOKIE_DOMAIN}:${edge.port}/login?rd=${encodeURIComponent(`http://${app1()}/reports?year=2026`)}`;
+    verdict = { status: 401, headers: { location: login } };
+    const answer = await send(edge.port, app1(), '/reports?year=2026', {
+      headers: { cookie: 'twofold_session=abc', 'x-request-id': 'spoofed' },
+    });
+    assert.equal(answer.status, 302);
+    assert.equal(answer.headers.location, login);
+    assert.equal(answer.headers['cache-control'], 'no-store');
+    assert.equal(reachedApp.length, 0, 'the application is never reached');
+    const [asked] = verifications;
+    assert.ok(asked);
+    assert.equal(asked.method, 'GET');
+    assert.equal(asked.headers['x-forwarded-host'], app1());
+    assert.equal(asked.headers['x-original-url'], `http://${app1()}/reports?year=2026`);
+    assert.equal(asked.headers['x-forwarded-proto'], 'http');
+    assert.equal(asked.headers['x-forwarded-for'], '127.0.0.1');
+    assert.match(String(asked.headers['x-request-id']), /^[0-9a-f]{32}$/);
+    assert.equal(asked.headers.cookie, 'twofold_session=abc', 'the session cookie is what is checked');
+  });
+
+  test('a 401 without a Location stays a 401 (never a redirect to nowhere)', async () => {
+    verdict = { status: 401 };
+    const answer = await send(edge.port, app1(), '/');
+    assert.equal(answer.status, 401);
+    assert.equal(answer.headers.location, undefined);
+  });
+
+  test('a vouched-for user reaches the application with the Remote-* headers of the verdict, never forged ones', async () => {
+    fresh();
+    verdict = {
+      status: 200,
+      headers: {
+        'remote-user': 'alice',
+        'remote-email': 'alice@example.com',
+        'remote-name': 'Alice Liddell',
+        'remote-groups': 'staff,users',
+      },
+    };
+    const forged = {
+      'Remote-User': 'admin',
+      'remote-email': ['root@example.com', 'more@example.com'],
+      'REMOTE-NAME': 'Administrator',
+      'Remote-Groups': 'admins',
+      remote_user: 'admin',
+    };
+    const answer = await send(edge.port, app1(), '/page?x=1', { headers: forged });
+    assert.equal(answer.status, 200);
+    assert.equal(answer.body, 'the application\n');
+    const [seen] = reachedApp;
+    assert.ok(seen);
+    assert.equal(seen.url, '/page?x=1');
+    assert.deepEqual(valuesAt(seen.rawHeaders, 'remote-user'), ['alice']);
+    assert.deepEqual(valuesAt(seen.rawHeaders, 'remote-email'), ['alice@example.com']);
+    assert.deepEqual(valuesAt(seen.rawHeaders, 'remote-name'), ['Alice Liddell']);
+    assert.deepEqual(valuesAt(seen.rawHeaders, 'remote-groups'), ['staff,users']);
+    assert.deepEqual(valuesAt(seen.rawHeaders, 'remote_user'), [], 'nginx drops headers with underscores');
+    assert.deepEqual(valuesAt(seen.rawHeaders, 'host'), [app1()]);
+    assert.deepEqual(valuesAt(seen.rawHeaders, 'x-forwarded-for'), ['127.0.0.1']);
+    // Nor does the replica see what the client wrote under those names.
+    const [asked] = verifications;
+    for (const name of ['remote-user', 'remote-email', 'remote-name', 'remote-groups'])
+      assert.equal(asked?.headers[name], undefined, `${name} reached the replica`);
+  });
+
+  test('a header the verdict leaves out is not filled in by the client', async () => {
+    fresh();
+    verdict = { status: 200, headers: { 'remote-user': 'bob' } };
+    const answer = await send(edge.port, `app2.${COOKIE_DOMAIN}:${edge.port}`, '/', {
+      headers: { 'remote-groups': 'admins', 'remote-email': 'boss@example.com' },
+    });
+    assert.equal(answer.status, 200);
+    const [seen] = reachedApp;
+    assert.deepEqual(valuesAt(seen?.rawHeaders ?? [], 'remote-user'), ['bob']);
+    assert.deepEqual(valuesAt(seen?.rawHeaders ?? [], 'remote-groups'), []);
+    assert.deepEqual(valuesAt(seen?.rawHeaders ?? [], 'remote-email'), []);
+  });
+
+  test('a POST is checked with a GET and no body, and then passed on whole', async () => {
+    fresh();
+    verdict = { status: 200, headers: { 'remote-user': 'alice' } };
+    const answer = await send(edge.port, app1(), '/form', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'a=1&b=2',
+    });
+    assert.equal(answer.status, 200);
+    assert.deepEqual(
+      verifications.map((asked) => [asked.method, asked.bodyBytes, asked.headers['x-original-method']]),
+      [['GET', 0, 'POST']],
+    );
+    assert.equal(reachedApp[0]?.method, 'POST');
+  });
+
+  test('logged in but not allowed: 403, not cached, application not reached', async () => {
+    fresh();
+    verdict = { status: 403, headers: { 'remote-user': 'mallory' } };
+    const answer = await send(edge.port, app1(), '/');
+    assert.equal(answer.status, 403);
+    assert.equal(answer.headers['cache-control'], 'no-store');
+    assert.match(answer.body, /not open to your account/);
+    assert.equal(reachedApp.length, 0);
+  });
+
+  test('when Twofold gives no verdict: 503 with Retry-After, never 500', async () => {
+    fresh();
+    for (const status of [500, 503, 429]) {
+      verdict = { status };
+      const answer = await send(edge.port, app1(), '/');
+      assert.equal(answer.status, 503, `replica answered ${status}`);
+      assert.equal(answer.headers['retry-after'], '5');
+      assert.equal(answer.headers['cache-control'], 'no-store');
+    }
+    assert.equal(reachedApp.length, 0);
+  });
+
+  test('the verify location is internal; other names still reach the login service', async () => {
+    verdict = { status: 200, headers: { 'remote-user': 'alice' } };
+    assert.equal((await send(edge.port, app1(), '/_twofold/auth-verify')).status, 404);
+    fresh();
+    const login = await send(edge.port, `${COOKIE_DOMAIN}:${edge.port}`, '/login');
+    assert.equal(login.status, 200);
+    assert.equal(reachedApp.length, 0, 'the login page is not the application');
+  });
+
+  test('auth down (no replica answers): 503 with Retry-After', async () => {
+    const closed = new Promise((resolve) => edge.replica.close(resolve));
+    edge.replica.closeAllConnections();
+    await closed;
+    const answer = await send(edge.port, app1(), '/');
+    assert.equal(answer.status, 503);
+    assert.equal(answer.headers['retry-after'], '5');
   });
 });

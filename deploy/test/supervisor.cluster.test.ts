@@ -1,6 +1,7 @@
 // The supervisor's whole topology on spare ports, with a stand-in for the auth replicas and the
 // push gateway (the real ones are tested by services/): etcd, PostgreSQL x2 under Patroni,
-// HAProxy, Redis + replica, three Sentinels, three auth and two push replicas and two nginx.
+// HAProxy, Redis + replica, three Sentinels, three auth and two push replicas, the demo application
+// (the real examples/whoami, behind forward auth at app1./app2.) and two nginx.
 // One cluster for the whole file: each start costs.
 import assert from 'node:assert/strict';
 import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -51,6 +52,36 @@ async function statusUntil(
     members = await cluster.status();
   }
   return members;
+}
+
+/** A GET through a load balancer as a browser sends it to `host` (fetch would send its own Host). */
+function viaHost(
+  lbUrl: string,
+  host: string,
+  route: string,
+  headers: Record<string, string | string[]> = {},
+) {
+  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }>(
+    (resolve, reject) => {
+      const request = http.request(
+        new URL(route, lbUrl),
+        { headers: { ...headers, host }, timeout: 5000 },
+        (response) => {
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => {
+            text += chunk;
+          });
+          response.on('end', () =>
+            resolve({ status: response.statusCode ?? 0, headers: response.headers, text }),
+          );
+        },
+      );
+      request.once('timeout', () => request.destroy(new Error(`no answer from ${host}${route}`)));
+      request.once('error', reject);
+      request.end();
+    },
+  );
 }
 
 /** A WebSocket-like upgrade of /push/socket through a load balancer. */
@@ -109,7 +140,7 @@ describe('the high-availability cluster started by startCluster', () => {
         'sentinel-2',
         'sentinel-3',
         'mail',
-      ].concat(['auth-1', 'auth-2', 'auth-3', 'push-1', 'push-2', 'lb-a', 'lb-b']),
+      ].concat(['auth-1', 'auth-2', 'auth-3', 'push-1', 'push-2', 'demo', 'lb-a', 'lb-b']),
     );
     for (const member of members) {
       assert.equal(member.healthy, true, `${member.name}: ${member.detail}`);
@@ -126,6 +157,9 @@ describe('the high-availability cluster started by startCluster', () => {
       ['push', cluster.ports.push[1]],
     );
     assert.equal(byName(members, 'haproxy')?.port, cluster.ports.haproxy.readWrite);
+    const demo = byName(members, 'demo');
+    assert.deepEqual([demo?.role, demo?.port], ['demo-app', cluster.ports.demo]);
+    assert.match(String(demo?.detail), /http:\/\/app1\.twofold\.localhost:\d+\//);
   });
 
   test('aliases resolve to whoever holds the role', async () => {
@@ -164,6 +198,7 @@ describe('the high-availability cluster started by startCluster', () => {
   test('the push replicas get the same settings, but no secrets and no SMTP', async () => {
     const auth = JSON.parse((await get(`${cluster.authUrls[0]}echo`)).text);
     assert.ok(auth.settings.sessionSecretFile && auth.settings.smtpPort);
+    assert.equal(auth.settings.cookieDomain, 'twofold.localhost', 'the auth replicas get the cookie domain');
     for (const [i, url] of cluster.pushUrls.entries()) {
       const push = JSON.parse((await get(`${url}echo`)).text);
       assert.equal(push.replica, `push-${i + 1}`);
@@ -174,6 +209,7 @@ describe('the high-availability cluster started by startCluster', () => {
         redisUsername,
         redisPasswordFile,
         sentinelPasswordFile,
+        cookieDomain,
         ...shared
       } = auth.settings;
       assert.equal(new URL(databaseUrl).username, 'twofold');
@@ -222,6 +258,62 @@ describe('the high-availability cluster started by startCluster', () => {
     } finally {
       socket.destroy();
     }
+  });
+
+  test('forward auth: app1./app2. of the cookie domain on both load balancers, Remote-* from the verdict only', async () => {
+    for (const lbUrl of cluster.lbUrls) {
+      const port = new URL(lbUrl).port;
+      for (const app of ['app1', 'app2']) {
+        const host = `${app}.${cluster.cookieDomain}:${port}`;
+        const stranger = await viaHost(lbUrl, host, '/reports?year=2026');
+        assert.equal(stranger.status, 302, `${host}: ${stranger.text}`);
+        assert.equal(
+          stranger.headers.location,
+          `http://twofold.localhost:${port}/login?rd=${encodeURIComponent(`http://${host}/reports?year=2026`)}`,
+        );
+        const alice = await viaHost(lbUrl, host, '/page', {
+          cookie: 'stub_user=alice',
+          accept: 'application/json',
+          'remote-user': 'admin',
+          'Remote-Groups': 'admins',
+        });
+        assert.equal(alice.status, 200, alice.text);
+        assert.deepEqual(JSON.parse(alice.text), {
+          app: 'Twofold demo application (who am I)',
+          host,
+          path: '/page',
+          user: 'alice',
+          email: 'alice@example.com',
+          name: 'Alice Stub',
+          groups: ['staff', 'users'],
+          logoutUrl: `//twofold.localhost:${port}/`,
+        });
+        const page = await viaHost(lbUrl, host, '/', {
+          cookie: 'stub_user=alice',
+          'remote-name': '<b>x</b>',
+        });
+        assert.match(page.text, /<h1>Twofold demo application/);
+        assert.doesNotMatch(page.text, /&lt;b&gt;/, 'the forged header never reached the page');
+        assert.equal((await viaHost(lbUrl, host, '/', { cookie: 'stub_user=mallory' })).status, 403);
+      }
+    }
+  });
+
+  test('the demo member is killed and restarted like any other', async () => {
+    await cluster.kill('demo');
+    const down = byName(await cluster.status(), 'demo');
+    assert.deepEqual([down?.pid, down?.healthy], [null, false]);
+    const host = `app1.${cluster.cookieDomain}:${cluster.ports.lbA}`;
+    assert.equal(
+      (await viaHost(cluster.lbUrls[0] as string, host, '/', { cookie: 'stub_user=alice' })).status,
+      502,
+    );
+    await cluster.restart('demo');
+    assert.equal(byName(await cluster.status(), 'demo')?.healthy, true);
+    assert.equal(
+      (await viaHost(cluster.lbUrls[0] as string, host, '/', { cookie: 'stub_user=alice' })).status,
+      200,
+    );
   });
 
   test('bodies over 64k are refused by nginx', async () => {

@@ -7,6 +7,7 @@ import './shared/login-through-nginx.ts';
 import './shared/browser.ts';
 import './shared/email-login.ts';
 import './shared/phone-pwa.ts';
+import './shared/forward-auth.ts';
 import './shared/push-login.ts';
 
 after(destroySharedTestCluster);

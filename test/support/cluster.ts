@@ -17,7 +17,7 @@ import { allPorts, DEFAULT_AUTH_REPLICAS, derivePorts, isPortInUse } from '../..
  */
 export async function spareBase(authReplicas = DEFAULT_AUTH_REPLICAS): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt += 1) {
-    // Steps of 50 keep two bases' port ranges (base..base+46) apart; the last base is 32_700.
+    // Steps of 50 keep two bases' port ranges (base..base+47) apart; the last base is 32_700.
     const base = 20_000 + 50 * Math.floor(Math.random() * 255);
     const all = allPorts(derivePorts(base, authReplicas));
     if (!(await Promise.all(all.map((port) => isPortInUse(port)))).some(Boolean)) return base;

@@ -12,6 +12,9 @@ const LIMITS: Record<string, number> = {
   'password-ip': defaults.TWOFOLD_MAX_PASSWORD_FAILURES_PER_IP.default,
   'register-ip': defaults.TWOFOLD_MAX_REGISTRATIONS_PER_IP.default,
   'second-factor-long': defaults.TWOFOLD_MAX_SECOND_FACTOR_FAILURES_LONG_TERM.default,
+  'push-prompt': defaults.TWOFOLD_MAX_PUSH_PROMPTS.default,
+  'rp-verification': defaults.TWOFOLD_MAX_PUSH_PROMPTS.default,
+  'link-code': defaults.TWOFOLD_MAX_LINK_CODE_ATTEMPTS.default,
 };
 const SECOND_FACTOR_LIMIT = defaults.TWOFOLD_MAX_SECOND_FACTOR_FAILURES.default;
 

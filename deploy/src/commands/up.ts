@@ -2,6 +2,7 @@
 // API for the other commands, stop it in reverse order on Ctrl-C, SIGTERM or `twofold down`.
 import { type Cluster, startCluster } from '../cluster.ts';
 import { type ControlServer, startControlServer } from '../control-server.ts';
+import { DEFAULT_COOKIE_DOMAIN, demoAppHosts, resolveCookieDomain } from '../cookie-domain.ts';
 import { tailFile } from '../files.ts';
 import { ensureInstalled } from '../install.ts';
 import { killLeftovers } from '../leftovers.ts';
@@ -22,21 +23,26 @@ export const upCommand: Command = {
   help: `Usage: twofold up [options]
 
 Starts etcd, PostgreSQL x2 under Patroni, HAProxy, Redis master + replica, 3 Sentinels, a mail
-sink (it catches the mails the replicas send), the auth replicas, the push gateway (push-1, push-2)
-and two nginx load balancers, then waits. Ctrl-C, SIGTERM or \`twofold down\` stops them in reverse
-order; a second Ctrl-C kills them at once. A member that dies is not restarted: see
-\`twofold status\`, and \`twofold restart <member>\`.
+sink (it catches the mails the replicas send), the auth replicas, the push gateway (push-1, push-2),
+a demo application behind forward auth (demo) and two nginx load balancers, then waits. Ctrl-C,
+SIGTERM or \`twofold down\` stops them in reverse order; a second Ctrl-C kills them at once. A
+member that dies is not restarted: see \`twofold status\`, and \`twofold restart <member>\`.
 
 ${clusterOptionsHelp}
-  --replicas N       number of auth replicas, 1 to ${MAX_AUTH_REPLICAS} (default: ${DEFAULT_AUTH_REPLICAS})`,
-  options: { ...clusterOptions, replicas: { type: 'string' } },
+  --replicas N       number of auth replicas, 1 to ${MAX_AUTH_REPLICAS} (default: ${DEFAULT_AUTH_REPLICAS})
+  --cookie-domain D  the session cookie's domain: the login page is on it, the demo application at
+                     app1.D and app2.D (default: TWOFOLD_COOKIE_DOMAIN or ${DEFAULT_COOKIE_DOMAIN})`,
+  options: { ...clusterOptions, replicas: { type: 'string' }, 'cookie-domain': { type: 'string' } },
 
   async run(values) {
     const dataDir = dataDirOption(values);
     const portBase = portBaseOption(values);
     const replicas = Number(values.replicas ?? DEFAULT_AUTH_REPLICAS);
+    let cookieDomain: string;
     try {
       derivePorts(portBase, replicas); // a base or replica count that does not fit fails before anything starts
+      const flag = values['cookie-domain'];
+      cookieDomain = resolveCookieDomain(typeof flag === 'string' ? flag : undefined);
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
@@ -66,7 +72,7 @@ ${clusterOptionsHelp}
 
     await writeSupervisorFile(dataDir, portBase);
     try {
-      return await runCluster({ dataDir, portBase, replicas, stopRequested });
+      return await runCluster({ dataDir, portBase, replicas, cookieDomain, stopRequested });
     } finally {
       await removeSupervisorFile(dataDir);
     }
@@ -77,10 +83,17 @@ interface RunOptions {
   dataDir: string;
   portBase: number;
   replicas: number;
+  cookieDomain: string;
   stopRequested: AbortController;
 }
 
-async function runCluster({ dataDir, portBase, replicas, stopRequested }: RunOptions): Promise<number> {
+async function runCluster({
+  dataDir,
+  portBase,
+  replicas,
+  cookieDomain,
+  stopRequested,
+}: RunOptions): Promise<number> {
   console.log(`twofold: starting the cluster in ${dataDir} (port base ${portBase})`);
   const began = Date.now();
   let cluster: Cluster;
@@ -89,6 +102,7 @@ async function runCluster({ dataDir, portBase, replicas, stopRequested }: RunOpt
       dataDir,
       portBase,
       authReplicas: replicas,
+      cookieDomain,
       signal: stopRequested.signal,
       log: (line) => console.log(line),
     });
@@ -115,6 +129,8 @@ async function runCluster({ dataDir, portBase, replicas, stopRequested }: RunOpt
     console.log(`PostgreSQL (read-write, via HAProxy): 127.0.0.1:${cluster.ports.haproxy.readWrite}`);
     console.log(`HAProxy stats: http://127.0.0.1:${cluster.ports.haproxy.stats}/stats`);
     console.log(`Mails sent (sign-in codes), caught by the mail sink: ${cluster.mailUrl}`);
+    const demo = demoAppHosts(cluster.cookieDomain).map((host) => `http://${host}:${cluster.ports.lbA}/`);
+    console.log(`Demo applications behind forward auth (one login for both): ${demo.join(' and ')}`);
     console.log('Press Ctrl-C to stop, or run `twofold status | kill | restart | logs | down` elsewhere.');
     await new Promise((resolve) => stopRequested.signal.addEventListener('abort', resolve, { once: true }));
   }

@@ -125,6 +125,7 @@ export function dataStoreCredentialTests(clusterOf: () => Cluster): void {
       'auth-1': 'twofold-auth',
       'push-1': 'twofold-push',
       mail: 'twofold-mail',
+      demo: 'twofold-demo',
       'pg-1': 'postgres',
     };
     for (const [member, user] of Object.entries(expected)) {
@@ -165,6 +166,9 @@ export function dataStoreCredentialTests(clusterOf: () => Cluster): void {
         [false, false, false],
         file,
       );
+    // The demo application (and the mail sink) need no secret at all.
+    for (const file of [...auth, ...push, ...neither])
+      assert.deepEqual([canRead('twofold-demo', file), canRead('twofold-mail', file)], [false, false], file);
   });
 
   test("HAProxy's stats page and metrics ask for the operator's password", async () => {

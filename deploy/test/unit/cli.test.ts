@@ -78,4 +78,22 @@ describe('twofold CLI', () => {
     assert.match(stderr, /port base must be an integer/);
     assert.equal((await run('up', '--replicas', 'many')).code, 2);
   });
+
+  test('apps and users groups: listed, documented, and bad input is a usage error before any database', async () => {
+    assert.match((await run('--help')).stdout, /^\s+apps\s+\S/m);
+    assert.match((await run('apps', '--help')).stdout, /twofold apps rotate-key <name>/);
+    assert.match((await run('users', '--help')).stdout, /twofold users groups <username>/);
+    const dataDir = '/nonexistent/twofold-cli-test';
+    for (const args of [
+      ['apps', 'add', 'Bad Name'],
+      ['apps', 'add', 'ok', '--policy', 'three_factor'],
+      ['apps', 'add', 'ok', '--host', 'app.example:8080'],
+      ['apps', 'frobnicate'],
+      ['users', 'groups', 'someone', '--add', 'Not A Group'],
+    ]) {
+      const { code, stderr } = await run(...args, '--data-dir', dataDir);
+      assert.equal(code, 2, `${args.join(' ')}: ${stderr}`);
+      assert.doesNotMatch(stderr, /no cluster is running/);
+    }
+  });
 });

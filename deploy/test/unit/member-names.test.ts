@@ -11,7 +11,17 @@ const members = planMembers(derivePorts(8080)).map((member) => member.name);
 
 describe('member names and aliases', () => {
   test('members and the two aliases are valid, anything else lists what is', () => {
-    for (const name of ['pg-1', 'auth-3', 'push-1', 'push-2', 'mail', 'lb-b', 'pg-primary', 'redis-master'])
+    for (const name of [
+      'pg-1',
+      'auth-3',
+      'push-1',
+      'push-2',
+      'mail',
+      'demo',
+      'lb-b',
+      'pg-primary',
+      'redis-master',
+    ])
       assert.doesNotThrow(() => checkMemberName(name, members));
     assert.equal(isAlias('pg-primary'), true);
     assert.equal(isAlias('pg-1'), false);
@@ -21,7 +31,7 @@ describe('member names and aliases', () => {
       (error: Error) =>
         error instanceof UnknownMemberError &&
         /pg-1, pg-2/.test(error.message) &&
-        /push-1, push-2/.test(error.message) &&
+        /push-1, push-2, demo, lb-a/.test(error.message) &&
         /pg-primary/.test(error.message),
     );
   });

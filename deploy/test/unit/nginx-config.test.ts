@@ -15,7 +15,7 @@ describe('nginx -t on the rendered template', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  test('accepts the config for load balancers a and b with their auth and push upstreams', async () => {
+  test('accepts the config for load balancers a and b with their auth, push and demo upstreams', async () => {
     for (const [name, listenPort] of [
       ['a', 28080],
       ['b', 28081],
@@ -27,12 +27,20 @@ describe('nginx -t on the rendered template', () => {
         listenPort,
         upstreamPorts: [28091, 28092],
         pushUpstreamPorts: [28115, 28116],
+        demo: { port: 28127, cookieDomain: 'twofold.localhost' },
       });
       await testNginxConfig(prefix, confFile);
       const config = await readFile(confFile, 'utf8');
       assert.match(config, new RegExp(`listen 127\\.0\\.0\\.1:${listenPort};`));
-      // The edge writes the address it saw; what the client wrote is never passed on (issue 9 §2).
-      assert.equal(config.match(/proxy_set_header X-Forwarded-For \$remote_addr;/g)?.length, 3);
+      assert.match(config, /server_name app1\.twofold\.localhost;/);
+      assert.match(config, /server_name app2\.twofold\.localhost;/);
+      // The edge writes the address it saw; what the client wrote is never passed on (issue 9 §2):
+      // /push/, both auth_request targets, and each demo application's pages and verdicts.
+      assert.equal(config.match(/proxy_set_header X-Forwarded-For \$remote_addr;/g)?.length, 3 + 2 * 2);
+      // The demo applications get Remote-* from the verdict alone (issue 10).
+      assert.equal(config.match(/^\s*proxy_set_header Remote-User \$twofold_user;$/gm)?.length, 2);
+      for (const line of config.split('\n').filter((l) => /^\s*listen /.test(l)))
+        assert.equal(line.trim(), `listen 127.0.0.1:${listenPort};`);
       assert.doesNotMatch(config, /proxy_add_x_forwarded_for|set_real_ip_from/);
     }
   });

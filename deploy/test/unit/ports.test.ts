@@ -26,6 +26,7 @@ describe('derivePorts', () => {
       push: [8115, 8116],
       etcd: { client: 8120, peer: 8121 },
       mail: { smtp: 8125, http: 8126 },
+      demo: 8127,
     });
   });
 
@@ -37,20 +38,28 @@ describe('derivePorts', () => {
     assert.deepEqual(ports.push, [18115, 18116]);
     assert.equal(ports.etcd.peer, 18121);
     assert.deepEqual(ports.mail, { smtp: 18125, http: 18126 });
+    assert.equal(ports.demo, 18127);
   });
 
   test('no two members share a port, even with the most replicas', () => {
     const all = allPorts(derivePorts(20000, 9));
     assert.equal(new Set(all).size, all.length);
-    assert.equal(all.length, 2 + 9 + 4 + 3 + 5 + 2 + 2 + 2);
-    assert.equal(Math.max(...all), 20046);
+    assert.equal(all.length, 2 + 9 + 4 + 3 + 5 + 2 + 2 + 2 + 1);
+    assert.equal(Math.max(...all), 20047);
+  });
+
+  test('every port stays below base+50, so test bases 50 apart never share one (test/support/cluster.ts)', () => {
+    for (const base of [20000, 20050]) {
+      const all = allPorts(derivePorts(base, 9));
+      assert.ok(Math.min(...all) >= base && Math.max(...all) < base + 50);
+    }
   });
 
   test('rejects bases and replica counts that do not fit', () => {
     assert.throws(() => derivePorts(80), RangeError);
     assert.throws(() => derivePorts(65500), RangeError);
-    assert.throws(() => derivePorts(65490), RangeError);
-    assert.doesNotThrow(() => derivePorts(65489));
+    assert.throws(() => derivePorts(65489), RangeError);
+    assert.doesNotThrow(() => derivePorts(65488));
     assert.throws(() => derivePorts(8080.5), RangeError);
     assert.throws(() => derivePorts(8080, 0), RangeError);
     assert.throws(() => derivePorts(8080, 10), RangeError);
@@ -91,6 +100,7 @@ describe('planMembers', () => {
         ['auth-3', 'auth', 8093],
         ['push-1', 'push', 8115],
         ['push-2', 'push', 8116],
+        ['demo', 'demo', 8127],
         ['lb-a', 'nginx', 8080],
         ['lb-b', 'nginx', 8081],
       ],

@@ -94,6 +94,29 @@ describe('authReplicaEnv', () => {
     });
     assert.equal(withUrl.TWOFOLD_PUBLIC_URL, 'http://127.0.0.1:18080');
   });
+
+  test("the cluster's cookie domain wins over an inherited one; none given, none set", () => {
+    const saved = { ...process.env };
+    process.env.TWOFOLD_COOKIE_DOMAIN = 'inherited.example';
+    try {
+      const options = {
+        dataDir: '/d',
+        index: 1,
+        port: 18091,
+        databaseUrl: 'postgres://twofold:pw@127.0.0.1:18105/twofold',
+        redisUrl: 'redis://127.0.0.1:18110',
+        secrets: { sessionSecretFile: '/d/s', encryptionKeysFile: '/d/k' },
+      };
+      assert.equal(
+        authReplicaEnv({ ...options, cookieDomain: 'twofold.localhost' }).TWOFOLD_COOKIE_DOMAIN,
+        'twofold.localhost',
+      );
+      delete process.env.TWOFOLD_COOKIE_DOMAIN;
+      assert.equal(authReplicaEnv(options).TWOFOLD_COOKIE_DOMAIN, undefined);
+    } finally {
+      process.env = saved;
+    }
+  });
 });
 
 describe('pushReplicaEnv', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, test } from 'node:test';
-import { renderNginxConfig, templateFile } from '../../src/nginx.ts';
+import { demoAppTemplateFile, renderNginxConfig, templateFile } from '../../src/nginx.ts';
 import { renderTemplate } from '../../src/template.ts';
 
 describe('renderTemplate', () => {
@@ -91,5 +91,130 @@ describe('renderNginxConfig', () => {
     assert.throws(() => renderNginxConfig(template, { ...options, prefix: '/tmp/x";evil' }), /unsupported/);
     assert.throws(() => renderNginxConfig(template, { ...options, upstreamPorts: [] }), /at least one/);
     assert.throws(() => renderNginxConfig(template, { ...options, pushUpstreamPorts: [] }), /at least one/);
+  });
+});
+
+describe('renderNginxConfig: the demo applications behind forward auth', () => {
+  const options = {
+    name: 'b',
+    prefix: '/srv/twofold/lb-b',
+    listenPort: 18081,
+    upstreamPorts: [18091, 18092],
+    pushUpstreamPorts: [18115, 18116],
+    demo: { port: 18127, cookieDomain: 'twofold.localhost' },
+  };
+  const render = async (overrides: Partial<typeof options> = {}) =>
+    renderNginxConfig(
+      await readFile(templateFile, 'utf8'),
+      { ...options, ...overrides },
+      await readFile(demoAppTemplateFile, 'utf8'),
+    );
+  /** The server block whose server_name is `name`. */
+  const serverBlock = (config: string, name: string) => {
+    const start = config.lastIndexOf('\n  server {', config.indexOf(`server_name ${name};`));
+    return config.slice(start, config.indexOf('\n  }\n', start));
+  };
+  /** A location's body (up to its closing brace at four spaces). */
+  const location = (block: string, opening: string) => {
+    const start = block.indexOf(opening);
+    assert.notEqual(start, -1, `no ${opening}`);
+    return block.slice(start, block.indexOf('\n    }', start));
+  };
+
+  test('one server block per application, on the same port, after the default server', async () => {
+    const config = await render();
+    assert.doesNotMatch(config, /\{\{/);
+    assert.equal(config.match(/^\s*server_name app1\.twofold\.localhost;$/gm)?.length, 1);
+    assert.equal(config.match(/^\s*server_name app2\.twofold\.localhost;$/gm)?.length, 1);
+    assert.ok(
+      config.indexOf('server_name _;') < config.indexOf('server_name app1.'),
+      'the default comes first',
+    );
+    for (const app of ['app1', 'app2']) {
+      const block = serverBlock(config, `${app}.twofold.localhost`);
+      assert.match(block, /listen 127\.0\.0\.1:18081;/);
+      assert.match(config, new RegExp(`upstream twofold_demo_${app} \\{\\s+server 127\\.0\\.0\\.1:18127;`));
+      assert.match(location(block, 'location / {'), new RegExp(`proxy_pass http://twofold_demo_${app};`));
+    }
+  });
+
+  test('every page asks /auth/verify, and takes who the user is from the answer', async () => {
+    const block = serverBlock(await render(), 'app1.twofold.localhost');
+    const site = location(block, 'location / {');
+    assert.match(site, /^\s*auth_request \/_twofold\/auth-verify;$/m);
+    for (const [variable, header] of [
+      ['twofold_user', 'remote_user'],
+      ['twofold_email', 'remote_email'],
+      ['twofold_name', 'remote_name'],
+      ['twofold_groups', 'remote_groups'],
+      ['twofold_login_location', 'location'],
+    ])
+      assert.match(site, new RegExp(`auth_request_set \\$${variable} \\$upstream_http_${header};`));
+    assert.match(site, /error_page 401 = @twofold_login;/);
+    assert.match(site, /error_page 403 = @twofold_forbidden;/);
+    assert.match(site, /error_page 500 = @twofold_unavailable;/);
+    assert.match(location(block, 'location @twofold_login {'), /return 302 \$twofold_login_location;/);
+    const unavailable = location(block, 'location @twofold_unavailable {');
+    assert.match(unavailable, /add_header Retry-After 5 always;/);
+    assert.match(unavailable, /return 503 /);
+    assert.match(
+      location(block, 'location @twofold_forbidden {'),
+      /add_header Cache-Control no-store always;/,
+    );
+  });
+
+  test("the application gets Remote-* from the verdict only: the client's are replaced", async () => {
+    const site = location(serverBlock(await render(), 'app2.twofold.localhost'), 'location / {');
+    assert.match(site, /proxy_set_header Remote-User \$twofold_user;/);
+    assert.match(site, /proxy_set_header Remote-Email \$twofold_email;/);
+    assert.match(site, /proxy_set_header Remote-Name \$twofold_name;/);
+    assert.match(site, /proxy_set_header Remote-Groups \$twofold_groups;/);
+    assert.match(site, /proxy_set_header X-Forwarded-For \$remote_addr;/);
+    assert.doesNotMatch(site, /proxy_pass_request_headers off|underscores_in_headers on/);
+  });
+
+  test('the verdict is asked with the application host and original URL, without a body', async () => {
+    const verify = location(
+      serverBlock(await render(), 'app1.twofold.localhost'),
+      'location = /_twofold/auth-verify {',
+    );
+    assert.match(verify, /^\s*internal;$/m);
+    assert.match(verify, /proxy_pass http:\/\/twofold_auth\/auth\/verify;/);
+    assert.match(verify, /proxy_method GET;/);
+    assert.match(verify, /proxy_pass_request_body off;/);
+    assert.match(verify, /proxy_set_header X-Forwarded-Host \$http_host;/);
+    assert.match(verify, /proxy_set_header X-Original-URL \$scheme:\/\/\$http_host\$request_uri;/);
+    assert.match(verify, /proxy_set_header X-Forwarded-Proto \$scheme;/);
+    assert.match(verify, /proxy_set_header X-Forwarded-For \$remote_addr;/);
+    assert.match(verify, /proxy_set_header X-Request-Id \$request_id;/);
+    for (const header of ['User', 'Email', 'Name', 'Groups'])
+      assert.match(verify, new RegExp(`proxy_set_header Remote-${header} "";`));
+  });
+
+  test('the cookie domain names the applications, and is checked', async () => {
+    const config = await render({ demo: { port: 18127, cookieDomain: 'Example.COM' } });
+    assert.match(config, /server_name app1\.example\.com;/);
+    await assert.rejects(
+      render({ demo: { port: 18127, cookieDomain: 'x; include /etc/passwd' } }),
+      /not a domain/,
+    );
+    await assert.rejects(render({ demo: { port: 0, cookieDomain: 'example.com' } }), /invalid demo/);
+  });
+
+  test('without a demo member, no demo blocks (and no demo template needed)', async () => {
+    const { demo: _, ...alone } = options;
+    const config = renderNginxConfig(await readFile(templateFile, 'utf8'), alone);
+    assert.doesNotMatch(config, /server_name app1\./);
+    assert.match(config, /# \(no demo applications\)/);
+    assert.throws(() => renderNginxConfig('{{DEMO_APPS}}', options), /need their template/);
+  });
+
+  test('behind a trusted proxy, the demo blocks take the client address from it too', async () => {
+    const config = renderNginxConfig(
+      await readFile(templateFile, 'utf8'),
+      { ...options, trustedEdgeProxies: ['10.0.0.0/8'] },
+      await readFile(demoAppTemplateFile, 'utf8'),
+    );
+    assert.equal(config.match(/set_real_ip_from 10\.0\.0\.0\/8;/g)?.length, 3);
   });
 });

@@ -27,6 +27,10 @@
   const codesList = $('new-recovery-codes');
   const removeForm = $('remove-totp-form');
   const removePassword = $('remove-totp-password');
+  const applicationsList = $('applications');
+  const applicationsStatus = $('applications-status');
+  const linkForm = $('link-form');
+  const linkCode = $('link-code');
   const stateNotes = {
     password_verified: 'waiting for a second factor',
     enrollment_required: 'setting up two-factor',
@@ -71,16 +75,23 @@
     }
   });
 
+  onSubmit(linkForm, linkApp, (err) => {
+    if (err.code === 'invalid_link_code' || err.code === 'invalid_request') retry(linkCode);
+    else if (!leaveIfSessionChanged(err)) showError(failureText(err));
+  });
+
   load();
 
   async function load() {
     const session = await routeBySession(AUTHENTICATED_ONLY);
     if (!session) {
       sessionsStatus.hidden = true;
+      applicationsStatus.hidden = true;
       return;
     }
     loadSessions();
     loadUser();
+    loadApplications();
   }
 
   function expired() {
@@ -314,6 +325,77 @@
     codesPanel.show([]);
     showNotice('Your authenticator app and recovery codes have been removed.');
     loadUser();
+  }
+
+  // Applications (the verification API): linked ones, linking, unlinking
+
+  async function loadApplications() {
+    let applications;
+    try {
+      ({ applications } = await api('GET', '/api/v1/account/applications'));
+    } catch (err) {
+      if (leaveIfSessionChanged(err)) return;
+      applicationsStatus.textContent = `Could not load your applications. ${failureText(err)}`;
+      applicationsStatus.hidden = false;
+      return;
+    }
+    applicationsList.replaceChildren(...(applications ?? []).map(applicationItem));
+    updateApplicationsStatus();
+  }
+
+  function updateApplicationsStatus() {
+    applicationsStatus.textContent = 'No application is linked to your account.';
+    applicationsStatus.hidden = applicationsList.children.length > 0;
+  }
+
+  function applicationItem(link) {
+    const item = document.createElement('li');
+    item.className = 'session';
+    const info = document.createElement('div');
+    info.className = 'session-info';
+    const title = document.createElement('span');
+    title.className = 'session-title';
+    title.textContent = link.name;
+    const meta = document.createElement('span');
+    meta.className = 'session-meta';
+    meta.append(`As ${link.username} · linked `, timeAgo(link.linkedAt, { inSentence: true }));
+    info.append(title, meta);
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'button secondary small';
+    button.textContent = 'Unlink';
+    button.setAttribute('aria-label', `Unlink ${link.name}`);
+    button.addEventListener('click', () => unlinkApp(button, item, link.name));
+    item.append(info, button);
+    return item;
+  }
+
+  async function linkApp() {
+    const { application } = await api('POST', '/api/v1/account/applications', {
+      code: linkCode.value.trim(),
+    });
+    linkForm.reset();
+    showNotice(`${application.name} may now ask Twofold to confirm you as ${application.username}.`);
+    loadApplications();
+  }
+
+  async function unlinkApp(button, item, name) {
+    clearMessages();
+    button.disabled = true;
+    try {
+      await api('DELETE', `/api/v1/account/applications/${encodeURIComponent(name)}`);
+      showNotice(`${name} can no longer ask Twofold about you.`);
+    } catch (err) {
+      if (err.status !== 404) {
+        if (leaveIfSessionChanged(err)) return;
+        button.disabled = false;
+        showError(failureText(err));
+        return;
+      }
+    }
+    item.remove();
+    updateApplicationsStatus();
+    $('applications-title').focus();
   }
 
   // Formatting (the same rules as the dashboard's activity list)

@@ -97,6 +97,41 @@
     else window.location.assign(path);
   }
 
+  // An application sent the browser to the login page with `rd`, the URL to come back to. It is kept
+  // for this tab through the sign-in steps, and followed only when the API says it is a registered
+  // application's URL; anything else is dropped and the sign-in ends where it always did.
+  const RETURN_KEY = 'twofold.rd';
+
+  /** On the login page: remember this visit's `rd`, or forget an older one. */
+  function rememberReturn() {
+    const rd = new URLSearchParams(window.location.search).get('rd');
+    if (rd && rd.length <= 2048) sessionStorage.setItem(RETURN_KEY, rd);
+    else sessionStorage.removeItem(RETURN_KEY);
+  }
+
+  function hasPendingReturn() {
+    return sessionStorage.getItem(RETURN_KEY) !== null;
+  }
+
+  /** Once signed in: back to the application that sent us, if it may be returned to, else `fallback`. */
+  async function goSignedIn(fallback = '/dashboard') {
+    const rd = sessionStorage.getItem(RETURN_KEY);
+    sessionStorage.removeItem(RETURN_KEY);
+    if (rd) {
+      try {
+        const answer = await api('GET', `/api/v1/session/redirect?rd=${encodeURIComponent(rd)}`);
+        if (typeof answer?.location === 'string' && /^https?:\/\//i.test(answer.location)) {
+          navigating = true;
+          window.location.assign(answer.location);
+          return;
+        }
+      } catch {
+        // Not an application's address (400), or no answer: the usual page.
+      }
+    }
+    go(fallback);
+  }
+
   async function getSession() {
     try {
       return await api('GET', '/api/v1/session');
@@ -107,7 +142,8 @@
   }
 
   // routes maps a session state ('anonymous', 'password_verified', 'enrollment_required',
-  // 'authenticated') to a path to leave for, or null to stay; `otherwise` covers unknown states.
+  // 'authenticated') to a path to leave for, a function that leaves, or null to stay; `otherwise`
+  // covers unknown states.
   // Resolves to the session when the page should stay, or null when leaving or on error.
   async function routeBySession(routes) {
     let session;
@@ -118,6 +154,10 @@
       return null;
     }
     const target = session.state in routes ? routes[session.state] : routes.otherwise;
+    if (typeof target === 'function') {
+      target();
+      return null;
+    }
     if (target) {
       go(target, { replace: true });
       return null;
@@ -299,6 +339,9 @@
     showNotice,
     clearMessages,
     go,
+    goSignedIn,
+    hasPendingReturn,
+    rememberReturn,
     routeBySession,
     onSubmit,
     bindCodeInput,

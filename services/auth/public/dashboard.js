@@ -73,6 +73,23 @@
       locked: 'Too many phone codes requested',
     },
   };
+  // Applications' steps (the verification API, linking): the application's name follows the text.
+  const applicationTexts = {
+    'rp-push': {
+      success: 'Approved on your phone for',
+      failure: 'Refused on your phone for',
+      rejected: 'Answer refused (already answered) for',
+      locked: 'Too many requests to your phone from',
+    },
+    'rp-code': {
+      success: 'Confirmed with a code for',
+      failure: 'Wrong code for',
+      locked: 'Locked out after too many wrong codes for',
+    },
+    'rp-expired': { failure: 'Request not answered in time from' },
+    'application-linked': { success: 'Linked the application', failure: 'Could not link' },
+    'application-unlinked': { success: 'Unlinked the application' },
+  };
   const resultBadges = { failure: 'Failed', locked: 'Locked' };
 
   logoutButton.addEventListener('click', logout);
@@ -161,7 +178,9 @@
     return typeof key === 'string' && Object.hasOwn(table, key) ? table[key] : undefined;
   }
 
-  function describeEvent({ step, result }) {
+  function describeEvent({ step, result, application }) {
+    const forApplication = lookup(lookup(applicationTexts, step) ?? {}, result);
+    if (forApplication) return `${forApplication} ${application || 'an application'}`;
     const text = lookup(lookup(eventTexts, step) ?? {}, result);
     if (text) return text;
     if (result === 'locked') return 'Locked out after too many attempts';

@@ -2,7 +2,8 @@
 'use strict';
 
 (() => {
-  const { api, go, onSubmit, routeBySession, showNotice } = window.Twofold;
+  const { api, go, goSignedIn, hasPendingReturn, onSubmit, rememberReturn, routeBySession, showNotice } =
+    window.Twofold;
   const form = document.getElementById('login-form');
   const username = document.getElementById('username');
   const password = document.getElementById('password');
@@ -16,7 +17,13 @@
   const reason = new URLSearchParams(window.location.search).get('reason');
   if (reason && Object.hasOwn(reasons, reason)) showNotice(reasons[reason]);
 
-  routeBySession({ authenticated: '/dashboard' });
+  rememberReturn();
+  // Sent back by an application that wants more than this session proved (both factors, say): on
+  // to the next step rather than the password again.
+  const onward = hasPendingReturn()
+    ? { password_verified: '/verify-2fa', enrollment_required: '/setup-2fa' }
+    : {};
+  routeBySession({ ...onward, authenticated: () => goSignedIn() });
 
   onSubmit(
     form,
@@ -24,7 +31,8 @@
       const result = await signIn({ username: username.value.trim(), password: password.value });
       // The next page offers only the factors this account has (e.g. no email option without an email).
       sessionStorage.setItem('twofold.factors', JSON.stringify(result?.factors ?? []));
-      go(nextPageAfterLogin(result));
+      if (result?.state === 'authenticated') await goSignedIn();
+      else go(nextPageAfterLogin(result));
     },
     (err) => {
       if (err.code === 'invalid_credentials') {
@@ -50,8 +58,6 @@
   }
 
   function nextPageAfterLogin(result) {
-    if (result?.state === 'enrollment_required') return '/setup-2fa';
-    if (result?.state === 'authenticated') return '/dashboard';
-    return '/verify-2fa';
+    return result?.state === 'enrollment_required' ? '/setup-2fa' : '/verify-2fa';
   }
 })();

@@ -8,6 +8,8 @@
     bindCodeInput,
     bindCopyButton,
     go,
+    goSignedIn,
+    hasPendingReturn,
     isSessionLost,
     onSubmit,
     routeBySession,
@@ -92,6 +94,15 @@
 
   function showRecoveryCodes(codes) {
     codesPanel.show(codes);
+    // Signed in at last: back to the application that sent the browser here, if one did.
+    if (hasPendingReturn()) {
+      const next = $('continue');
+      next.textContent = 'Continue to the application';
+      next.addEventListener('click', (event) => {
+        event.preventDefault();
+        goSignedIn();
+      });
+    }
     hide('enroll-step');
     $('codes-step').hidden = false;
     $('codes-title').focus();

@@ -7,6 +7,7 @@
     bindCodeInput,
     clearMessages,
     go,
+    goSignedIn,
     isSessionLost,
     onSubmit,
     routeBySession,
@@ -34,7 +35,7 @@
     anonymous: '/login',
     password_verified: null,
     enrollment_required: '/setup-2fa',
-    authenticated: '/dashboard',
+    authenticated: () => goSignedIn(),
     otherwise: '/login',
   });
 
@@ -106,7 +107,7 @@
 
   async function verify(path, input) {
     await api('POST', path, { code: stripSpaces(input.value) });
-    go('/dashboard');
+    await goSignedIn();
   }
 
   function retry(input) {

@@ -4,7 +4,7 @@
 'use strict';
 
 (() => {
-  const { api, clearMessages, go, isSessionLost, showError, showNotice } = window.Twofold;
+  const { api, clearMessages, go, goSignedIn, isSessionLost, showError, showNotice } = window.Twofold;
   const $ = (id) => document.getElementById(id);
   // The server answers a long poll within 20 s; the browser gives it a little more.
   const WAIT_TIMEOUT_MS = 30000;
@@ -40,7 +40,7 @@
         pushSend.textContent = 'Send a new request';
         pushSend.disabled = false;
         while (mine === attempt) {
-          if (await waitOnce(challengeId)) return go('/dashboard');
+          if (await waitOnce(challengeId)) return goSignedIn();
         }
       } catch (err) {
         if (mine !== attempt) return;

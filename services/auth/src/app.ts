@@ -17,6 +17,7 @@ import sameOriginPlugin from './plugins/external/same-origin.ts';
 import sessionPlugin from './plugins/external/session.ts';
 import { anonymousRoutes } from './routes/anonymous/index.ts';
 import { anyRoutes } from './routes/any/index.ts';
+import { applicationRoutes } from './routes/application/index.ts';
 import { authenticatedRoutes } from './routes/authenticated/index.ts';
 import { deviceRoutes } from './routes/device/index.ts';
 import { enrollingRoutes } from './routes/enrolling/index.ts';
@@ -81,5 +82,6 @@ export async function buildApp(config: AuthConfig, options: BuildOptions = {}): 
   await app.register(enrollingRoutes);
   await app.register(authenticatedRoutes);
   await app.register(deviceRoutes);
+  await app.register(applicationRoutes);
   return app;
 }

@@ -8,6 +8,11 @@ import {
   serviceEnvProperties,
 } from '../../common/src/service-env.ts';
 import {
+  type ApplicationsConfig,
+  ApplicationsEnvSchema,
+  applicationsConfigFrom,
+} from './config-applications.ts';
+import {
   type LoginChallengeConfig,
   LoginChallengeEnvSchema,
   loginChallengeConfigFrom,
@@ -47,6 +52,7 @@ export const EnvSchema = Type.Object({
   ...MailEnvSchema.properties,
   ...PushEnvSchema.properties,
   ...LoginChallengeEnvSchema.properties,
+  ...ApplicationsEnvSchema.properties,
 });
 
 export interface AuthConfig extends ServiceConfig {
@@ -77,6 +83,8 @@ export interface AuthConfig extends ServiceConfig {
   push: PushConfig;
   /** The proof of work asked of an unrecognised browser past the account's password budget. */
   loginChallenge: LoginChallengeConfig;
+  /** Forward auth and single sign-on: the shared cookie domain and the login page's URL. */
+  applications: ApplicationsConfig;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
@@ -120,5 +128,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
     mail: mailConfigFrom(e),
     push: pushConfigFrom(e),
     loginChallenge: loginChallengeConfigFrom(e),
+    applications: applicationsConfigFrom(e),
   };
 }

@@ -18,7 +18,9 @@ export const invalidCredentials = () =>
   new ApiError(401, 'invalid_credentials', 'Invalid username or password.');
 export const invalidCode = (statusCode = 401) =>
   new ApiError(statusCode, 'invalid_code', 'That code is not valid.');
-export const unauthenticated = () => new ApiError(401, 'unauthenticated', 'You are not signed in.');
+/** `headers`: e.g. /auth/verify's Location, the login page the load balancer sends the browser to. */
+export const unauthenticated = (headers: Record<string, string> = {}) =>
+  new ApiError(401, 'unauthenticated', 'You are not signed in.', headers);
 export const forbiddenState = () =>
   new ApiError(403, 'forbidden', 'This step is not available in the current state of your session.');
 export const tooManyAttempts = (retryAfterSeconds: number) =>
@@ -37,4 +39,8 @@ export const challengeRequired = (challenge: object, retryAfterSeconds: number) 
     { 'retry-after': String(retryAfterSeconds) },
     { challenge },
   );
+export const applicationForbidden = () =>
+  new ApiError(403, 'application_forbidden', 'Your account may not use this application.');
+export const redirectNotAllowed = () =>
+  new ApiError(400, 'redirect_not_allowed', 'That address is not an application to return to.');
 export const invalidRequest = (message: string) => new ApiError(400, 'invalid_request', message);

@@ -9,6 +9,7 @@ import {
   automaticChoice,
   type Choice,
   describeClose,
+  describeCode,
   describeOutcome,
   describePrompt,
   parseTypedChoice,
@@ -32,7 +33,7 @@ export async function listen(phone: Phone, mode: ListenMode, once: boolean): Pro
 
   phone.on('ready', (replica) => console.log(`connected to ${replica}`));
   phone.on('account', (account) => console.log(`account ${account.username} (${account.issuer}) received`));
-  phone.on('code', (code) => console.log(`code for ${code.username}: ${code.code}`));
+  phone.on('code', (code) => console.log(describeCode(code)));
   phone.on('error', (error) => console.error(`phone: ${error.message}`));
   phone.on('disconnected', ({ code, reason, reconnectInMs }) => {
     if (finished) return;
@@ -78,7 +79,8 @@ async function choose(
     return choice;
   }
   for (;;) {
-    process.stdout.write('answer with the number the browser shows, or d to deny: ');
+    const shows = prompt.application ? `${prompt.application} shows you` : 'the browser shows';
+    process.stdout.write(`answer with the number ${shows}, or d to deny: `);
     const line = await lines?.next();
     if (line === undefined) return 'end';
     const choice = parseTypedChoice(line, prompt);

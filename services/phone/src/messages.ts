@@ -23,12 +23,16 @@ export interface LoginPrompt {
   createdAt: number;
   expiresAt: number;
   choices: number[];
+  /** Set when an application asks (the verification API): "<application> asks you to confirm". */
+  application?: string;
 }
 
 export interface PushedCode {
   username: string;
   code: string;
   expiresAt: number;
+  /** The application whose verification the code is for, if one's. */
+  application?: string;
 }
 
 export type PhoneMessage =
@@ -40,6 +44,11 @@ const isString = (value: unknown): value is string => typeof value === 'string';
 const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null;
+/** Absent, or a name to show; anything else makes the whole message one this phone does not act on. */
+const isApplication = (value: unknown): value is string | undefined =>
+  value === undefined || (isString(value) && value.length > 0 && value.length <= 100);
+const withApplication = (application: string | undefined) =>
+  application === undefined ? {} : { application };
 
 /** A frame from the gateway, or undefined for anything this phone does not know. */
 export function parseServerFrame(text: string): ServerFrame | undefined {
@@ -79,11 +88,12 @@ export function parsePhoneMessage(payload: unknown): PhoneMessage | undefined {
       return isAccount(account) ? { type: 'account', ...account } : undefined;
     }
     case 'login': {
-      const { challengeId, username, ip, userAgent, createdAt, expiresAt, choices } = payload;
+      const { challengeId, username, ip, userAgent, createdAt, expiresAt, choices, application } = payload;
       if (
         ![challengeId, username, ip, userAgent].every(isString) ||
         !isTime(createdAt) ||
-        !isTime(expiresAt)
+        !isTime(expiresAt) ||
+        !isApplication(application)
       ) {
         return undefined;
       }
@@ -97,12 +107,15 @@ export function parsePhoneMessage(payload: unknown): PhoneMessage | undefined {
         createdAt,
         expiresAt,
         choices: choices as number[],
+        ...withApplication(application),
       };
     }
     case 'code': {
-      const { username, code, expiresAt } = payload;
-      if (!isString(username) || !isString(code) || !isTime(expiresAt)) return undefined;
-      return { type: 'code', username, code, expiresAt };
+      const { username, code, expiresAt, application } = payload;
+      if (!isString(username) || !isString(code) || !isTime(expiresAt) || !isApplication(application)) {
+        return undefined;
+      }
+      return { type: 'code', username, code, expiresAt, ...withApplication(application) };
     }
     default:
       return undefined;

@@ -1,6 +1,6 @@
 // What `twofold phone listen` decides and prints for a login prompt; pure, so tests need no socket.
 import type { ListenMode } from './cli-args.ts';
-import type { LoginPrompt } from './messages.ts';
+import type { LoginPrompt, PushedCode } from './messages.ts';
 import type { AnswerOutcome, Decision } from './phone.ts';
 
 export interface Choice {
@@ -28,18 +28,33 @@ export function parseTypedChoice(line: string, prompt: LoginPrompt): Choice | un
 
 export function describePrompt(prompt: LoginPrompt, now = Date.now()): string {
   const left = Math.max(0, Math.round((prompt.expiresAt - now) / 1000));
+  // An application's request comes from its server: no browser of the user's to describe.
+  const origin = prompt.application
+    ? [`${prompt.application} asks you to confirm (${prompt.username})`]
+    : [
+        `login prompt for ${prompt.username}`,
+        `  from ${prompt.ip}, ${prompt.userAgent || 'unknown browser'}`,
+      ];
   return [
-    `login prompt for ${prompt.username}`,
-    `  from ${prompt.ip}, ${prompt.userAgent || 'unknown browser'}`,
+    ...origin,
     `  at ${new Date(prompt.createdAt).toLocaleString()} (expires in ${left} s)`,
     `  numbers: ${prompt.choices.join('  ')}`,
   ].join('\n');
 }
 
 export function describeOutcome(prompt: LoginPrompt, choice: Choice, outcome: AnswerOutcome): string {
-  if (outcome === 'approved') return `approved the login of ${prompt.username} with ${choice.number}`;
-  if (outcome === 'denied') return `denied the login of ${prompt.username}`;
-  return `wrong number (${choice.number}): the login of ${prompt.username} was refused`;
+  const what = prompt.application
+    ? `the request of ${prompt.application} for ${prompt.username}`
+    : `the login of ${prompt.username}`;
+  if (outcome === 'approved') return `approved ${what} with ${choice.number}`;
+  if (outcome === 'denied') return `denied ${what}`;
+  return `wrong number (${choice.number}): ${what} was refused`;
+}
+
+export function describeCode(code: PushedCode): string {
+  return code.application
+    ? `code for ${code.username} from ${code.application}: ${code.code}`
+    : `code for ${code.username}: ${code.code}`;
 }
 
 export function describeClose(code: number, reason: string): string {

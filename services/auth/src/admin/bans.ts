@@ -36,7 +36,10 @@ export async function listBans(
   return bans.sort((a, b) => a.scope.localeCompare(b.scope) || a.subject.localeCompare(b.subject));
 }
 
-/** Lifts every counter of a subject (a username key, a user id or an IP), in every scope. */
+/**
+ * Lifts every counter of a subject (a username key, a user id or an IP), in every scope, with those
+ * of its trusted browsers and of the applications asking about it (`<user id>:app:<application id>`).
+ */
 export async function liftBans(redis: Redis, prefix: string, subject: string): Promise<number> {
   let lifted = 0;
   let cursor = '0';
@@ -46,7 +49,11 @@ export async function liftBans(redis: Redis, prefix: string, subject: string): P
     const mine = keys.filter((key) => {
       const rest = key.slice(`${prefix}attempts:`.length);
       const keySubject = rest.slice(rest.indexOf(':') + 1);
-      return keySubject === subject || keySubject.startsWith(`${subject}:device:`);
+      return (
+        keySubject === subject ||
+        keySubject.startsWith(`${subject}:device:`) ||
+        keySubject.startsWith(`${subject}:app:`)
+      );
     });
     if (mine.length > 0) lifted += await redis.del(...mine);
   } while (cursor !== '0');

@@ -17,6 +17,8 @@ export interface ActivityRow {
   result: string;
   ip: string | null;
   userAgent: string | null;
+  /** The application whose verification (or link) the event was about, if one's. */
+  application: string | null;
 }
 
 export class AuditRepository {
@@ -41,7 +43,7 @@ export class AuditRepository {
 
   async recentForUser(userId: string, limit: number): Promise<ActivityRow[]> {
     const { rows } = await this.db.query<ActivityRow>(
-      `SELECT occurred_at AS at, step, result, ip, user_agent AS "userAgent"
+      `SELECT occurred_at AS at, step, result, ip, user_agent AS "userAgent", detail->>'application' AS application
        FROM audit_events WHERE user_id = $1 ORDER BY occurred_at DESC, id DESC LIMIT $2`,
       [userId, limit],
     );

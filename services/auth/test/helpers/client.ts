@@ -19,6 +19,11 @@ export class TestClient {
     else this.jar.set(COOKIE, value);
   }
 
+  /** The app (replica) this browser's requests go to now. */
+  get target(): FastifyInstance {
+    return this.app;
+  }
+
   use(app: FastifyInstance): this {
     this.app = app;
     return this;

@@ -22,6 +22,8 @@ export interface Prompt {
   userAgent: string;
   choices: number[];
   expiresAt: number;
+  /** Set on an application's prompt (the verification API). */
+  application?: string;
 }
 
 export class TestPhone {

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { buildTestApp } from '../helpers/build-app.ts';
 import { COOKIE, enrolledUser, expectStatus, PASSWORD, TestClient } from '../helpers/client.ts';
 
-/** `:id` in a URL is replaced by a random path segment. */
+/** `:id` in a URL is replaced by a random path segment (or query value). */
 const ENDPOINTS: Array<{ method: 'GET' | 'POST' | 'DELETE'; url: string }> = [
   { method: 'POST', url: '/api/v1/register' },
   { method: 'POST', url: '/api/v1/login' },
@@ -22,6 +22,7 @@ const ENDPOINTS: Array<{ method: 'GET' | 'POST' | 'DELETE'; url: string }> = [
   { method: 'GET', url: '/api/v1/session' },
   { method: 'GET', url: '/api/v1/me' },
   { method: 'GET', url: '/auth/verify' },
+  { method: 'GET', url: '/api/v1/session/redirect?rd=:id' },
   { method: 'POST', url: '/api/v1/login/push' },
   { method: 'POST', url: '/api/v1/login/push/wait' },
   { method: 'POST', url: '/api/v1/login/push-code/send' },

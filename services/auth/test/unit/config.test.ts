@@ -35,6 +35,35 @@ describe('auth configuration', () => {
       );
   });
 
+  it('link codes live ten minutes, ten tries per user; the verification API has 6000 requests per key', () => {
+    const config = loadConfig(valid);
+    assert.equal(config.push.linkCodeSeconds, 600);
+    assert.equal(config.push.maxLinkCodeAttempts, 10);
+    assert.equal(config.push.rpRateLimitMax, 6_000);
+    assert.equal(config.rateLimit.max, 600, 'ten times what one address may spend');
+    const set = loadConfig({
+      ...valid,
+      TWOFOLD_LINK_CODE_SECONDS: '120',
+      TWOFOLD_MAX_LINK_CODE_ATTEMPTS: '3',
+      TWOFOLD_RP_RATE_LIMIT_MAX: '100000',
+    });
+    assert.deepEqual(
+      [set.push.linkCodeSeconds, set.push.maxLinkCodeAttempts, set.push.rpRateLimitMax],
+      [120, 3, 100_000],
+    );
+    for (const [name, bad] of [
+      ['TWOFOLD_LINK_CODE_SECONDS', '30'],
+      ['TWOFOLD_LINK_CODE_SECONDS', '86400'],
+      ['TWOFOLD_MAX_LINK_CODE_ATTEMPTS', '0'],
+      ['TWOFOLD_RP_RATE_LIMIT_MAX', 'lots'],
+    ] as const) {
+      assert.throws(
+        () => loadConfig({ ...valid, [name]: bad }),
+        new RegExp(`^ConfigError: ${name}: invalid`),
+      );
+    }
+  });
+
   it('converts numbers and booleans from strings', () => {
     const config = loadConfig({ ...valid, TWOFOLD_PORT: '8443', TWOFOLD_REQUIRE_2FA: 'false' });
     assert.equal(config.port, 8443);
@@ -109,6 +138,40 @@ describe('auth configuration', () => {
       () => loadConfig({ ...valid, TWOFOLD_REDIS_USERNAME: 'auth' }),
       /TWOFOLD_REDIS_USERNAME: set TWOFOLD_REDIS_PASSWORD too/,
     );
+  });
+
+  it('takes a cookie domain (a host name, lower-cased) and a login URL, both unset by default', () => {
+    assert.deepEqual(loadConfig(valid).applications, { cookieDomain: null, loginUrl: null });
+    const config = loadConfig({
+      ...valid,
+      TWOFOLD_COOKIE_DOMAIN: 'Twofold.Localhost',
+      TWOFOLD_LOGIN_URL: 'https://login.example:8443/login',
+    });
+    assert.deepEqual(config.applications, {
+      cookieDomain: 'twofold.localhost',
+      loginUrl: 'https://login.example:8443/login',
+    });
+    const bad: Array<[string, string]> = [
+      ['TWOFOLD_COOKIE_DOMAIN', '.twofold.localhost'],
+      ['TWOFOLD_COOKIE_DOMAIN', 'twofold.localhost:8080'],
+      ['TWOFOLD_COOKIE_DOMAIN', 'http://twofold.localhost'],
+      ['TWOFOLD_COOKIE_DOMAIN', 'two fold.example'],
+      ['TWOFOLD_COOKIE_DOMAIN', 'twofold.localhost; Secure'],
+      ['TWOFOLD_COOKIE_DOMAIN', '127.0.0.1'],
+      ['TWOFOLD_COOKIE_DOMAIN', 'exämple.org'],
+      ['TWOFOLD_LOGIN_URL', '/login'],
+      ['TWOFOLD_LOGIN_URL', 'javascript:alert(1)'],
+      ['TWOFOLD_LOGIN_URL', 'https://login.example/login?next=x'],
+      ['TWOFOLD_LOGIN_URL', 'https://login.example/login#x'],
+      ['TWOFOLD_LOGIN_URL', 'https://user:pw@login.example/login'],
+    ];
+    for (const [name, value] of bad) {
+      assert.throws(
+        () => loadConfig({ ...valid, [name]: value }),
+        (error: Error) => error instanceof ConfigError && error.message.startsWith(`${name}: invalid`),
+        `${name}=${value}`,
+      );
+    }
   });
 
   it('reads secrets from *_FILE variables', () => {

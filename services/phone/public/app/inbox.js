@@ -6,6 +6,8 @@ import { markHandled } from './store.js';
 const ALGORITHMS = new Set(['SHA1', 'SHA256', 'SHA512']);
 const isText = (value, max = 200) => typeof value === 'string' && value.length > 0 && value.length <= max;
 const isTime = (value) => Number.isFinite(value) && value > 0;
+/** Absent (a sign-in), or the name of the application asking; anything else drops the message. */
+const isApplication = (value) => value === undefined || isText(value, 100);
 
 /**
  * Opens a message and folds it into the record. Resolves once the record is saved, so the caller
@@ -68,9 +70,10 @@ function toPrompt(p, id) {
     new Set(choices).size === 3 &&
     choices.every((n) => Number.isInteger(n) && n >= 10 && n <= 99);
   if (!isText(p.challengeId) || !isText(p.username) || !valid || !isTime(p.expiresAt)) return null;
-  if (p.expiresAt <= Date.now()) return null;
+  if (!isApplication(p.application) || p.expiresAt <= Date.now()) return null;
   return {
     kind: 'login',
+    ...(p.application === undefined ? {} : { application: p.application }),
     id,
     challengeId: p.challengeId,
     username: p.username,
@@ -85,8 +88,9 @@ function toPrompt(p, id) {
 /** @param {any} p @param {string} id */
 function toCode(p, id) {
   if (!isText(p.username) || !/^\d{6,8}$/.test(String(p.code)) || !isTime(p.expiresAt)) return null;
-  if (p.expiresAt <= Date.now()) return null;
-  return { kind: 'code', id, username: p.username, code: p.code, expiresAt: p.expiresAt };
+  if (!isApplication(p.application) || p.expiresAt <= Date.now()) return null;
+  const application = p.application === undefined ? {} : { application: p.application };
+  return { kind: 'code', id, username: p.username, code: p.code, expiresAt: p.expiresAt, ...application };
 }
 
 /** Drops what has expired; true if anything went. @param {object} record */

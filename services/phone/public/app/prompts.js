@@ -10,6 +10,11 @@ const OUTCOMES = {
   denied: 'Denied. The sign-in was refused.',
   wrong_number: 'That was not the number shown: the sign-in was refused.',
 };
+const APPLICATION_OUTCOMES = {
+  approved: 'Approved. The application has been told.',
+  denied: 'Denied. The application has been told.',
+  wrong_number: 'That was not the number shown: the request was refused.',
+};
 const REFUSALS = {
   challenge_closed: 'This sign-in request was already answered.',
   challenge_expired: 'This sign-in request has expired.',
@@ -69,10 +74,20 @@ export class InboxView {
     const card = fromTemplate('prompt-template');
     card.dataset.challengeId = item.challengeId;
     /** @type {HTMLElement} */ (card.querySelector('.prompt-user')).textContent = item.username;
-    const from = [item.ip, describeBrowser(item.userAgent), `at ${clockTime(item.createdAt)}`].filter(
-      Boolean,
-    );
-    /** @type {HTMLElement} */ (card.querySelector('.prompt-meta')).textContent = `From ${from.join(', ')}`;
+    const meta = /** @type {HTMLElement} */ (card.querySelector('.prompt-meta'));
+    if (item.application) {
+      // An application's server asks, not a browser of the user's: name the application instead.
+      /** @type {HTMLElement} */ (card.querySelector('.prompt-title')).textContent =
+        `${item.application} asks you to confirm`;
+      /** @type {HTMLElement} */ (card.querySelector('.prompt-ask')).textContent =
+        `Tap the number ${item.application} shows you:`;
+      meta.textContent = `For ${item.username}, at ${clockTime(item.createdAt)}`;
+    } else {
+      const from = [item.ip, describeBrowser(item.userAgent), `at ${clockTime(item.createdAt)}`].filter(
+        Boolean,
+      );
+      meta.textContent = `From ${from.join(', ')}`;
+    }
     const buttons = [...card.querySelectorAll('.choice')];
     buttons.forEach((button, index) => {
       button.textContent = String(item.choices[index]);
@@ -108,7 +123,8 @@ export class InboxView {
       return;
     }
     outcome.dataset.outcome = result?.outcome ?? 'unknown';
-    outcome.textContent = OUTCOMES[result?.outcome] ?? 'Answer sent.';
+    const texts = item.application ? APPLICATION_OUTCOMES : OUTCOMES;
+    outcome.textContent = texts[result?.outcome] ?? 'Answer sent.';
     this.finish(item.id);
   }
 
@@ -126,7 +142,9 @@ export class InboxView {
   /** @param {any} item */
   codeCard(item) {
     const card = fromTemplate('code-template');
-    /** @type {HTMLElement} */ (card.querySelector('.delivered-user')).textContent = item.username;
+    /** @type {HTMLElement} */ (card.querySelector('.delivered-user')).textContent = item.application
+      ? `${item.username} from ${item.application}`
+      : item.username;
     codeDigits(/** @type {HTMLElement} */ (card.querySelector('.delivered-code')), item.code);
     /** @type {HTMLElement} */ (card.querySelector('.delivered-until')).textContent =
       `at ${clockTime(item.expiresAt)}`;

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runPhoneCommand } from '../../src/cli.ts';
 import { PhoneUsageError, parsePhoneArgs } from '../../src/cli-args.ts';
-import { automaticChoice, describePrompt, parseTypedChoice } from '../../src/prompt-text.ts';
+import {
+  automaticChoice,
+  describeCode,
+  describeOutcome,
+  describePrompt,
+  parseTypedChoice,
+} from '../../src/prompt-text.ts';
 
 const LINK = 'http://127.0.0.1:8080/phone/#pair=q2x0sYtQ1kq0B5yJ1k3Xw0nL9cV7bN4mZ8aS6dF2gH1';
 
@@ -100,4 +106,20 @@ test('--ask takes one of the numbers or d/deny, anything else asks again', () =>
   for (const part of ['alice', '203.0.113.5', 'Firefox', 'expires in 45 s', '12  47  83']) {
     assert.ok(text.includes(part), part);
   }
+});
+
+test("an application's prompt names the application, not a browser", () => {
+  const asked = { ...prompt, ip: '', userAgent: '', application: 'wiki' };
+  const text = describePrompt(asked, asked.createdAt + 15_000);
+  assert.ok(text.startsWith('wiki asks you to confirm (alice)'), text);
+  assert.ok(!text.includes('unknown browser'), text);
+  assert.ok(text.includes('12  47  83'));
+  const choice = { decision: 'approve' as const, number: 47 };
+  assert.equal(describeOutcome(asked, choice, 'approved'), 'approved the request of wiki for alice with 47');
+  assert.equal(describeOutcome(prompt, choice, 'approved'), 'approved the login of alice with 47');
+  assert.equal(
+    describeCode({ username: 'alice', code: '123456', expiresAt: 1, application: 'wiki' }),
+    'code for alice from wiki: 123456',
+  );
+  assert.equal(describeCode({ username: 'alice', code: '123456', expiresAt: 1 }), 'code for alice: 123456');
 });

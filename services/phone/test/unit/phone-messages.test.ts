@@ -90,6 +90,34 @@ test('login prompts are emitted unless expired; codes are emitted', async () => 
   }
 });
 
+test("an application's prompt and code carry its name; a malformed name drops the message", async () => {
+  const local = await makeLocalPhone();
+  try {
+    const phone = await Phone.load(local.statePath);
+    const prompts: LoginPrompt[] = [];
+    const codes: PushedCode[] = [];
+    phone.on('prompt', (prompt) => prompts.push(prompt));
+    phone.on('code', (code) => codes.push(code));
+    phone.on('error', () => undefined);
+    const expiresAt = Date.now() + 60_000;
+    const asked = { ...login(expiresAt), ip: '', userAgent: '', application: 'wiki' };
+    assert.equal(await phone.handleMessage(local.seal(asked)), 'prompt');
+    const { type: _, ...prompt } = asked;
+    assert.deepEqual(prompts, [prompt]);
+    const code = { type: 'code', username: 'alice', code: '123456', expiresAt, application: 'wiki' };
+    assert.equal(await phone.handleMessage(local.seal(code)), 'code');
+    assert.deepEqual(codes, [{ username: 'alice', code: '123456', expiresAt, application: 'wiki' }]);
+    for (const application of [42, '', 'x'.repeat(101), null]) {
+      assert.equal(await phone.handleMessage(local.seal({ ...asked, application })), 'dropped');
+      assert.equal(await phone.handleMessage(local.seal({ ...code, application })), 'dropped');
+    }
+    assert.equal(prompts.length, 1);
+    assert.equal(codes.length, 1);
+  } finally {
+    await local.cleanup();
+  }
+});
+
 test('messages sealed to another device, or not of the protocol, are dropped (and acknowledged)', async () => {
   const local = await makeLocalPhone('dev-1');
   const other = await makeLocalPhone('dev-2');

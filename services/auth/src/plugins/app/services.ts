@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { SecretBox } from '../../../../common/src/secret-box.ts';
 import type { AuthConfig } from '../../config.ts';
+import { ApplicationDirectory } from '../../lib/application-directory.ts';
 import { ChallengeWaiters } from '../../lib/challenge-waiters.ts';
 import { watchKeyRing } from '../../lib/key-ring-watch.ts';
 import { LoginChallenges } from '../../lib/login-challenges.ts';
@@ -11,7 +12,9 @@ import { PhoneChannel } from '../../lib/phone-channel.ts';
 import { PushChallenges } from '../../lib/push-challenges.ts';
 import { Regulator } from '../../lib/regulator.ts';
 import { TrustedDevices } from '../../lib/trusted-devices.ts';
+import { ApplicationsRepository } from '../../repositories/applications.ts';
 import { DevicesRepository } from '../../repositories/devices.ts';
+import { GroupsRepository } from '../../repositories/groups.ts';
 import { OneTimeCodesRepository } from '../../repositories/one-time-codes.ts';
 import { RecoveryCodesRepository } from '../../repositories/recovery-codes.ts';
 import { TotpRepository } from '../../repositories/totp.ts';
@@ -34,6 +37,10 @@ declare module 'fastify' {
     pushChallenges: PushChallenges;
     challengeWaiters: ChallengeWaiters;
     phoneChannel: PhoneChannel;
+    applications: ApplicationsRepository;
+    groups: GroupsRepository;
+    /** Applications by host and users' groups, cached for /auth/verify. */
+    applicationDirectory: ApplicationDirectory;
   }
 }
 
@@ -59,6 +66,17 @@ export default fp(
       new LoginChallenges(app.redis, config.redisKeyPrefix, config.sessionSecret, config.loginChallenge),
     );
     app.decorate('devices', new DevicesRepository(app.db));
+    const applications = new ApplicationsRepository(app.db);
+    const groups = new GroupsRepository(app.db);
+    app.decorate('applications', applications);
+    app.decorate('groups', groups);
+    app.decorate(
+      'applicationDirectory',
+      new ApplicationDirectory(
+        { findByHost: (host) => applications.findByHost(host), identityOf: (id) => groups.identityOf(id) },
+        { lookupTimeoutMs: config.timeouts.dbStatementMs },
+      ),
+    );
     app.decorate('pairings', new Pairings(app.redis, config.redisKeyPrefix));
     const decided = `${config.redisKeyPrefix}push:decided`;
     const { redisKeyPrefix: prefix, redisWaitReplicas: waitReplicas } = config;

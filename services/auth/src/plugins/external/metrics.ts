@@ -23,7 +23,14 @@ export type LoginStep =
   | 'push'
   | 'push-answer'
   | 'push-code'
-  | 'push-code-send';
+  | 'push-code-send'
+  | 'rp-push'
+  | 'rp-code'
+  | 'rp-expired'
+  | 'application-linked'
+  | 'application-unlinked'
+  /** /auth/verify refused a signed-in user the application does not admit (403). */
+  | 'application-access';
 export type StepResult = 'success' | 'failure' | 'locked' | 'rejected';
 
 export interface AuthMetrics {

@@ -1,17 +1,38 @@
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AuthConfig } from '../../config.ts';
 import { ApiError } from '../../errors.ts';
+import { parseApiKey } from '../../lib/api-keys.ts';
+import { bearerKey } from '../../lib/application-caller.ts';
 
 /** Session checks: an application's every asset asks one; a 429 there breaks every page. */
 const SESSION_CHECKS = new Set(['/api/v1/session', '/api/v1/me']);
+/** The verification API: budgeted per API key by its tier (routes/application), not per address. */
+export const APPLICATION_API = '/api/v1/rp/';
 
-/** Only the JSON API is budgeted: never operations, pages, static files or session checks. */
+/** Only the JSON API is budgeted per address: never operations, pages, static files, session checks or applications' calls. */
 export function isBudgeted(method: string, url: string): boolean {
   const path = url.split('?')[0] ?? '';
-  if (!path.startsWith('/api/')) return false;
+  if (!path.startsWith('/api/') || path.startsWith(APPLICATION_API)) return false;
   return !(method === 'GET' && SESSION_CHECKS.has(path));
+}
+
+const rateLimited = (retryAfterSeconds: number) =>
+  new ApiError(429, 'rate_limited', 'Too many requests. Slow down and try again shortly.', {
+    'retry-after': String(Math.max(1, retryAfterSeconds)),
+  });
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The verification API's budgets, spent by its tier's guard once it knows whether the key is good. */
+    applicationBudgets: {
+      /** One request of the application whose key was just verified: its key's budget. */
+      spendKeyed(request: FastifyRequest): Promise<void>;
+      /** One request whose key was refused: its address's budget of refused keys. */
+      spendRefused(request: FastifyRequest): Promise<void>;
+    };
+  }
 }
 
 /**
@@ -19,22 +40,48 @@ export function isBudgeted(method: string, url: string): boolean {
  * load balancers) share it. The per-account brute-force limits are separate (regulator). Session
  * checks (`/auth/verify`, `GET /api/v1/session`, `GET /api/v1/me`), pages and static files are
  * never limited here: flood protection for them belongs to the edge.
+ *
+ * An application's server makes all its users' calls, long polls included, from one address: the
+ * verification API (/api/v1/rp/*) has a budget per API key instead (`TWOFOLD_RP_RATE_LIMIT_MAX` per
+ * window), and requests with a refused key one per address, as large as the API's.
  */
 export default fp(
   async function requestRateLimit(app: FastifyInstance, { config }: { config: AuthConfig }) {
+    const timeWindow = config.rateLimit.windowSeconds * 1000;
     await app.register(rateLimit, {
       global: true,
       max: config.rateLimit.max,
-      timeWindow: config.rateLimit.windowSeconds * 1000,
+      timeWindow,
       redis: app.redis,
       nameSpace: `${config.redisKeyPrefix}rl:`,
       // A Redis outage already turns session reads into 503s; the limiter should not add its own.
       skipOnError: true,
       allowList: (request) => !isBudgeted(request.method, request.url),
-      errorResponseBuilder: (_request, context) =>
-        new ApiError(429, 'rate_limited', 'Too many requests. Slow down and try again shortly.', {
-          'retry-after': String(Math.ceil(context.ttl / 1000)),
-        }),
+      errorResponseBuilder: (_request, context) => rateLimited(Math.ceil(context.ttl / 1000)),
+    });
+
+    // Counted on demand by the application tier, after its guard looked at the key: a budget per
+    // key that anyone could spend by sending a made-up one would be no budget.
+    const keyed = app.createRateLimit({
+      max: config.push.rpRateLimitMax,
+      timeWindow,
+      allowList: () => false,
+      keyGenerator: (request) =>
+        `rp-key:${parseApiKey(bearerKey(request.headers.authorization) ?? '')?.keyId ?? 'none'}`,
+    });
+    const refused = app.createRateLimit({
+      max: config.rateLimit.max,
+      timeWindow,
+      allowList: () => false,
+      keyGenerator: (request) => `rp-refused:${request.ip}`,
+    });
+    const spend = async (limiter: typeof keyed, request: FastifyRequest) => {
+      const verdict = await limiter(request);
+      if (!verdict.isAllowed && verdict.isExceeded) throw rateLimited(verdict.ttlInSeconds);
+    };
+    app.decorate('applicationBudgets', {
+      spendKeyed: (request: FastifyRequest) => spend(keyed, request),
+      spendRefused: (request: FastifyRequest) => spend(refused, request),
     });
   },
   { name: 'rate-limit', dependencies: ['redis'] },

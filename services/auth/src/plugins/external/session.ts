@@ -3,6 +3,7 @@ import session from '@fastify/session';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AuthConfig } from '../../config.ts';
+import { sessionCookieDomain } from '../../lib/host-names.ts';
 import { RedisSessionStore, SessionRecordSigner } from '../../lib/session-store.ts';
 
 export const SESSION_COOKIE = 'twofold_sid';
@@ -46,6 +47,14 @@ export default fp(
       },
       store,
     });
+    const { cookieDomain } = config.applications;
+    if (cookieDomain) {
+      // After the session plugin's own hook, which has just loaded the session: per request, since
+      // the same replica answers on the cookie domain and, say, on 127.0.0.1.
+      app.addHook('onRequest', async (request) => {
+        request.session?.options({ domain: sessionCookieDomain(request.host, cookieDomain) });
+      });
+    }
   },
   { name: 'sessions', dependencies: ['redis'] },
 );

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { unauthenticated } from '../../errors.ts';
+import { sessionCookieDomain } from '../../lib/host-names.ts';
 import { sessionUser } from '../../lib/sessions.ts';
 import { SESSION_COOKIE } from '../../plugins/external/session.ts';
 import { UserSummary } from '../../schemas.ts';
@@ -23,6 +24,9 @@ export const anyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       await app.recordStep(request, { step: 'logout', result: 'success', ...user });
     }
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    // A cookie set with a Domain is only cleared with that Domain; the host-only one goes too.
+    const domain = sessionCookieDomain(request.host, app.config.applications.cookieDomain);
+    if (domain) reply.clearCookie(SESSION_COOKIE, { path: '/', domain });
     return reply.code(204).send();
   });
 };

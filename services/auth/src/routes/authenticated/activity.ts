@@ -10,13 +10,17 @@ const ActivityResponse = Type.Object({
       result: Type.String(),
       ip: Type.Union([Type.String(), Type.Null()]),
       userAgent: Type.Union([Type.String(), Type.Null()]),
+      application: Type.Union([Type.String(), Type.Null()]),
     }),
   ),
 });
 
 const RECENT = 20;
 
-/** The user's own recent activity: logins (and failed attempts on the account), enrolments, logouts. */
+/**
+ * The user's own recent activity: logins (and failed attempts on the account), enrolments, logouts,
+ * and what applications asked of them (with the application's name).
+ */
 export const activity: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/v1/me/activity',

@@ -2,8 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requireState } from '../../lib/sessions.ts';
 import { account } from './account.ts';
 import { activity } from './activity.ts';
+import { applicationLinks } from './application-links.ts';
 import { devices } from './devices.ts';
 import { me } from './me.ts';
+import { sessionRedirect } from './session-redirect.ts';
 
 /** Tier "authenticated": both factors proven (or 2FA not required and the password proven). */
 export const authenticatedRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -12,4 +14,6 @@ export const authenticatedRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(activity);
   await app.register(account);
   await app.register(devices);
+  await app.register(applicationLinks);
+  await app.register(sessionRedirect);
 };

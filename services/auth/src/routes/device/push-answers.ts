@@ -37,16 +37,24 @@ export const pushAnswers: FastifyPluginAsyncTypebox = async (app) => {
       const key = device && createPublicKey({ key: device.signingKey, format: 'der', type: 'spki' });
       const fields = [ANSWER_LABEL, challengeId, deviceId, decision, String(number)];
       if (!device || !key || !verifyFields(key, fields, signature)) throw invalidSignature();
-      const outcome = await app.pushChallenges.answer(challengeId, device.userId, decision, number);
-      const user = { userId: device.userId, detail: { deviceId, challengeId, outcome } };
+      const { outcome, application } = await app.pushChallenges.answer(
+        challengeId,
+        device.userId,
+        decision,
+        number,
+      );
+      // An application's verification shows in the user's activity under the application's name.
+      const step = application ? 'rp-push' : 'push-answer';
+      const detail = { deviceId, challengeId, outcome, ...(application ? { application } : {}) };
+      const user = { userId: device.userId, detail };
       if (outcome === 'not_yours') throw invalidSignature();
       if (outcome === 'closed') {
-        await app.recordStep(request, { step: 'push-answer', result: 'rejected', ...user });
+        await app.recordStep(request, { step, result: 'rejected', ...user });
         throw challengeClosed();
       }
       if (outcome === 'expired' || outcome === 'gone') throw challengeExpired();
       await app.recordStep(request, {
-        step: 'push-answer',
+        step,
         result: outcome === 'approved' ? 'success' : 'failure',
         ...user,
       });

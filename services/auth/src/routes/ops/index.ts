@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { withTimeout } from '../../../../common/src/with-timeout.ts';
-import { unauthenticated } from '../../errors.ts';
-import { sessionUser } from '../../lib/sessions.ts';
+import { authVerify } from './auth-verify.ts';
 
 const CHECK_TIMEOUT_MS = 1_000;
 
@@ -45,11 +44,5 @@ export const opsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return app.metrics.registry.metrics();
   });
 
-  // For nginx `auth_request`: only the status and the Remote-User header matter.
-  app.get('/auth/verify', async (request, reply) => {
-    const user = sessionUser(request);
-    if (user?.state !== 'authenticated') throw unauthenticated();
-    reply.header('remote-user', user.username).header('cache-control', 'no-store');
-    return { user: { id: user.userId, username: user.username } };
-  });
+  await app.register(authVerify);
 };

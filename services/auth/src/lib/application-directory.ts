@@ -1,0 +1,55 @@
+// The lookups of /auth/verify, cached for a few seconds: thousands of checks a second must not each
+// cost PostgreSQL round trips. A change made with `twofold apps` or `twofold users groups` reaches
+// every replica within the TTL.
+import { withTimeout } from '../../../common/src/with-timeout.ts';
+import type { ApplicationRow } from '../repositories/applications.ts';
+import type { UserIdentity } from '../repositories/groups.ts';
+import { TtlCache } from './ttl-cache.ts';
+
+export const DIRECTORY_TTL_MS = 5_000;
+/**
+ * While PostgreSQL does not answer, nothing can change there either (unless only this replica lost
+ * it): the last answers stand this long, so that an outage does not lock everyone out of every
+ * application at once. A host or user never looked up still gets 503.
+ */
+const MAX_STALE_MS = 5 * 60_000;
+// Hosts come from request headers: bounded, so that made-up ones cannot fill the memory.
+const MAX_ENTRIES = 10_000;
+
+export interface DirectorySource {
+  findByHost(host: string): Promise<ApplicationRow | undefined>;
+  identityOf(userId: string): Promise<UserIdentity | undefined>;
+}
+
+export class ApplicationDirectory {
+  readonly #applications: TtlCache<string, ApplicationRow | undefined>;
+  readonly #identities: TtlCache<string, UserIdentity | undefined>;
+
+  constructor(
+    private readonly source: DirectorySource,
+    /** lookupTimeoutMs: under the database's failover retries, so that a check answers 503 in time. */
+    private readonly options: { lookupTimeoutMs: number; ttlMs?: number; now?: () => number },
+  ) {
+    const cache = {
+      ttlMs: options.ttlMs ?? DIRECTORY_TTL_MS,
+      maxStaleMs: MAX_STALE_MS,
+      maxEntries: MAX_ENTRIES,
+    };
+    this.#applications = new TtlCache({ ...cache, now: options.now });
+    this.#identities = new TtlCache({ ...cache, now: options.now });
+  }
+
+  /** The application registered for a host (lower case, no port); undefined for an unknown host. */
+  applicationFor(host: string): Promise<ApplicationRow | undefined> {
+    return this.#applications.get(host, (key) => this.#bounded(this.source.findByHost(key)));
+  }
+
+  /** A user's email and groups; undefined when the user no longer exists. */
+  identityOf(userId: string): Promise<UserIdentity | undefined> {
+    return this.#identities.get(userId, (key) => this.#bounded(this.source.identityOf(key)));
+  }
+
+  #bounded<T>(lookup: Promise<T>): Promise<T> {
+    return withTimeout('postgres', this.options.lookupTimeoutMs, lookup);
+  }
+}
