@@ -36,8 +36,11 @@ export interface DemoApp {
 
 /** Our WHOAMI_* settings over the inherited environment, less any inherited WHOAMI_* of its own. */
 export function demoAppEnv(options: DemoAppOptions): NodeJS.ProcessEnv {
+  // An application, not a part of Twofold: it gets what a Node program needs, nothing of the
+  // supervisor's environment (settings, addresses of the data stores) besides.
   const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('WHOAMI_')) env[key] = value;
+  for (const key of ['PATH', 'HOME', 'LANG', 'TZ', 'TMPDIR'])
+    if (process.env[key]) env[key] = process.env[key];
   let loginSite: string | undefined;
   if (options.loginUrl) {
     if (!URL.canParse(options.loginUrl))

@@ -61,13 +61,20 @@ describe('the demo member (examples/whoami as a process)', () => {
     assert.equal(isAlive(pid), false);
   });
 
-  test('its own settings win over inherited WHOAMI_* variables; TWOFOLD_LOGIN_URL gives the logout site', () => {
+  test('its own settings only, none inherited; TWOFOLD_LOGIN_URL gives the logout site', () => {
     const saved = process.env.WHOAMI_LOGIN_URL;
     process.env.WHOAMI_LOGIN_URL = 'https://elsewhere.example/';
     try {
       const env = demoAppEnv({ dataDir: '/x', port: 1, cookieDomain: 'example.com' });
       assert.equal(env.WHOAMI_LOGIN_URL, undefined);
       assert.equal(env.WHOAMI_LOGIN_HOST, 'example.com');
+      assert.deepEqual(
+        Object.keys(env)
+          .filter((key) => !['PATH', 'HOME', 'LANG', 'TZ', 'TMPDIR'].includes(key))
+          .sort(),
+        ['WHOAMI_APP_NAME', 'WHOAMI_LOGIN_HOST', 'WHOAMI_PORT'],
+        "nothing of the supervisor's environment but what a Node program needs",
+      );
       const withLogin = demoAppEnv({
         dataDir: '/x',
         port: 1,

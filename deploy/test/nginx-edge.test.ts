@@ -300,6 +300,48 @@ describe('forward auth in front of the demo applications app1. and app2. (issue 
     assert.equal(asked.headers.cookie, 'twofold_session=abc', 'the session cookie is what is checked');
   });
 
+  test("the verdict is asked for this server's own name, whatever Host or request line the client wrote", async () => {
+    // The attack: nginx picks app1's block for these, but a Host the replica cannot parse fell back
+    // to the default rule (any user), and an absolute request line let Host name another application.
+    const spellings: Array<[string, string]> = [
+      [`APP1.${COOKIE_DOMAIN}.:${edge.port}`, '/'],
+      [`app1.${COOKIE_DOMAIN}:99999`, '/'],
+      [`light.${COOKIE_DOMAIN}:${edge.port}`, `http://app1.${COOKIE_DOMAIN}:${edge.port}/`],
+    ];
+    for (const [host, route] of spellings) {
+      fresh();
+      verdict = { status: 401 };
+      await send(edge.port, host, route, { headers: { 'x-forwarded-host': 'light.example' } });
+      const [asked] = verifications;
+      const port = host.endsWith(':99999') ? '99999' : String(edge.port);
+      assert.equal(asked?.headers['x-forwarded-host'], `app1.${COOKIE_DOMAIN}:${port}`, `${host} ${route}`);
+      assert.match(String(asked?.headers['x-original-url']), new RegExp(`^http://app1\\.${COOKIE_DOMAIN}:`));
+    }
+    // The load balancer's own (default) server: its protected pages are judged as its own.
+    fresh();
+    await send(edge.port, `app1.${COOKIE_DOMAIN}.evil:${edge.port}`, '/protected/page', {
+      headers: { 'x-forwarded-host': `app1.${COOKIE_DOMAIN}`, 'x-original-url': 'http://evil.example/' },
+    });
+    const [own] = verifications;
+    assert.equal(own?.headers['x-forwarded-host'], `127.0.0.1:${edge.port}`);
+    assert.equal(own?.headers['x-original-url'], undefined);
+  });
+
+  test("the application gets every cookie but Twofold's session; the verdict is asked with all of them", async () => {
+    fresh();
+    verdict = { status: 200, headers: { 'remote-user': 'alice' } };
+    const cookie = 'theme=dark; twofold_sid=s%3Adomain.sig; cart=42; twofold_sid=s%3Ahost.sig';
+    assert.equal((await send(edge.port, app1(), '/', { headers: { cookie } })).status, 200);
+    assert.equal(verifications[0]?.headers.cookie, cookie);
+    const seen = valuesAt(reachedApp[0]?.rawHeaders ?? [], 'cookie').join('; ');
+    assert.doesNotMatch(seen, /twofold_sid/);
+    assert.match(seen, /theme=dark/);
+    assert.match(seen, /cart=42/);
+    fresh();
+    await send(edge.port, app1(), '/', { headers: { cookie: 'twofold_sid=s%3Aonly' } });
+    assert.deepEqual(valuesAt(reachedApp[0]?.rawHeaders ?? [], 'cookie'), [], 'no Cookie header left');
+  });
+
   test('a 401 without a Location stays a 401 (never a redirect to nowhere)', async () => {
     verdict = { status: 401 };
     const answer = await send(edge.port, app1(), '/');

@@ -17,7 +17,8 @@ export function parseHostHeader(header: string): { host: string; port: string | 
   const value = header.trim().toLowerCase();
   const match = /^(\[[^\]]*\]|[^:]*)(?::(\d{1,5}))?$/.exec(value);
   if (!match) return undefined;
-  const host = match[1] as string;
+  // "app.example." is app.example to DNS and to nginx's server names: it must be to its rules too.
+  const host = (match[1] as string).replace(/(?<=[a-z0-9])\.$/, '');
   if (!isHostName(host) && !IPV6_LITERAL.test(host)) return undefined;
   const port = match[2];
   if (port !== undefined && (Number(port) < 1 || Number(port) > 65_535)) return undefined;

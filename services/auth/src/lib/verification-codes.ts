@@ -103,9 +103,11 @@ async function spendAttempt(
     limits.secondFactorFailures,
     limits.lockoutSeconds,
   );
+  // The 30-day cap per application and user: shared with logins, it would let anyone holding the
+  // user's password at an application lock the user's own second factor for a month.
   const longTerm = await regulator.consume(
     LONG_TERM_SCOPE,
-    userId,
+    subject,
     limits.secondFactorFailuresLongTerm,
     limits.longTermSeconds,
   );
@@ -121,11 +123,11 @@ async function spendAttempt(
   }
   return {
     // A success starts the application's count again and gives back only its own attempt of the
-    // account's, so the user confirming here does not refill a guesser's budget elsewhere.
+    // account's and of the 30-day cap, so the user confirming here does not refill a guesser's budget.
     succeeded: async () => {
       await regulator.reset(CODE_SCOPE, subject);
       await regulator.refund(ACCOUNT_CODE_SCOPE, userId);
-      await regulator.refund(LONG_TERM_SCOPE, userId);
+      await regulator.refund(LONG_TERM_SCOPE, subject);
     },
   };
 }

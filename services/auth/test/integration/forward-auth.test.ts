@@ -172,7 +172,21 @@ describe('forward auth: GET /auth/verify', async () => {
     await eventually(async () => (await verify(outsider.client, APP1)).statusCode === 403, 'refused again');
   });
 
-  it('a malformed host gets no Location and the default rule; odd headers never cause a 5xx', async () => {
+  it('a host that names an application by another spelling gets its rule; a malformed one is refused', async () => {
+    // The attack: nginx picks app1's server block for "app1.twofold.localhost." or a bad port, but
+    // the replica, unable to parse it, applied the default rule (any user): an outsider got in.
+    expectError(await verify(outsider.client, `${APP1}.`), 403, 'application_forbidden');
+    for (const host of [`${APP1}:99999`, `${APP1}:0`, `${APP1}:abc`, 'evil host']) {
+      const answer = await outsider.client.request('GET', '/auth/verify', undefined, {
+        'x-forwarded-host': host,
+      });
+      expectError(answer, 403, 'application_forbidden');
+      assert.equal(answer.headers['remote-user'], undefined, host);
+    }
+    expectStatus(await verify(staff.client, `${APP1.toUpperCase()}.`), 200);
+  });
+
+  it('a malformed host gets no Location; odd headers never cause a 5xx', async () => {
     const response = await new TestClient(app).request('GET', '/auth/verify', undefined, {
       'x-forwarded-host': 'evil host:80',
     });

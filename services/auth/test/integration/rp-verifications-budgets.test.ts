@@ -139,3 +139,29 @@ describe('verification API: prompt budgets', async () => {
     assert.equal((await phone.inbox()).filter((m) => m.type === 'code').length, 1);
   });
 });
+
+describe("verification API: the 30-day cap is the application's, not the account's", async () => {
+  const config = await testConfig();
+  const LONG_TERM = 3;
+  const limits = { ...config.limits, secondFactorFailures: 1_000, secondFactorFailuresLongTerm: LONG_TERM };
+  const app = await buildTestApp({ after }, { ...config, limits });
+
+  it("someone with the user's password at an application cannot lock the user's own logins for 30 days", async () => {
+    const wiki = await registerApplication(app);
+    const user = await enrolledUser(app);
+    await link(user, wiki, 'target');
+    // The attack: the application's login form, the victim's password, then wrong codes.
+    for (let i = 0; i < LONG_TERM; i += 1) {
+      assert.equal(expectStatus(await wrongCode(app, wiki, 'target'), 200).json().state, 'denied');
+    }
+    expectError(await wrongCode(app, wiki, 'target'), 429, 'too_many_attempts');
+    // The victim still logs in from a browser the account has never trusted.
+    const browser = new TestClient(app);
+    expectStatus(await browser.post('/api/v1/login', { username: user.username, password: PASSWORD }), 200);
+    const login = expectStatus(
+      await browser.post('/api/v1/login/totp', { code: await totpCode(user.secret) }),
+      200,
+    );
+    assert.equal(login.json().state, 'authenticated');
+  });
+});

@@ -49,19 +49,22 @@ export const authVerify: FastifyPluginAsyncTypebox = async (app) => {
       unauthenticated(forwarded ? { location: loginLocation(app.config.applications, forwarded) } : {});
     const user = sessionUser(request);
     if (!user) throw signIn();
+    // A host no rule can be looked up for must not fall back to the default rule: the attacker picks
+    // the header (`Host: app.example:99999`), so a refusal, whoever the user is.
+    if (!forwarded) throw applicationForbidden();
     const [application, identity] = await Promise.all([
-      forwarded ? app.applicationDirectory.applicationFor(forwarded.host) : undefined,
+      app.applicationDirectory.applicationFor(forwarded.host),
       app.applicationDirectory.identityOf(user.userId),
     ]);
     const rule = application ?? DEFAULT_RULE;
     if (!identity || !satisfiesPolicy(rule.policy, user.state)) throw signIn();
     if (!allowsUser(rule, { usernameKey: usernameKey(user.username), groups: identity.groups })) {
-      if (await firstRefusalThisMinute(user.userId, forwarded?.host ?? ''))
+      if (await firstRefusalThisMinute(user.userId, forwarded.host))
         await app.recordStep(request, {
           step: 'application-access',
           result: 'rejected',
           ...user,
-          detail: { application: application?.name, host: forwarded?.host },
+          detail: { application: application?.name, host: forwarded.host },
         });
       throw applicationForbidden();
     }
