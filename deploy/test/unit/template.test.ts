@@ -169,11 +169,12 @@ describe('renderNginxConfig: the demo applications behind forward auth', () => {
     assert.match(site, /proxy_set_header Remote-Email \$twofold_email;/);
     assert.match(site, /proxy_set_header Remote-Name \$twofold_name;/);
     assert.match(site, /proxy_set_header Remote-Groups \$twofold_groups;/);
+    assert.match(site, /proxy_set_header Cookie \$twofold_app_cookie;/, "every cookie but Twofold's session");
     assert.match(site, /proxy_set_header X-Forwarded-For \$remote_addr;/);
     assert.doesNotMatch(site, /proxy_pass_request_headers off|underscores_in_headers on/);
   });
 
-  test('the verdict is asked with the application host and original URL, without a body', async () => {
+  test("the verdict is asked with the server's own name (never the client's Host) and original URL, without a body", async () => {
     const verify = location(
       serverBlock(await render(), 'app1.twofold.localhost'),
       'location = /_twofold/auth-verify {',
@@ -182,8 +183,12 @@ describe('renderNginxConfig: the demo applications behind forward auth', () => {
     assert.match(verify, /proxy_pass http:\/\/twofold_auth\/auth\/verify;/);
     assert.match(verify, /proxy_method GET;/);
     assert.match(verify, /proxy_pass_request_body off;/);
-    assert.match(verify, /proxy_set_header X-Forwarded-Host \$http_host;/);
-    assert.match(verify, /proxy_set_header X-Original-URL \$scheme:\/\/\$http_host\$request_uri;/);
+    assert.match(verify, /proxy_set_header X-Forwarded-Host \$server_name\$twofold_request_port;/);
+    assert.match(
+      verify,
+      /proxy_set_header X-Original-URL \$scheme:\/\/\$server_name\$twofold_request_port\$request_uri;/,
+    );
+    assert.doesNotMatch(verify, /\$http_host\$|X-Forwarded-Host \$http_host/);
     assert.match(verify, /proxy_set_header X-Forwarded-Proto \$scheme;/);
     assert.match(verify, /proxy_set_header X-Forwarded-For \$remote_addr;/);
     assert.match(verify, /proxy_set_header X-Request-Id \$request_id;/);
