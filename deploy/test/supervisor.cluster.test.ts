@@ -19,6 +19,7 @@ import { postmasterPid } from '../src/patroni.ts';
 import { isAlive } from '../src/proc.ts';
 import { redisInfo } from '../src/redis-protocol.ts';
 import { dataStoreCredentialTests } from './support/data-store-credentials.ts';
+import { demoAppClusterTests } from './support/demo-app-cluster.ts';
 
 const stubEntry = path.join(import.meta.dirname, 'fixtures', 'stub-auth-replica.ts');
 
@@ -52,36 +53,6 @@ async function statusUntil(
     members = await cluster.status();
   }
   return members;
-}
-
-/** A GET through a load balancer as a browser sends it to `host` (fetch would send its own Host). */
-function viaHost(
-  lbUrl: string,
-  host: string,
-  route: string,
-  headers: Record<string, string | string[]> = {},
-) {
-  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }>(
-    (resolve, reject) => {
-      const request = http.request(
-        new URL(route, lbUrl),
-        { headers: { ...headers, host }, timeout: 5000 },
-        (response) => {
-          let text = '';
-          response.setEncoding('utf8');
-          response.on('data', (chunk: string) => {
-            text += chunk;
-          });
-          response.on('end', () =>
-            resolve({ status: response.statusCode ?? 0, headers: response.headers, text }),
-          );
-        },
-      );
-      request.once('timeout', () => request.destroy(new Error(`no answer from ${host}${route}`)));
-      request.once('error', reject);
-      request.end();
-    },
-  );
 }
 
 /** A WebSocket-like upgrade of /push/socket through a load balancer. */
@@ -260,62 +231,6 @@ describe('the high-availability cluster started by startCluster', () => {
     }
   });
 
-  test('forward auth: app1./app2. of the cookie domain on both load balancers, Remote-* from the verdict only', async () => {
-    for (const lbUrl of cluster.lbUrls) {
-      const port = new URL(lbUrl).port;
-      for (const app of ['app1', 'app2']) {
-        const host = `${app}.${cluster.cookieDomain}:${port}`;
-        const stranger = await viaHost(lbUrl, host, '/reports?year=2026');
-        assert.equal(stranger.status, 302, `${host}: ${stranger.text}`);
-        assert.equal(
-          stranger.headers.location,
-          `http://twofold.localhost:${port}/login?rd=${encodeURIComponent(`http://${host}/reports?year=2026`)}`,
-        );
-        const alice = await viaHost(lbUrl, host, '/page', {
-          cookie: 'stub_user=alice',
-          accept: 'application/json',
-          'remote-user': 'admin',
-          'Remote-Groups': 'admins',
-        });
-        assert.equal(alice.status, 200, alice.text);
-        assert.deepEqual(JSON.parse(alice.text), {
-          app: 'Twofold demo application (who am I)',
-          host,
-          path: '/page',
-          user: 'alice',
-          email: 'alice@example.com',
-          name: 'Alice Stub',
-          groups: ['staff', 'users'],
-          logoutUrl: `//twofold.localhost:${port}/`,
-        });
-        const page = await viaHost(lbUrl, host, '/', {
-          cookie: 'stub_user=alice',
-          'remote-name': '<b>x</b>',
-        });
-        assert.match(page.text, /<h1>Twofold demo application/);
-        assert.doesNotMatch(page.text, /&lt;b&gt;/, 'the forged header never reached the page');
-        assert.equal((await viaHost(lbUrl, host, '/', { cookie: 'stub_user=mallory' })).status, 403);
-      }
-    }
-  });
-
-  test('the demo member is killed and restarted like any other', async () => {
-    await cluster.kill('demo');
-    const down = byName(await cluster.status(), 'demo');
-    assert.deepEqual([down?.pid, down?.healthy], [null, false]);
-    const host = `app1.${cluster.cookieDomain}:${cluster.ports.lbA}`;
-    assert.equal(
-      (await viaHost(cluster.lbUrls[0] as string, host, '/', { cookie: 'stub_user=alice' })).status,
-      502,
-    );
-    await cluster.restart('demo');
-    assert.equal(byName(await cluster.status(), 'demo')?.healthy, true);
-    assert.equal(
-      (await viaHost(cluster.lbUrls[0] as string, host, '/', { cookie: 'stub_user=alice' })).status,
-      200,
-    );
-  });
-
   test('bodies over 64k are refused by nginx', async () => {
     const response = await fetch(`${cluster.lbUrls[0]}echo`, { method: 'POST', body: 'x'.repeat(70 * 1024) });
     assert.equal(response.status, 413);
@@ -395,6 +310,7 @@ describe('the high-availability cluster started by startCluster', () => {
   });
 
   dataStoreCredentialTests(() => cluster);
+  demoAppClusterTests(() => cluster);
 
   test('stop() leaves no process and no pid file behind', async () => {
     const pids = cluster.members.list().flatMap(memberProcesses);
