@@ -17,6 +17,8 @@ export interface AuthReplicaOptions extends ReplicaOptions {
    * sibling subdomains (the demo applications app1. and app2.); the login page is on it.
    */
   cookieDomain?: string;
+  /** Prometheus's HTTP API, which the admins' ops dashboard (/ops) reads through the replica, as `operator`. */
+  prometheus?: { url: string; passwordFile: string };
 }
 
 export type AuthReplica = Replica;
@@ -30,6 +32,13 @@ function authSettings(options: AuthReplicaOptions): NodeJS.ProcessEnv {
     TWOFOLD_ENCRYPTION_KEYS_FILE: options.secrets.encryptionKeysFile,
     ...(options.publicUrl ? { TWOFOLD_PUBLIC_URL: options.publicUrl } : {}),
     ...(options.cookieDomain ? { TWOFOLD_COOKIE_DOMAIN: options.cookieDomain } : {}),
+    ...(options.prometheus
+      ? {
+          TWOFOLD_PROMETHEUS_URL: options.prometheus.url,
+          TWOFOLD_PROMETHEUS_USERNAME: 'operator',
+          TWOFOLD_PROMETHEUS_PASSWORD_FILE: options.prometheus.passwordFile,
+        }
+      : {}),
   };
 }
 

@@ -12,6 +12,11 @@ export interface Binary {
   candidates: string[];
 }
 
+function exporter(name: string): Binary {
+  const program = `prometheus-${name}-exporter`;
+  return { name: program, debianPackage: program, candidates: [`/usr/bin/${program}`] };
+}
+
 export const binaries = {
   initdb: { name: 'initdb', debianPackage: 'postgresql-15', candidates: [path.join(pgBinDir, 'initdb')] },
   postgres: {
@@ -37,6 +42,16 @@ export const binaries = {
   // Not run by the cluster, but the operator's way to look into what Patroni keeps in etcd.
   etcdctl: { name: 'etcdctl', debianPackage: 'etcd-client', candidates: ['/usr/bin/etcdctl'] },
   haproxy: { name: 'haproxy', debianPackage: 'haproxy', candidates: ['/usr/sbin/haproxy'] },
+  prometheus: { name: 'prometheus', debianPackage: 'prometheus', candidates: ['/usr/bin/prometheus'] },
+  alertmanager: {
+    name: 'prometheus-alertmanager',
+    debianPackage: 'prometheus-alertmanager',
+    candidates: ['/usr/bin/prometheus-alertmanager'],
+  },
+  nodeExporter: exporter('node'),
+  redisExporter: exporter('redis'),
+  postgresExporter: exporter('postgres'),
+  nginxExporter: exporter('nginx'),
 } satisfies Record<string, Binary>;
 
 /** Not run by the cluster: the browser tests drive Debian's Chromium (playwright-core downloads none). */
@@ -46,6 +61,8 @@ export const testBinaries = {
     debianPackage: 'chromium',
     candidates: [process.env.TWOFOLD_CHROMIUM ?? '/usr/bin/chromium'],
   },
+  // The alert rules' unit tests (monitoring/alerts.test.yml); from the same package as Prometheus.
+  promtool: { name: 'promtool', debianPackage: 'prometheus', candidates: ['/usr/bin/promtool'] },
 } satisfies Record<string, Binary>;
 
 const isExecutable = (file: string): boolean => {

@@ -3,7 +3,12 @@
 // has synced, the Sentinels see the whole Redis topology.
 import { adminDatabaseUrl, type ClusterContext, waitForReplicaSync } from './cluster-launchers.ts';
 import { clusterView, runningLeader, syncStandby } from './patroni-rest.ts';
-import { ensureLoginRole, ensureRoleAndDatabase, PUSH_DATABASE_ROLE } from './postgres-admin.ts';
+import {
+  ensureLoginRole,
+  ensureMonitorRole,
+  ensureRoleAndDatabase,
+  PUSH_DATABASE_ROLE,
+} from './postgres-admin.ts';
 import { redisOperatorAuth } from './redis.ts';
 import { sentinelAuth, waitForSentinelView } from './sentinel.ts';
 import { FatalWaitError, waitFor } from './wait.ts';
@@ -43,6 +48,7 @@ export function ensureAppDatabase(ctx: ClusterContext, abort?: Promise<never>): 
         });
         // Before the auth replicas migrate: migration 009 grants this role what the push replicas read.
         await ensureLoginRole(adminDatabaseUrl(ctx), PUSH_DATABASE_ROLE, ctx.secrets.pushDatabasePassword);
+        await ensureMonitorRole(adminDatabaseUrl(ctx), ctx.secrets.monitorDatabasePassword);
         return true;
       } catch (error) {
         if ((error as { code?: string }).code === '28P01') {

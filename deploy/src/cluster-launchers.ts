@@ -6,6 +6,7 @@ import { startEtcd } from './etcd.ts';
 import { startHaproxy } from './haproxy.ts';
 import { MAIL_SINK_ENTRY, startMailSinkProcess } from './mailsink.ts';
 import type { MemberPlan, RunningMember } from './members.ts';
+import { monitoringLaunchers } from './monitoring.ts';
 import { startNginx } from './nginx.ts';
 import { memberDir } from './paths.ts';
 import { startPatroniNode } from './patroni.ts';
@@ -165,6 +166,10 @@ export function createLaunchers(ctx: ClusterContext): Map<string, Launcher> {
         // The operator's public URL (a name in front of both load balancers), else lb-a's.
         publicUrl: process.env.TWOFOLD_PUBLIC_URL || `http://127.0.0.1:${ports.lbA}`,
         cookieDomain: ctx.cookieDomain,
+        prometheus: {
+          url: `http://127.0.0.1:${ports.monitoring.prometheus}`,
+          passwordFile: ctx.secrets.prometheusPasswordFile,
+        },
         env: ctx.authEnv,
       }),
     );
@@ -192,6 +197,7 @@ export function createLaunchers(ctx: ClusterContext): Map<string, Launcher> {
   );
   launchers.set('lb-a', () => launchNginx(ctx, 'a', ports.lbA));
   launchers.set('lb-b', () => launchNginx(ctx, 'b', ports.lbB));
+  for (const [name, launcher] of monitoringLaunchers(ctx)) launchers.set(name, launcher);
   return launchers;
 }
 
@@ -259,6 +265,7 @@ async function launchNginx(ctx: ClusterContext, name: 'a' | 'b', port: number) {
     upstreamPorts: ctx.ports.auth,
     pushUpstreamPorts: ctx.ports.push,
     demo: { port: ctx.ports.demo, cookieDomain: ctx.cookieDomain },
+    statusPort: ctx.ports.monitoring.nginxStatus[name === 'a' ? 0 : 1],
     apiRatePerSecond: ctx.edgeApiRatePerSecond ?? edgeApiRateFromEnv(),
     runAsSystemUser: true,
     trustedEdgeProxies: (process.env.TWOFOLD_EDGE_TRUSTED_PROXIES ?? '')

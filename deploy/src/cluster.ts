@@ -90,6 +90,9 @@ export interface Cluster {
   cookieDomain: string;
   /** The demo application (examples/whoami) directly, without forward auth. */
   demoUrl: string;
+  /** Prometheus's HTTP API (every member's metrics, the alert rules) and Alertmanager's. */
+  prometheusUrl: string;
+  alertmanagerUrl: string;
   members: MemberRegistry;
   /** SIGKILL to every process of the member (or SIGTERM when graceful); resolves once it is gone. */
   kill(member: string, options?: { graceful?: boolean }): Promise<void>;
@@ -176,14 +179,21 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     await gate('sentinel-1', () => waitForSentinels(ctx, aborted));
     log(`${'sentinels'.padEnd(10)} agree on the master and see its replica`);
     await supervisor.start('mail');
-    // Replicas start side by side (their migrations serialise on an advisory lock).
-    const replicas = await Promise.allSettled(
-      [...names('auth'), ...names('push')].map((name) => supervisor.start(name)),
-    );
-    const failed = replicas.find((result) => result.status === 'rejected');
+    // Replicas start side by side (their migrations serialise on an advisory lock), and beside
+    // them the monitoring members, which need nothing of them but the nginx exporters.
+    const nginxExporters = ['nginx-exporter-a', 'nginx-exporter-b'];
+    const besideReplicas = [
+      ...names('auth'),
+      ...names('push'),
+      ...[...names('exporter'), ...names('alertmanager'), ...names('prometheus')].filter(
+        (name) => !nginxExporters.includes(name),
+      ),
+    ];
+    const started = await Promise.allSettled(besideReplicas.map((name) => supervisor.start(name)));
+    const failed = started.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
     await supervisor.start('demo');
-    for (const name of names('nginx')) await supervisor.start(name);
+    for (const name of [...names('nginx'), ...nginxExporters]) await supervisor.start(name);
   } catch (error) {
     await supervisor
       .stopAll()
@@ -206,6 +216,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     mailUrl: `http://127.0.0.1:${ports.mail.http}/`,
     cookieDomain,
     demoUrl: `http://127.0.0.1:${ports.demo}/`,
+    prometheusUrl: `http://127.0.0.1:${ports.monitoring.prometheus}/`,
+    alertmanagerUrl: `http://127.0.0.1:${ports.monitoring.alertmanager}/`,
     members: supervisor.registry,
     kill: async (member, killOptions) => supervisor.kill(await resolve(member), killOptions),
     restart: async (member) => supervisor.restart(await resolve(member)),

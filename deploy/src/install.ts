@@ -2,6 +2,7 @@
 // installed: installs them when we are root, otherwise says exactly what to run. The one list of
 // what a fresh machine lacks: `npm start`, `npm test` and `.ci/run` all come through here.
 import { spawn } from 'node:child_process';
+import { rm, writeFile } from 'node:fs/promises';
 import { type Binary, binaries, findBinary, testBinaries } from './binaries.ts';
 import { isRoot } from './proc.ts';
 
@@ -46,9 +47,39 @@ export async function ensureInstalled(
   if (!isRoot()) throw new MissingPackagesError(packages);
   log(`installing missing Debian packages: ${packages.join(' ')}`);
   await run('apt-get', ['update']);
-  await run('apt-get', ['install', '-y', ...packages]);
+  await withoutServiceStarts(() => run('apt-get', ['install', '-y', ...packages]));
   const stillMissing = missingPackages(purpose);
   if (stillMissing.length > 0) throw new MissingPackagesError(stillMissing);
+}
+
+const POLICY_RC_D = '/usr/sbin/policy-rc.d';
+
+/**
+ * Debian's packages start their stock daemons when installed (Prometheus on :9090, Alertmanager's
+ * gossip on every address, Redis on :6379...), unauthenticated and outside the cluster's control:
+ * a policy-rc.d that says "no" (exit 101) while apt runs stops that, as Debian's container images do.
+ * One already there is the machine's own policy, and left as it is.
+ */
+async function withoutServiceStarts(work: () => Promise<void>): Promise<void> {
+  let ours = false;
+  try {
+    await writeFile(
+      POLICY_RC_D,
+      '#!/bin/sh\n# twofold: no service starts while it installs packages\nexit 101\n',
+      {
+        flag: 'wx',
+        mode: 0o755,
+      },
+    );
+    ours = true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  try {
+    await work();
+  } finally {
+    if (ours) await rm(POLICY_RC_D, { force: true });
+  }
 }
 
 function run(command: string, args: string[]): Promise<void> {

@@ -3,6 +3,7 @@
 import { demoAppHosts } from './cookie-domain.ts';
 import { getText } from './http-json.ts';
 import type { MemberKind, MemberPlan, RunningMember } from './members.ts';
+import { operatorAuthorization } from './monitoring.ts';
 import { nodeStatus } from './patroni-rest.ts';
 import type { PortMap } from './ports.ts';
 import { redisOperatorAuth } from './redis.ts';
@@ -36,6 +37,9 @@ const KIND_ROLES: Record<MemberKind, string> = {
   push: 'push',
   demo: 'demo-app',
   nginx: 'load-balancer',
+  exporter: 'exporter',
+  alertmanager: 'alertmanager',
+  prometheus: 'prometheus',
 };
 
 type Probe = { role?: string; healthy: boolean; detail?: string };
@@ -97,7 +101,32 @@ async function probe(
       return { healthy: (await httpStatus(`http://127.0.0.1:${plan.port}/readyz`, 1500)) === 200 };
     case 'nginx':
       return { healthy: await canConnect(plan.port) };
+    case 'exporter': {
+      const path = plan.name === 'redis-exporter' ? 'health' : 'metrics';
+      return { healthy: (await httpStatus(`http://127.0.0.1:${plan.port}/${path}`, 1500)) === 200 };
+    }
+    case 'alertmanager': {
+      const authorization = operatorAuthorization(secrets.alertmanagerPassword);
+      const status = await httpStatus(`http://127.0.0.1:${plan.port}/-/ready`, 1500, { authorization });
+      return { healthy: status === 200 };
+    }
+    case 'prometheus':
+      return prometheusProbe(plan.port, operatorAuthorization(secrets.prometheusPassword));
   }
+}
+
+/** Ready, and how many of its scrape targets are up (what an operator wants from it first). */
+async function prometheusProbe(port: number, authorization: string): Promise<Probe> {
+  const status = await httpStatus(`http://127.0.0.1:${port}/-/ready`, 1500, { authorization });
+  const healthy = status === 200;
+  if (!healthy) return { healthy };
+  const url = `http://127.0.0.1:${port}/api/v1/targets?state=active`;
+  const body = JSON.parse(await getText(url, 1500, { authorization })) as {
+    data: { activeTargets: Array<{ health: string }> };
+  };
+  const targets = body.data.activeTargets;
+  const up = targets.filter((target) => target.health === 'up').length;
+  return { healthy, detail: `${up}/${targets.length} targets up, http://127.0.0.1:${port}/` };
 }
 
 /** Which PostgreSQL node HAProxy's read-write port sends clients to, from its CSV stats. */

@@ -1,5 +1,6 @@
 // The cluster's members under stable names (etcd, pg-1, pg-2, haproxy, redis-1, redis-2,
-// sentinel-1..3, mail, auth-1..N, push-1, push-2, demo, lb-a, lb-b), in start order. Commands address
+// sentinel-1..3, mail, auth-1..N, push-1, push-2, the monitoring members, demo, lb-a, lb-b), in
+// start order. Commands address
 // members by these names; the registry holds the process each one runs now.
 import type { PortMap } from './ports.ts';
 import { descendants, isAlive } from './proc.ts';
@@ -15,7 +16,10 @@ export type MemberKind =
   | 'auth'
   | 'push'
   | 'demo'
-  | 'nginx';
+  | 'nginx'
+  | 'exporter'
+  | 'alertmanager'
+  | 'prometheus';
 
 export interface MemberPlan {
   name: string;
@@ -37,7 +41,20 @@ const TITLES: Record<MemberKind, string> = {
   push: 'push gateway replica',
   demo: 'demo application (who am I) behind forward auth',
   nginx: 'nginx load balancer',
+  exporter: 'Prometheus exporter',
+  alertmanager: 'Alertmanager (alerts by mail)',
+  prometheus: 'Prometheus (metrics and alert rules)',
 };
+
+/** The exporters, by member name: what each one exports for Prometheus. */
+export const EXPORTERS = {
+  'node-exporter': 'the machine (CPU, memory, disks)',
+  'redis-exporter': 'redis-1, redis-2 and the Sentinels',
+  'postgres-exporter': 'pg-1 and pg-2',
+  'nginx-exporter-a': 'lb-a (its stub_status)',
+  'nginx-exporter-b': 'lb-b (its stub_status)',
+} as const;
+export type ExporterName = keyof typeof EXPORTERS;
 
 /** Every member of a cluster on these ports, in the order they must start (stop is the reverse). */
 export function planMembers(ports: PortMap): MemberPlan[] {
@@ -56,9 +73,18 @@ export function planMembers(ports: PortMap): MemberPlan[] {
     member('mail', 'mail', ports.mail.smtp),
     ...ports.auth.map((port, i) => member(`auth-${i + 1}`, 'auth', port)),
     ...ports.push.map((port, i) => member(`push-${i + 1}`, 'push', port)),
+    // Started beside the replicas (they need nothing of them).
+    member('node-exporter', 'exporter', ports.monitoring.nodeExporter),
+    member('redis-exporter', 'exporter', ports.monitoring.redisExporter),
+    member('postgres-exporter', 'exporter', ports.monitoring.postgresExporter),
+    member('alertmanager', 'alertmanager', ports.monitoring.alertmanager),
+    member('prometheus', 'prometheus', ports.monitoring.prometheus),
     member('demo', 'demo', ports.demo),
     member('lb-a', 'nginx', ports.lbA),
     member('lb-b', 'nginx', ports.lbB),
+    // After their load balancer: prometheus-nginx-exporter reads its stub_status as it starts.
+    member('nginx-exporter-a', 'exporter', ports.monitoring.nginxExporters[0] as number),
+    member('nginx-exporter-b', 'exporter', ports.monitoring.nginxExporters[1] as number),
   ];
 }
 

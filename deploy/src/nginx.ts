@@ -50,6 +50,8 @@ export interface NginxConfigOptions {
    * domain behind forward auth; absent: no demo server blocks (a load balancer alone, in tests).
    */
   demo?: { port: number; cookieDomain: string };
+  /** A loopback port for stub_status alone (its exporter reads it); absent: none. */
+  statusPort?: number;
 }
 
 /** The edge's default API rate per client address: far above a person's, far below a flood's. */
@@ -91,6 +93,23 @@ function demoApps(demoTemplate: string | undefined, options: NginxConfigOptions,
   ).join('\n\n');
 }
 
+/** nginx's connection counters on a port of their own, never on the public one. */
+function statusServer(port: number | undefined): string {
+  if (port === undefined) return '  # (no stub_status server)';
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`invalid status port "${port}"`);
+  return `  # Connection counters for prometheus-nginx-exporter, on loopback and a port of their own.
+  server {
+    listen 127.0.0.1:${port};
+    access_log off;
+    location = /stub_status {
+      stub_status;
+    }
+    location / {
+      return 404;
+    }
+  }`;
+}
+
 /** `demoTemplate` (nginx/demo-app.conf.template) is needed when `options.demo` is given. */
 export function renderNginxConfig(
   template: string,
@@ -122,6 +141,7 @@ export function renderNginxConfig(
         ? '      # (no API rate limit at the edge)'
         : `      limit_req zone=twofold_api_per_address burst=${rate * 10} nodelay;`,
     DEMO_APPS: demoApps(demoTemplate, options, realIp),
+    STATUS_SERVER: statusServer(options.statusPort),
   });
 }
 
@@ -191,8 +211,10 @@ export async function startNginx(options: NginxOptions): Promise<NginxServer> {
   const user = options.runAsSystemUser ? await memberUser('www-data', prefix, options.dataDir) : undefined;
   const confFile = await writeNginxConfig({ ...options, prefix }, user);
   await testNginxConfig(prefix, confFile, user);
-  if (await isPortInUse(options.listenPort))
-    throw new Error(`${member}: port ${options.listenPort} is already in use`);
+  for (const port of [options.listenPort, options.statusPort]) {
+    if (port !== undefined && (await isPortInUse(port)))
+      throw new Error(`${member}: port ${port} is already in use`);
+  }
   const handle = await startProcess({
     member,
     command: requireBinary(binaries.nginx),

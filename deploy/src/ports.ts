@@ -21,9 +21,14 @@ export const DEFAULT_AUTH_REPLICAS = 3;
  *   +40, +41   etcd client, etcd peer                   [8120, 8121]
  *   +45, +46   mail sink: SMTP, its web page            [8125, 8126]
  *   +47        demo application (examples/whoami)       [8127]
+ *   +50, +51   Prometheus, Alertmanager                 [8130, 8131]
+ *   +52        node exporter (the machine)              [8132]
+ *   +53, +54   Redis exporter, PostgreSQL exporter      [8133, 8134]
+ *   +55, +56   nginx exporters of lb-a, lb-b            [8135, 8136]
+ *   +57, +58   nginx stub_status of lb-a, lb-b          [8137, 8138]
  * The supervisor's control API is a unix socket (<dataDir>/run/control.sock), not a port.
  */
-const HIGHEST_OFFSET = 47;
+const HIGHEST_OFFSET = 58;
 
 export interface PortMap {
   base: number;
@@ -46,6 +51,16 @@ export interface PortMap {
   mail: { smtp: number; http: number };
   /** The demo application (examples/whoami) the load balancers protect with forward auth. */
   demo: number;
+  /** Prometheus, Alertmanager and the exporters (monitoring.ts); nginxStatus[i] is lb-(a,b)'s stub_status. */
+  monitoring: {
+    prometheus: number;
+    alertmanager: number;
+    nodeExporter: number;
+    redisExporter: number;
+    postgresExporter: number;
+    nginxExporters: number[];
+    nginxStatus: number[];
+  };
 }
 
 export function derivePorts(base: number, authReplicas = DEFAULT_AUTH_REPLICAS): PortMap {
@@ -69,6 +84,15 @@ export function derivePorts(base: number, authReplicas = DEFAULT_AUTH_REPLICAS):
     etcd: { client: base + 40, peer: base + 41 },
     mail: { smtp: base + 45, http: base + 46 },
     demo: base + 47,
+    monitoring: {
+      prometheus: base + 50,
+      alertmanager: base + 51,
+      nodeExporter: base + 52,
+      redisExporter: base + 53,
+      postgresExporter: base + 54,
+      nginxExporters: [base + 55, base + 56],
+      nginxStatus: [base + 57, base + 58],
+    },
   };
 }
 
@@ -91,6 +115,19 @@ export function allPorts(ports: PortMap): number[] {
     ports.mail.smtp,
     ports.mail.http,
     ports.demo,
+    ...monitoringPorts(ports),
+  ];
+}
+
+export function monitoringPorts({ monitoring }: PortMap): number[] {
+  return [
+    monitoring.prometheus,
+    monitoring.alertmanager,
+    monitoring.nodeExporter,
+    monitoring.redisExporter,
+    monitoring.postgresExporter,
+    ...monitoring.nginxExporters,
+    ...monitoring.nginxStatus,
   ];
 }
 

@@ -1,4 +1,5 @@
 // Admin work on a running PostgreSQL over a real connection: roles, databases, URLs.
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { randomPassword } from './secrets.ts';
 
@@ -53,6 +54,19 @@ export function assertIdentifier(name: string, what: string): void {
  */
 export const PUSH_DATABASE_ROLE = 'twofold_push';
 
+/**
+ * The SCRAM-SHA-256 verifier PostgreSQL would store for this password (RFC 5802/7677), made here so
+ * the password itself never travels in a statement. Our passwords are ASCII: SASLprep changes nothing.
+ */
+export function scramVerifier(password: string, salt = randomBytes(16), iterations = 4096): string {
+  const salted = pbkdf2Sync(password, salt, iterations, 32, 'sha256');
+  const hmac = (key: Buffer, text: string) => createHmac('sha256', key).update(text).digest();
+  const storedKey = createHash('sha256').update(hmac(salted, 'Client Key')).digest();
+  const serverKey = hmac(salted, 'Server Key');
+  const b64 = (bytes: Buffer) => bytes.toString('base64');
+  return `SCRAM-SHA-256$${iterations}:${b64(salt)}$${b64(storedKey)}:${b64(serverKey)}`;
+}
+
 /** A login role with no rights of its own (or its password reset to the one we keep). */
 export async function ensureLoginRole(adminUrl: string, role: string, password: string): Promise<void> {
   assertIdentifier(role, 'role');
@@ -60,8 +74,19 @@ export async function ensureLoginRole(adminUrl: string, role: string, password: 
     const roleExists = (await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])).rowCount;
     // Utility statements take no bind parameters; the password is escaped as a literal instead.
     const verb = roleExists ? 'ALTER' : 'CREATE';
-    await client.query(`${verb} ROLE ${role} WITH LOGIN PASSWORD ${client.escapeLiteral(password)}`);
+    // The verifier, not the password: a statement's text is seen in pg_stat_activity (pg_monitor).
+    await client.query(
+      `${verb} ROLE ${role} WITH LOGIN PASSWORD ${client.escapeLiteral(scramVerifier(password))}`,
+    );
   });
+}
+
+export const MONITOR_DATABASE_ROLE = 'twofold_monitor';
+
+/** The exporter's role: pg_monitor's statistics views, no table of ours. */
+export async function ensureMonitorRole(adminUrl: string, password: string): Promise<void> {
+  await ensureLoginRole(adminUrl, MONITOR_DATABASE_ROLE, password);
+  await withClient(adminUrl, (client) => client.query(`GRANT pg_monitor TO ${MONITOR_DATABASE_ROLE}`));
 }
 
 /** Creates the login role (or resets its password to the one we keep) and its database if missing. */

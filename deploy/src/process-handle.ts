@@ -207,8 +207,12 @@ export function readyOnHttp(
   url: string,
   description: string,
   timeoutMs: number,
+  headers?: Record<string, string>,
 ): Promise<void> {
-  return readyOrStop(handle, waitForHttp(url, { description, timeoutMs, abort: handle.failOnExit() }));
+  return readyOrStop(
+    handle,
+    waitForHttp(url, { description, timeoutMs, abort: handle.failOnExit(), headers }),
+  );
 }
 
 /** The `stop()` of a member that is just its process. */

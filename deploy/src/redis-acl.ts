@@ -7,6 +7,13 @@ import type { RedisSecrets } from './secrets.ts';
 export const aclHash = (password: string) => `#${createHash('sha256').update(password).digest('hex')}`;
 
 /**
+ * What prometheus-redis-exporter runs: statistics, never a key's value nor a config change. Neither
+ * CONFIG GET (`masterauth` is the replication password) nor SLOWLOG GET (slow commands' arguments).
+ */
+export const MONITOR_COMMANDS =
+  '+client|list +dbsize +latency|latest +slowlog|len +memory|stats +role +select';
+
+/**
  * The auth replicas: their own keys and channels, no @dangerous command but INFO (ioredis's ready
  * check). The push replicas: read and trim the phones' streams and hear about new entries, nothing
  * else (the push challenges, which decide logins, live under the same prefix but are not theirs).
@@ -23,5 +30,6 @@ export function redisAclLines(acl: RedisSecrets, keyPrefix: string): string[] {
     `user replication on ${hash('replication')} -@all +psync +replconf +ping`,
     `user sentinel on ${hash('sentinel')} allchannels -@all +multi +slaveof +ping +exec +subscribe +config|rewrite +role +publish +info +client|setname +client|kill +script|kill`,
     `user operator on ${hash('operator')} allkeys allchannels +@all`,
+    `user monitor on ${hash('monitor')} resetkeys resetchannels -@all ${MONITOR_COMMANDS} ${connection}`,
   ];
 }

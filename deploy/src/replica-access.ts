@@ -48,7 +48,12 @@ export async function nodeMemberAccess(
     return { sentinelPasswordFile, ...where };
   }
   const own: string[] = {
-    auth: [secrets.sessionSecretFile, secrets.encryptionKeysFile, secrets.redis.files.auth],
+    auth: [
+      secrets.sessionSecretFile,
+      secrets.encryptionKeysFile,
+      secrets.redis.files.auth,
+      secrets.prometheusPasswordFile,
+    ],
     push: [secrets.redis.files.push],
     mail: [],
     demo: [],

@@ -29,9 +29,10 @@ export async function ensureSecret(file: string, generate: () => string): Promis
 /**
  * Redis's ACL users, one per kind of client, so each holds only what it needs: the auth replicas
  * their keys, the push replicas the push queues, the Redis replicas replication, the Sentinels
- * failover, the operator (supervisor and CLI) everything. The default user is off.
+ * failover, the operator (supervisor and CLI) everything, the exporter (`monitor`) INFO and the
+ * like, in Redis and in the Sentinels alike. The default user is off.
  */
-export const REDIS_USERS = ['auth', 'push', 'replication', 'sentinel', 'operator'] as const;
+export const REDIS_USERS = ['auth', 'push', 'replication', 'sentinel', 'operator', 'monitor'] as const;
 export type RedisUser = (typeof REDIS_USERS)[number];
 
 export interface RedisSecrets {
@@ -54,6 +55,12 @@ export interface ClusterSecrets {
   redis: RedisSecrets;
   /** User `operator`'s password on HAProxy's stats page and /metrics. */
   haproxyStatsPassword: string;
+  /** Password of the `twofold_monitor` database role (pg_monitor: the exporter's statistics, no data). */
+  monitorDatabasePassword: string;
+  /** User `operator`'s passwords on Prometheus's and Alertmanager's HTTP APIs (and the files they are in). */
+  prometheusPasswordFile: string;
+  prometheusPassword: string;
+  alertmanagerPassword: string;
 }
 
 export async function ensureClusterSecrets(dataDir: string): Promise<ClusterSecrets> {
@@ -73,6 +80,16 @@ export async function ensureClusterSecrets(dataDir: string): Promise<ClusterSecr
     ),
     redis: await ensureRedisSecrets(dataDir),
     haproxyStatsPassword: await ensureSecret(path.join(dir, 'haproxy-stats.password'), () =>
+      randomPassword(),
+    ),
+    monitorDatabasePassword: await ensureSecret(path.join(dir, 'postgres-twofold-monitor.password'), () =>
+      randomPassword(),
+    ),
+    prometheusPasswordFile: path.join(dir, 'prometheus-operator.password'),
+    prometheusPassword: await ensureSecret(path.join(dir, 'prometheus-operator.password'), () =>
+      randomPassword(),
+    ),
+    alertmanagerPassword: await ensureSecret(path.join(dir, 'alertmanager-operator.password'), () =>
       randomPassword(),
     ),
   };

@@ -3,6 +3,10 @@
 // read back: the master it last saw is where the cluster's Redis starts next time.
 import { aclHash } from './redis-acl.ts';
 
+/** What prometheus-redis-exporter asks a Sentinel; nothing that changes one. */
+const SENTINEL_MONITOR_COMMANDS =
+  '+sentinel|masters +sentinel|master +sentinel|sentinels +sentinel|slaves +sentinel|replicas +ping +info +client|setname';
+
 export const SENTINEL_MASTER_NAME = 'twofold';
 export const SENTINEL_QUORUM = 2;
 /** A master silent this long is subjectively down; two Sentinels agreeing start a failover. */
@@ -17,7 +21,7 @@ export interface SentinelConfigOptions {
   /** Kept from the previous file: a Sentinel that changes its id looks like a new one to the others. */
   myid?: string;
   /** Users `admin` and `client` of this Sentinel; it logs in to Redis as `sentinel` with `redisSentinelPassword`. */
-  auth?: { admin: string; client: string; redisSentinelPassword: string };
+  auth?: { admin: string; client: string; redisSentinelPassword: string; monitor?: string };
 }
 
 export function renderSentinelConfig({ port, dir, masterPort, myid, auth }: SentinelConfigOptions): string {
@@ -43,7 +47,7 @@ ${
 user default off resetchannels -@all
 user admin on ${aclHash(auth.admin)} allchannels +@all
 user client on ${aclHash(auth.client)} resetchannels &+switch-master -@all +sentinel|get-master-addr-by-name +sentinel|sentinels +sentinel|slaves +sentinel|replicas +subscribe +unsubscribe +ping +info +client|setname
-sentinel sentinel-user admin
+${auth.monitor ? `user monitor on ${aclHash(auth.monitor)} resetchannels -@all ${SENTINEL_MONITOR_COMMANDS}\n` : ''}sentinel sentinel-user admin
 sentinel sentinel-pass ${auth.admin}
 # This Sentinel logs in to Redis as \`sentinel\`.
 sentinel auth-user ${SENTINEL_MASTER_NAME} sentinel

@@ -46,6 +46,7 @@ export async function startSentinel(options: SentinelOptions): Promise<SentinelS
   const auth = options.acl && {
     ...options.acl.sentinelPasswords,
     redisSentinelPassword: options.acl.passwords.sentinel,
+    monitor: options.acl.passwords.monitor,
   };
   const config = renderSentinelConfig({ ...options, dir, myid: previous.myid, auth });
   // Sentinel rewrites its own file: Debian's `redis` user (when root) owns the directory.

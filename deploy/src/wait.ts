@@ -66,10 +66,14 @@ export function canConnect(port: number, host = '127.0.0.1', timeoutMs = 1000): 
 }
 
 /** One GET; resolves with the status code (the body is discarded). */
-export function httpStatus(url: string, timeoutMs = 2000): Promise<number> {
+export function httpStatus(
+  url: string,
+  timeoutMs = 2000,
+  headers?: http.OutgoingHttpHeaders,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     // agent: false: a fresh connection each time, nothing pooled that keeps the process alive.
-    const request = http.get(url, { agent: false, timeout: timeoutMs }, (response) => {
+    const request = http.get(url, { agent: false, timeout: timeoutMs, headers }, (response) => {
       response.resume();
       resolve(response.statusCode ?? 0);
     });
@@ -82,10 +86,13 @@ export function waitForTcp(port: number, options: WaitOptions & { host?: string 
   return waitFor(() => canConnect(port, options.host), options);
 }
 
-export function waitForHttp(url: string, options: WaitOptions & { status?: number }): Promise<void> {
+export function waitForHttp(
+  url: string,
+  options: WaitOptions & { status?: number; headers?: http.OutgoingHttpHeaders },
+): Promise<void> {
   const wanted = options.status ?? 200;
   return waitFor(async () => {
-    const status = await httpStatus(url);
+    const status = await httpStatus(url, 2000, options.headers);
     if (status !== wanted) throw new Error(`GET ${url} answered ${status}`);
     return true;
   }, options);

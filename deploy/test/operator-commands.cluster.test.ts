@@ -1,5 +1,6 @@
 // The operator commands of README's "Operating the cluster" run as an operator runs them:
-// `node bin/twofold.js users import | bans list/lift | keys rotate` as child processes, against a
+// `node bin/twofold.js users import | bans list/lift | keys rotate` as child processes (and the
+// monitoring members `twofold up` starts), against a
 // cluster that `twofold up` (also a child process) runs on spare ports, checked through nginx and
 // in PostgreSQL (deploy/test/support/operator-cluster.ts). One cluster for the whole file: each
 // start costs a minute or two.
@@ -12,6 +13,7 @@ import { PasswordHasher } from '../../services/auth/src/lib/passwords.ts';
 import { HttpClient } from '../../test/support/http-client.ts';
 import { isAlive } from '../src/proc.ts';
 import { keysRotateTests } from './support/keys-rotate-tests.ts';
+import { monitoringClusterTests } from './support/monitoring-cluster.ts';
 import { type CliResult, OperatorCluster, PASSWORD } from './support/operator-cluster.ts';
 
 /** A client address of its own (the whole 127/8 is this machine's), so its per-IP lock hits no other test. */
@@ -45,6 +47,10 @@ describe('the operator commands (bin/twofold.js) against a cluster run by `twofo
     if (stoppedPid && isAlive(stoppedPid)) process.kill(stoppedPid, 'SIGCONT');
     await cluster?.stop();
   });
+
+  // First: the failed logins and locks of the tests below are what the alert rules watch for.
+  describe('monitoring: Prometheus, Alertmanager and the exporters', () =>
+    monitoringClusterTests(() => cluster));
 
   describe('twofold users import', () => {
     const BCRYPT_PASSWORD = 'old bcrypt password 1';

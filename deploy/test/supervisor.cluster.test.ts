@@ -111,7 +111,11 @@ describe('the high-availability cluster started by startCluster', () => {
         'sentinel-2',
         'sentinel-3',
         'mail',
-      ].concat(['auth-1', 'auth-2', 'auth-3', 'push-1', 'push-2', 'demo', 'lb-a', 'lb-b']),
+      ].concat(
+        ['auth-1', 'auth-2', 'auth-3', 'push-1', 'push-2'],
+        ['node-exporter', 'redis-exporter', 'postgres-exporter', 'alertmanager', 'prometheus'],
+        ['demo', 'lb-a', 'lb-b', 'nginx-exporter-a', 'nginx-exporter-b'],
+      ),
     );
     for (const member of members) {
       assert.equal(member.healthy, true, `${member.name}: ${member.detail}`);

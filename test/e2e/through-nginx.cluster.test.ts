@@ -8,6 +8,7 @@ import './shared/browser.ts';
 import './shared/email-login.ts';
 import './shared/phone-pwa.ts';
 import './shared/forward-auth.ts';
+import './shared/ops-dashboard.ts';
 import './shared/push-login.ts';
 
 after(destroySharedTestCluster);

@@ -17,8 +17,8 @@ import { allPorts, DEFAULT_AUTH_REPLICAS, derivePorts, isPortInUse } from '../..
  */
 export async function spareBase(authReplicas = DEFAULT_AUTH_REPLICAS): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt += 1) {
-    // Steps of 50 keep two bases' port ranges (base..base+47) apart; the last base is 32_700.
-    const base = 20_000 + 50 * Math.floor(Math.random() * 255);
+    // Steps of 60 keep two bases' port ranges (base..base+58) apart; the last base is 32_680.
+    const base = 20_000 + 60 * Math.floor(Math.random() * 212);
     const all = allPorts(derivePorts(base, authReplicas));
     if (!(await Promise.all(all.map((port) => isPortInUse(port)))).some(Boolean)) return base;
   }

@@ -24,7 +24,8 @@ export const upCommand: Command = {
 
 Starts etcd, PostgreSQL x2 under Patroni, HAProxy, Redis master + replica, 3 Sentinels, a mail
 sink (it catches the mails the replicas send), the auth replicas, the push gateway (push-1, push-2),
-a demo application behind forward auth (demo) and two nginx load balancers, then waits. Ctrl-C,
+a demo application behind forward auth (demo), two nginx load balancers, and Prometheus,
+Alertmanager and the exporters (alerts are mailed to the mail sink), then waits. Ctrl-C,
 SIGTERM or \`twofold down\` stops them in reverse order; a second Ctrl-C kills them at once. A
 member that dies is not restarted: see \`twofold status\`, and \`twofold restart <member>\`.
 
@@ -128,7 +129,10 @@ async function runCluster({
     console.log(`\nTwofold is up (in ${seconds}s):\n${cluster.lbUrls.map((url) => `  ${url}`).join('\n')}`);
     console.log(`PostgreSQL (read-write, via HAProxy): 127.0.0.1:${cluster.ports.haproxy.readWrite}`);
     console.log(`HAProxy stats: http://127.0.0.1:${cluster.ports.haproxy.stats}/stats`);
-    console.log(`Mails sent (sign-in codes), caught by the mail sink: ${cluster.mailUrl}`);
+    console.log(`Mails sent (sign-in codes, alerts), caught by the mail sink: ${cluster.mailUrl}`);
+    console.log(
+      `Prometheus: ${cluster.prometheusUrl}; ops dashboard for the admin group: ${cluster.lbUrls[0]}ops`,
+    );
     const demo = demoAppHosts(cluster.cookieDomain).map((host) => `http://${host}:${cluster.ports.lbA}/`);
     console.log(`Demo applications behind forward auth (one login for both): ${demo.join(' and ')}`);
     console.log('Press Ctrl-C to stop, or run `twofold status | kill | restart | logs | down` elsewhere.');

@@ -23,11 +23,16 @@ export function keysRotateTests(
   const keysFile = () => path.join(secretsDir(clusterOf().dataDir), 'encryption-keys');
   const ring = async () => parseKeyRing((await readFile(keysFile(), 'utf8')).trim());
 
-  /** The key id of every TOTP secret at rest (envelope `v1.<keyId>.<iv>.<ciphertext>`), per user. */
-  async function sealedUnder(): Promise<Map<string, string>> {
+  /**
+   * The key id of every TOTP secret at rest (envelope `v1.<keyId>.<iv>.<ciphertext>`), per user: of
+   * this file's users (keys-*), or with `everyone` of every user the cluster has (other tests' too).
+   */
+  async function sealedUnder(everyone = false): Promise<Map<string, string>> {
     const rows = await query<{ username: string; key_id: string }>(
       `SELECT u.username, split_part(t.secret_envelope, '.', 2) AS key_id
-         FROM totp_credentials t JOIN users u ON u.id = t.user_id ORDER BY u.username`,
+         FROM totp_credentials t JOIN users u ON u.id = t.user_id
+        WHERE $1 OR u.username LIKE 'keys-%' ORDER BY u.username`,
+      [everyone],
     );
     return new Map(rows.map((row) => [row.username, row.key_id]));
   }
@@ -135,6 +140,11 @@ export function keysRotateTests(
       'keys-c': '3',
       'keys-d': '3',
     });
+    assert.deepEqual(
+      new Set((await sealedUnder(true)).values()),
+      new Set(['3']),
+      'no secret of anyone left under an old key',
+    );
     assert.deepEqual(await keyIdsOfReplicas(), [['3'], ['3'], ['3']]);
 
     // keys-a logged in during the previous test: the next step's code (one step of skew is allowed).

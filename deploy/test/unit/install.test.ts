@@ -33,7 +33,7 @@ describe('install check', () => {
     }
   });
 
-  test('the tests need what the cluster runs, and Chromium besides', () => {
+  test('the tests need what the cluster runs, and Chromium (and promtool, of the prometheus package) besides', () => {
     const packagesOf = (purpose: 'cluster' | 'tests') =>
       new Set(requiredBinaries(purpose).map((binary) => binary.debianPackage));
     const cluster = packagesOf('cluster');
@@ -45,6 +45,12 @@ describe('install check', () => {
       'nginx-light',
       'patroni',
       'postgresql-15',
+      'prometheus',
+      'prometheus-alertmanager',
+      'prometheus-nginx-exporter',
+      'prometheus-node-exporter',
+      'prometheus-postgres-exporter',
+      'prometheus-redis-exporter',
       'redis-sentinel',
       'redis-server',
     ]);

@@ -31,7 +31,7 @@ describe('member names and aliases', () => {
       (error: Error) =>
         error instanceof UnknownMemberError &&
         /pg-1, pg-2/.test(error.message) &&
-        /push-1, push-2, demo, lb-a/.test(error.message) &&
+        /push-1, push-2, node-exporter, .*prometheus, demo, lb-a/.test(error.message) &&
         /pg-primary/.test(error.message),
     );
   });

@@ -27,6 +27,15 @@ describe('derivePorts', () => {
       etcd: { client: 8120, peer: 8121 },
       mail: { smtp: 8125, http: 8126 },
       demo: 8127,
+      monitoring: {
+        prometheus: 8130,
+        alertmanager: 8131,
+        nodeExporter: 8132,
+        redisExporter: 8133,
+        postgresExporter: 8134,
+        nginxExporters: [8135, 8136],
+        nginxStatus: [8137, 8138],
+      },
     });
   });
 
@@ -44,22 +53,22 @@ describe('derivePorts', () => {
   test('no two members share a port, even with the most replicas', () => {
     const all = allPorts(derivePorts(20000, 9));
     assert.equal(new Set(all).size, all.length);
-    assert.equal(all.length, 2 + 9 + 4 + 3 + 5 + 2 + 2 + 2 + 1);
-    assert.equal(Math.max(...all), 20047);
+    assert.equal(all.length, 2 + 9 + 4 + 3 + 5 + 2 + 2 + 2 + 1 + 9);
+    assert.equal(Math.max(...all), 20058);
   });
 
-  test('every port stays below base+50, so test bases 50 apart never share one (test/support/cluster.ts)', () => {
-    for (const base of [20000, 20050]) {
+  test('every port stays below base+60, so test bases 60 apart never share one (test/support/cluster.ts)', () => {
+    for (const base of [20000, 20060]) {
       const all = allPorts(derivePorts(base, 9));
-      assert.ok(Math.min(...all) >= base && Math.max(...all) < base + 50);
+      assert.ok(Math.min(...all) >= base && Math.max(...all) < base + 60);
     }
   });
 
   test('rejects bases and replica counts that do not fit', () => {
     assert.throws(() => derivePorts(80), RangeError);
     assert.throws(() => derivePorts(65500), RangeError);
-    assert.throws(() => derivePorts(65489), RangeError);
-    assert.doesNotThrow(() => derivePorts(65488));
+    assert.throws(() => derivePorts(65478), RangeError);
+    assert.doesNotThrow(() => derivePorts(65477));
     assert.throws(() => derivePorts(8080.5), RangeError);
     assert.throws(() => derivePorts(8080, 0), RangeError);
     assert.throws(() => derivePorts(8080, 10), RangeError);
@@ -100,9 +109,16 @@ describe('planMembers', () => {
         ['auth-3', 'auth', 8093],
         ['push-1', 'push', 8115],
         ['push-2', 'push', 8116],
+        ['node-exporter', 'exporter', 8132],
+        ['redis-exporter', 'exporter', 8133],
+        ['postgres-exporter', 'exporter', 8134],
+        ['alertmanager', 'alertmanager', 8131],
+        ['prometheus', 'prometheus', 8130],
         ['demo', 'demo', 8127],
         ['lb-a', 'nginx', 8080],
         ['lb-b', 'nginx', 8081],
+        ['nginx-exporter-a', 'exporter', 8135],
+        ['nginx-exporter-b', 'exporter', 8136],
       ],
     );
   });

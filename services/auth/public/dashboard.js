@@ -103,6 +103,7 @@
       return;
     }
     loadActivity();
+    showOpsLinkToAdmins();
     let user;
     try {
       ({ user } = await api('GET', '/api/v1/me'));
@@ -125,6 +126,15 @@
       : 'None';
     $('user-created').replaceChildren(formatDate(user.createdAt));
     $('password-change-required').hidden = !user.passwordChangeRequired;
+  }
+
+  // Only administrators get a link to /ops; for everyone else the API's 403 just leaves it hidden.
+  async function showOpsLinkToAdmins() {
+    try {
+      if ((await api('GET', '/api/v1/ops/access'))?.admin === true) $('ops-link').hidden = false;
+    } catch {
+      // not an administrator, or no answer: no link
+    }
   }
 
   function formatDate(value) {

@@ -15,6 +15,7 @@ import rateLimitPlugin from './plugins/external/rate-limit.ts';
 import redisPlugin from './plugins/external/redis.ts';
 import sameOriginPlugin from './plugins/external/same-origin.ts';
 import sessionPlugin from './plugins/external/session.ts';
+import { adminRoutes } from './routes/admin/index.ts';
 import { anonymousRoutes } from './routes/anonymous/index.ts';
 import { anyRoutes } from './routes/any/index.ts';
 import { applicationRoutes } from './routes/application/index.ts';
@@ -83,5 +84,6 @@ export async function buildApp(config: AuthConfig, options: BuildOptions = {}): 
   await app.register(authenticatedRoutes);
   await app.register(deviceRoutes);
   await app.register(applicationRoutes);
+  await app.register(adminRoutes);
   return app;
 }

@@ -18,6 +18,7 @@ import {
   loginChallengeConfigFrom,
 } from './config-login-challenge.ts';
 import { type MailConfig, MailEnvSchema, mailConfigFrom } from './config-mail.ts';
+import { type OpsConfig, OpsEnvSchema, opsConfigFrom } from './config-ops.ts';
 import { type PushConfig, PushEnvSchema, pushConfigFrom } from './config-push.ts';
 
 /** Every setting of an auth replica; each can also be given as `<NAME>_FILE`. See README "Configuration". */
@@ -53,6 +54,7 @@ export const EnvSchema = Type.Object({
   ...PushEnvSchema.properties,
   ...LoginChallengeEnvSchema.properties,
   ...ApplicationsEnvSchema.properties,
+  ...OpsEnvSchema.properties,
 });
 
 export interface AuthConfig extends ServiceConfig {
@@ -85,6 +87,8 @@ export interface AuthConfig extends ServiceConfig {
   loginChallenge: LoginChallengeConfig;
   /** Forward auth and single sign-on: the shared cookie domain and the login page's URL. */
   applications: ApplicationsConfig;
+  /** The ops dashboard (/ops): where the replica reads Prometheus. */
+  ops: OpsConfig;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
@@ -129,5 +133,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
     push: pushConfigFrom(e),
     loginChallenge: loginChallengeConfigFrom(e),
     applications: applicationsConfigFrom(e),
+    ops: opsConfigFrom(e),
   };
 }

@@ -7,6 +7,12 @@ export interface SessionData {
   /** Epoch ms after which the session is gone, whatever its activity (absolute timeout). */
   expiresAt: number;
   authenticatedAt?: number;
+  /**
+   * Epoch ms when this session proved a second factor at the login step (TOTP, recovery code, email
+   * or phone code, push). Absent on a session that is "authenticated" by the password alone (2FA
+   * optional) or by confirming a new authenticator, which takes nothing but the password.
+   */
+  secondFactorAt?: number;
   /** When and from where the password step happened, for the user's list of sessions. */
   createdAt?: number;
   ip?: string;

@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
+const RETRYABLE_SOCKET_CODES = ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'];
+
 /**
  * Errors after which the same statement may well succeed on the next try: the connection broke, the
  * server is shutting down or starting, or it is no longer the primary (a failover is under way).
@@ -9,10 +11,39 @@ export function isPgRetryable(error: unknown): boolean {
   const code = (error as { code?: string }).code ?? '';
   if (code.startsWith('08')) return true; // connection exceptions
   if (['57P01', '57P02', '57P03', '25006', '40001', '40P01'].includes(code)) return true;
-  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(code)) return true;
+  if (RETRYABLE_SOCKET_CODES.includes(code)) return true;
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/i.test(
     error.message,
   );
+}
+
+const SQLSTATE_REASONS: Record<string, string> = {
+  '57P01': 'admin_shutdown',
+  '57P02': 'crash_shutdown',
+  '57P03': 'cannot_connect_now',
+  '25006': 'read_only_transaction',
+  '40001': 'serialization_failure',
+  '40P01': 'deadlock_detected',
+};
+
+const MESSAGE_REASONS: Array<[RegExp, string]> = [
+  [/Connection terminated/i, 'connection_terminated'],
+  [/timeout exceeded when trying to connect/i, 'connect_timeout'],
+  [/Query read timeout/i, 'query_timeout'],
+  [/connection error/i, 'connection_error'],
+];
+
+/** Why a statement was retried, from a small fixed set: a metric label, never the error's text. */
+export function pgRetryReason(error: unknown): string {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string') {
+    if (code.startsWith('08')) return 'connection_exception';
+    const known = SQLSTATE_REASONS[code];
+    if (known) return known;
+    if (RETRYABLE_SOCKET_CODES.includes(code)) return code.toLowerCase();
+  }
+  const message = error instanceof Error ? error.message : '';
+  return MESSAGE_REASONS.find(([pattern]) => pattern.test(message))?.[1] ?? 'other';
 }
 
 export interface RetryOptions {

@@ -14,6 +14,8 @@ const STREAM_MAX_LENGTH = 200;
 export interface PushMessage {
   id: string;
   expiresAt: number;
+  /** When the auth replica queued it (epoch ms); for entries queued before the field, the stream id's time. */
+  createdAt: number;
   sealed: Sealed;
 }
 
@@ -35,7 +37,7 @@ export async function enqueuePush(
   redis: Redis,
   prefix: string,
   deviceId: string,
-  message: { sealed: Sealed; expiresAt: number },
+  message: { sealed: Sealed; expiresAt: number; createdAt?: number },
 ): Promise<string> {
   const keys = pushKeys(prefix);
   const stream = keys.stream(deviceId);
@@ -49,6 +51,9 @@ export async function enqueuePush(
       '*',
       'exp',
       String(message.expiresAt),
+      // Outside the sealed part, for the gateway's delivery-time metric; older gateways ignore it.
+      'at',
+      String(message.createdAt ?? Date.now()),
       'sealed',
       JSON.stringify(message.sealed),
     )
@@ -107,9 +112,12 @@ function parseEntry(id: string, fields: string[]): PushMessage | undefined {
   const values = new Map<string, string>();
   for (let i = 0; i + 1 < fields.length; i += 2) values.set(fields[i] as string, fields[i + 1] as string);
   const expiresAt = Number(values.get('exp'));
+  const at = Number(values.get('at'));
+  // A stream id starts with the Redis server's time in ms when the entry was added.
+  const createdAt = values.has('at') && Number.isFinite(at) ? at : Number(id.split('-')[0]);
   try {
     const sealed = JSON.parse(values.get('sealed') ?? '') as Sealed;
-    return Number.isFinite(expiresAt) ? { id, expiresAt, sealed } : undefined;
+    return Number.isFinite(expiresAt) ? { id, expiresAt, createdAt, sealed } : undefined;
   } catch {
     return undefined;
   }

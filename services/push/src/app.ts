@@ -2,8 +2,10 @@ import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Database } from '../../common/src/database.ts';
 import { loggerOptions } from '../../common/src/logger-options.ts';
+import { countPgRetries, instrumentPgPool } from '../../common/src/pg-metrics.ts';
 import { createPgPool } from '../../common/src/pg-pool.ts';
 import { createRedisClient } from '../../common/src/redis-client.ts';
+import { instrumentRedis } from '../../common/src/redis-metrics.ts';
 import { withTimeout } from '../../common/src/with-timeout.ts';
 import type { PushConfig } from './config.ts';
 import { DeviceKeys } from './device-keys.ts';
@@ -39,7 +41,6 @@ export async function buildPushGateway(config: PushConfig): Promise<PushGateway>
     applicationName: `twofold-${config.replicaName}`,
     statementTimeoutMs: config.timeouts.dbStatementMs,
   });
-  const db = new Database(pool, FAILOVER_RETRY_BUDGET_MS);
   const redisOptions = { target: config.redis, commandTimeoutMs: config.timeouts.redisCommandMs };
   const redis = createRedisClient({ ...redisOptions, name: `twofold-${config.replicaName}` });
   const subscriber = createRedisClient({
@@ -48,7 +49,13 @@ export async function buildPushGateway(config: PushConfig): Promise<PushGateway>
     autoResubscribe: false, // hub.listen subscribes again after each reconnect
   });
   const hub = new Hub();
-  const metrics = createPushMetrics(config.replicaName, () => hub.size);
+  const metrics = createPushMetrics(config.replicaName, {
+    connections: () => hub.size,
+    phones: () => hub.devices,
+  });
+  instrumentPgPool(pool, metrics.registry);
+  const db = new Database(pool, FAILOVER_RETRY_BUDGET_MS, countPgRetries(metrics.registry));
+  for (const client of [redis, subscriber]) instrumentRedis(client, metrics.registry);
   const deviceKeys = new DeviceKeys(db);
 
   app.addHook('onClose', async () => {

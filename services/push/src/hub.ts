@@ -18,6 +18,11 @@ export class Hub {
     return count;
   }
 
+  /** Distinct devices with at least one proven connection. */
+  get devices(): number {
+    return this.byDevice.size;
+  }
+
   /** Connections that have not proven a device key yet. */
   get handshaking(): number {
     return this.pending.size;

@@ -87,12 +87,14 @@ export class PhoneConnection {
         this.deliverAgain = false;
         const batch = await readPush(this.deps.redis, this.deps.prefix, this.deviceId, this.lastSentId);
         for (const message of batch.messages) {
-          this.send({
+          const sent = this.send({
             type: 'message',
             id: message.id,
             expiresAt: message.expiresAt,
             sealed: message.sealed,
           });
+          // Clocks of two machines may disagree by a little: never a negative duration.
+          if (sent) this.deps.metrics.delivery.observe(Math.max(0, Date.now() - message.createdAt) / 1000);
         }
         this.lastSentId = batch.lastId;
         this.deps.metrics.messages.inc({ event: 'sent' }, batch.messages.length);
@@ -149,7 +151,9 @@ export class PhoneConnection {
     await this.deliver();
   }
 
-  private send(frame: object): void {
-    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(frame));
+  private send(frame: object): boolean {
+    if (this.socket.readyState !== this.socket.OPEN) return false;
+    this.socket.send(JSON.stringify(frame));
+    return true;
   }
 }

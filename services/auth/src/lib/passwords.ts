@@ -28,6 +28,16 @@ export function normalizePassword(password: string): string {
   return password.normalize('NFKC');
 }
 
+export type HashOperation = 'hash' | 'verify';
+
+/** What a PasswordHasher reports, for metrics; it knows nothing of how they are kept. */
+export interface PasswordHasherObserver {
+  /** A hash or verification ran (to success or not) for this many seconds, once admitted. */
+  finished?(operation: HashOperation, seconds: number): void;
+  /** One was refused with PasswordHasherBusyError. */
+  refused?(): void;
+}
+
 export class PasswordHasher {
   readonly #options: argon2.Options;
   /** A real hash of nothing useful: verifying against it costs what a real check costs. */
@@ -38,7 +48,8 @@ export class PasswordHasher {
   constructor(
     params: Argon2Params,
     /** More pending than this, and new ones are refused with PasswordHasherBusyError. */
-    private readonly maxPending = Number.POSITIVE_INFINITY,
+    readonly maxPending = Number.POSITIVE_INFINITY,
+    private readonly observer: PasswordHasherObserver = {},
   ) {
     this.#options = {
       algorithm: argon2.Algorithm.Argon2id,
@@ -53,20 +64,25 @@ export class PasswordHasher {
   }
 
   hash(password: string): Promise<string> {
-    return this.#admitted(() => argon2.hash(normalizePassword(password), this.#options));
+    return this.#admitted('hash', () => argon2.hash(normalizePassword(password), this.#options));
   }
 
   verify(hash: string, password: string): Promise<boolean> {
-    return this.#admitted(() => this.#verify(hash, password));
+    return this.#admitted('verify', () => this.#verify(hash, password));
   }
 
-  async #admitted<T>(work: () => Promise<T>): Promise<T> {
-    if (this.#pending >= this.maxPending) throw new PasswordHasherBusyError(this.#pending);
+  async #admitted<T>(operation: HashOperation, work: () => Promise<T>): Promise<T> {
+    if (this.#pending >= this.maxPending) {
+      this.observer.refused?.();
+      throw new PasswordHasherBusyError(this.#pending);
+    }
     this.#pending += 1;
+    const started = performance.now();
     try {
       return await work();
     } finally {
       this.#pending -= 1;
+      this.observer.finished?.(operation, (performance.now() - started) / 1000);
     }
   }
 
@@ -83,7 +99,7 @@ export class PasswordHasher {
 
   /** Spends the time of one verification, so "no such user" looks like "wrong password". */
   async verifyDummy(password: string): Promise<false> {
-    await this.#admitted(async () => {
+    await this.#admitted('verify', async () => {
       this.#dummyHash ??= argon2.hash('twofold-dummy-password-for-timing', this.#options);
       return this.#verify(await this.#dummyHash, password);
     });

@@ -43,6 +43,8 @@ export class Regulator {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
+    /** Told the scope (never the subject) each time a budget refuses an attempt. */
+    private readonly onRefused?: (scope: string) => void,
   ) {}
 
   async consume(scope: string, subject: string, limit: number, windowSeconds: number): Promise<Verdict> {
@@ -51,7 +53,9 @@ export class Regulator {
       number,
       number,
     ];
-    return { allowed: count <= limit, count, retryAfterSeconds: Math.max(1, ttl) };
+    const allowed = count <= limit;
+    if (!allowed) this.onRefused?.(scope);
+    return { allowed, count, retryAfterSeconds: Math.max(1, ttl) };
   }
 
   /** Gives back one consumed attempt (for a success that must not count against a shared subject). */

@@ -77,17 +77,28 @@ export async function spendSecondFactorAttempt(
   };
 }
 
-/** Both factors proven: a fully authenticated session under a new id, and this browser trusted. */
+/**
+ * Both factors proven: a fully authenticated session under a new id, and this browser trusted.
+ * Only a second factor checked at the login step (a session still `password_verified`, i.e. the
+ * password was just proven for an account that has a factor) is recorded as proven on the session
+ * (`secondFactorAt`); confirming a new authenticator also ends here, but proves only the password.
+ */
 export async function completeLogin(
   app: FastifyInstance,
   request: FastifyRequest,
   reply: FastifyReply,
   user: User,
 ) {
+  const provenAtLogin = request.session.state === 'password_verified';
   await establishSession(
     request,
     { userId: user.userId, username: user.username, state: 'authenticated' },
     app.config.session.absoluteSeconds,
   );
+  if (provenAtLogin) {
+    // On the regenerated session: the proof goes with the new id, never with the one it replaced.
+    request.session.secondFactorAt = Date.now();
+    await request.session.save();
+  }
   await app.trustedDevices.remember(request, reply, usernameKey(user.username));
 }

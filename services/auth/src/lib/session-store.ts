@@ -9,6 +9,7 @@ type GetCallback = (error: unknown, session?: Session | null) => void;
 /**
  * Reads a session and slides its idle timeout, but never past the absolute deadline the session
  * carries (`expiresAt`, epoch ms), in one round trip. A session without a deadline is dropped.
+ * A signed-in session's entry in the index of signed-in sessions (KEYS[2]) slides with it.
  */
 const TOUCH_SCRIPT = `
 local value = redis.call('GET', KEYS[1])
@@ -18,15 +19,18 @@ local deadline = ok and type(session) == 'table' and tonumber(session.expiresAt)
 local ttl = math.min(tonumber(ARGV[1]) * 1000, deadline - tonumber(ARGV[2]))
 if ttl <= 0 then
   redis.call('DEL', KEYS[1])
+  redis.call('ZREM', KEYS[2], ARGV[3])
   return false
 end
 redis.call('PEXPIRE', KEYS[1], math.floor(ttl))
+redis.call('ZADD', KEYS[2], 'XX', tonumber(ARGV[2]) + math.floor(ttl), ARGV[3])
 return value
 `;
 
 interface StoredSession {
   expiresAt?: number;
   userId?: string;
+  state?: string;
   createdAt?: number;
   ip?: string;
   userAgent?: string;
@@ -100,6 +104,26 @@ export class RedisSessionStore implements SessionStore {
     return `${this.options.prefix ?? 'twofold:sess:'}${sessionId}`;
   }
 
+  /**
+   * Signed-in (authenticated) session ids scored by when they expire unless used again: counted
+   * for the metrics in O(log n), where counting the session keys would mean a SCAN of Redis.
+   */
+  private signedInKey(): string {
+    return `${this.options.prefix ?? 'twofold:sess:'}signed-in`;
+  }
+
+  /** Signed-in sessions not yet expired; the index's expired entries are dropped on the way. */
+  async countSignedIn(now = Date.now()): Promise<number> {
+    const results = await this.redis
+      .multi()
+      .zremrangebyscore(this.signedInKey(), '-inf', now)
+      .zcard(this.signedInKey())
+      .exec();
+    const [error, count] = results?.[1] ?? [new Error('no reply to ZCARD')];
+    if (error) throw error;
+    return Number(count);
+  }
+
   /** A set per user of their session ids, so that they can list and end their other sessions. */
   private userKey(userId: string): string {
     return `${this.options.prefix ?? 'twofold:sess:'}user:${userId}`;
@@ -125,6 +149,7 @@ export class RedisSessionStore implements SessionStore {
       .multi()
       .del(...sessionIds.map((id) => this.key(id)))
       .srem(this.userKey(userId), ...sessionIds)
+      .zrem(this.signedInKey(), ...sessionIds)
       .exec();
   }
 
@@ -134,7 +159,15 @@ export class RedisSessionStore implements SessionStore {
 
   get(sessionId: string, callback: GetCallback): void {
     this.redis
-      .eval(TOUCH_SCRIPT, 1, this.key(sessionId), String(this.options.idleSeconds), String(Date.now()))
+      .eval(
+        TOUCH_SCRIPT,
+        2,
+        this.key(sessionId),
+        this.signedInKey(),
+        String(this.options.idleSeconds),
+        String(Date.now()),
+        sessionId,
+      )
       .then((stored) => {
         const session = typeof stored === 'string' ? this.signer.open(sessionId, stored) : undefined;
         callback(null, (session as Session | undefined) ?? null);
@@ -142,7 +175,12 @@ export class RedisSessionStore implements SessionStore {
   }
 
   destroy(sessionId: string, callback: Callback): void {
-    this.redis.del(this.key(sessionId)).then(() => callback(), callback);
+    this.redis
+      .multi()
+      .del(this.key(sessionId))
+      .zrem(this.signedInKey(), sessionId)
+      .exec()
+      .then(() => callback(), callback);
   }
 
   private async write(sessionId: string, session: StoredSession): Promise<void> {
@@ -151,17 +189,28 @@ export class RedisSessionStore implements SessionStore {
       Math.floor((session.expiresAt ?? 0) - Date.now()),
     );
     if (ttlMs <= 0) {
-      await this.redis.del(this.key(sessionId));
+      await this.redis.multi().del(this.key(sessionId)).zrem(this.signedInKey(), sessionId).exec();
       return;
     }
     if (session.userId) {
-      await this.redis
+      const write = this.redis
         .multi()
         .set(this.key(sessionId), this.signer.seal(sessionId, session), 'PX', ttlMs)
         .sadd(this.userKey(session.userId), sessionId)
         // No session of the user can outlive this, whichever session is written.
-        .expire(this.userKey(session.userId), this.options.absoluteSeconds)
-        .exec();
+        .expire(this.userKey(session.userId), this.options.absoluteSeconds);
+      if (session.state === 'authenticated') {
+        const now = Date.now();
+        // Pruned here too, and gone once no one signed in for a session's whole life, so the index
+        // stays bounded even if nothing ever scrapes the metrics.
+        write
+          .zremrangebyscore(this.signedInKey(), '-inf', now)
+          .zadd(this.signedInKey(), now + ttlMs, sessionId)
+          .pexpire(this.signedInKey(), this.options.absoluteSeconds * 1000);
+      } else {
+        write.zrem(this.signedInKey(), sessionId);
+      }
+      await write.exec();
     } else {
       await this.redis.set(this.key(sessionId), this.signer.seal(sessionId, session), 'PX', ttlMs);
     }

@@ -6,8 +6,10 @@ import { ApplicationDirectory } from '../../lib/application-directory.ts';
 import { ChallengeWaiters } from '../../lib/challenge-waiters.ts';
 import { watchKeyRing } from '../../lib/key-ring-watch.ts';
 import { LoginChallenges } from '../../lib/login-challenges.ts';
+import { lockoutScopeLabel } from '../../lib/login-metrics.ts';
 import { Pairings } from '../../lib/pairings.ts';
-import { PasswordHasher } from '../../lib/passwords.ts';
+import { createMeasuredPasswordHasher } from '../../lib/password-hash-metrics.ts';
+import type { PasswordHasher } from '../../lib/passwords.ts';
 import { PhoneChannel } from '../../lib/phone-channel.ts';
 import { PushChallenges } from '../../lib/push-challenges.ts';
 import { Regulator } from '../../lib/regulator.ts';
@@ -52,14 +54,20 @@ export default fp(
     app.decorate('totp', new TotpRepository(app.db));
     app.decorate('recoveryCodes', new RecoveryCodesRepository(app.db));
     app.decorate('oneTimeCodes', new OneTimeCodesRepository(app.db));
-    app.decorate('passwords', new PasswordHasher(config.argon2, config.argon2MaxPending));
+    const { registry, lockouts } = app.metrics;
+    app.decorate('passwords', createMeasuredPasswordHasher(config.argon2, config.argon2MaxPending, registry));
     const secretBox = new SecretBox(config.encryptionKeys);
     app.decorate('secretBox', secretBox);
     if (config.encryptionKeysFile) {
       const stop = watchKeyRing(config.encryptionKeysFile, secretBox, app.log);
       app.addHook('onClose', async () => stop());
     }
-    app.decorate('regulator', new Regulator(app.redis, `${config.redisKeyPrefix}attempts:`));
+    app.decorate(
+      'regulator',
+      new Regulator(app.redis, `${config.redisKeyPrefix}attempts:`, (scope) =>
+        lockouts.inc({ scope: lockoutScopeLabel(scope) }),
+      ),
+    );
     app.decorate('trustedDevices', new TrustedDevices(app.redis, config.redisKeyPrefix));
     app.decorate(
       'loginChallenges',
@@ -91,5 +99,5 @@ export default fp(
       new PhoneChannel(app.redis, config.redisKeyPrefix, config.redisWaitReplicas, config.sessionSecret),
     );
   },
-  { name: 'services', dependencies: ['postgres', 'redis'] },
+  { name: 'services', dependencies: ['postgres', 'redis', 'metrics'] },
 );

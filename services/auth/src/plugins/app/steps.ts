@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { secondFactorOutcome } from '../../lib/login-metrics.ts';
 import { AuditRepository } from '../../repositories/audit.ts';
 import type { LoginStep, StepResult } from '../external/metrics.ts';
 
@@ -27,6 +28,8 @@ export default fp(
     app.decorate('audit', audit);
     app.decorate('recordStep', async (request: FastifyRequest, record: StepRecord) => {
       if (record.step !== 'lockout') app.metrics.loginSteps.inc({ step: record.step, result: record.result });
+      const secondFactor = secondFactorOutcome(record);
+      if (secondFactor) app.metrics.secondFactors.inc(secondFactor);
       try {
         await audit.record({
           userId: record.userId ?? null,

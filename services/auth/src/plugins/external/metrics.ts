@@ -37,6 +37,10 @@ export interface AuthMetrics {
   registry: Registry;
   loginSteps: Counter<'step' | 'result'>;
   loginChallenges: Counter<'outcome'>;
+  /** Second-factor checks at login (derived from the step records, see lib/login-metrics.ts). */
+  secondFactors: Counter<'factor' | 'result'>;
+  /** Attempts a regulator budget refused, by the regulator's scope name. */
+  lockouts: Counter<'scope'>;
 }
 
 declare module 'fastify' {
@@ -60,6 +64,18 @@ export default fp(
       labelNames: ['outcome'] as const,
       registers: [registry],
     });
+    const secondFactors = new Counter({
+      name: 'twofold_second_factor_total',
+      help: 'Second-factor checks at login by factor and result (success, failure, locked)',
+      labelNames: ['factor', 'result'] as const,
+      registers: [registry],
+    });
+    const lockouts = new Counter({
+      name: 'twofold_lockouts_total',
+      help: 'Attempts refused by a brute-force budget, by budget scope',
+      labelNames: ['scope'] as const,
+      registers: [registry],
+    });
     const duration = new Histogram({
       name: 'twofold_http_request_duration_seconds',
       help: 'HTTP request duration by route and status',
@@ -67,7 +83,7 @@ export default fp(
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     });
-    app.decorate('metrics', { registry, loginSteps, loginChallenges });
+    app.decorate('metrics', { registry, loginSteps, loginChallenges, secondFactors, lockouts });
     app.addHook('onResponse', async (request, reply) => {
       const route = request.routeOptions.url ?? 'unmatched';
       duration.observe(

@@ -21,7 +21,10 @@ const ZXCVBN_FILES = ['core', 'language-common', 'language-en'].map((name) => ({
 const VENDOR_CACHE = 'public, max-age=86400, stale-while-revalidate=604800';
 // Always asked for again: a new service worker or app shell must reach phones on their next visit.
 const PHONE_REVALIDATE = new Set(['sw.js', 'index.html', 'manifest.webmanifest']);
-const PAGES = ['register', 'login', 'setup-2fa', 'verify-2fa', 'dashboard', 'account'] as const;
+const PAGES = ['register', 'login', 'setup-2fa', 'verify-2fa', 'dashboard', 'account', 'ops'] as const;
+// The ops dashboard's charts: uPlot's browser build and its stylesheet, straight from npm.
+const UPLOT_DIR = dirname(require.resolve('uplot'));
+const UPLOT_FILES = ['uPlot.iife.min.js', 'uPlot.min.css'];
 // The login page's proof-of-work solver: altcha-lib's own browser modules (ES modules importing each
 // other by relative paths, so served under one folder), straight from npm.
 const ALTCHA_DIR = dirname(fileURLToPath(import.meta.resolve('altcha-lib')));
@@ -86,6 +89,11 @@ export default fp(
     for (const { url, dir } of ZXCVBN_FILES) {
       app.get(url, (_request, reply) =>
         reply.header('cache-control', VENDOR_CACHE).sendFile('zxcvbn-ts.js', dir, { cacheControl: false }),
+      );
+    }
+    for (const file of UPLOT_FILES) {
+      app.get(`/static/vendor/uplot/${file}`, (_request, reply) =>
+        reply.header('cache-control', VENDOR_CACHE).sendFile(file, UPLOT_DIR, { cacheControl: false }),
       );
     }
     for (const page of PAGES) {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Database } from '../../../../common/src/database.ts';
+import { countPgRetries, instrumentPgPool } from '../../../../common/src/pg-metrics.ts';
 import { createPgPool } from '../../../../common/src/pg-pool.ts';
 import type { AuthConfig } from '../../config.ts';
 import { assertClockAgrees } from '../../lib/clock.ts';
@@ -22,16 +23,19 @@ export default fp(
       applicationName: `twofold-${config.replicaName}`,
       statementTimeoutMs: config.timeouts.dbStatementMs,
     });
+    instrumentPgPool(pool, app.metrics.registry);
+    const countRetry = countPgRetries(app.metrics.registry);
     app.decorate(
       'db',
-      new Database(pool, FAILOVER_RETRY_BUDGET_MS, (error, attempt) =>
-        app.log.warn({ err: error, attempt }, 'database unavailable, retrying'),
-      ),
+      new Database(pool, FAILOVER_RETRY_BUDGET_MS, (error, attempt) => {
+        countRetry(error);
+        app.log.warn({ err: error, attempt }, 'database unavailable, retrying');
+      }),
     );
     app.addHook('onClose', () => pool.end());
     await assertClockAgrees(app.db, config.maxClockSkewMs);
     const { from, to } = await migrate(pool);
     if (from !== to) app.log.info({ from, to }, 'database schema migrated');
   },
-  { name: 'postgres' },
+  { name: 'postgres', dependencies: ['metrics'] },
 );

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import { createRedisClient } from '../../../../common/src/redis-client.ts';
+import { instrumentRedis } from '../../../../common/src/redis-metrics.ts';
 import { withTimeout } from '../../../../common/src/with-timeout.ts';
 import type { AuthConfig } from '../../config.ts';
 
@@ -25,6 +26,7 @@ export default fp(
     // Subscribed connections take no other commands: the push long polls get their own
     // (ChallengeWaiters subscribes again after each reconnect).
     const subscriber = connect(`twofold-${config.replicaName}-sub`, false);
+    for (const c of [client, subscriber]) instrumentRedis(c, app.metrics.registry);
     app.decorate('redis', client);
     app.decorate('redisSubscriber', subscriber);
     app.addHook('onClose', async () => {
@@ -34,5 +36,5 @@ export default fp(
     });
     await withTimeout('redis', 5_000, Promise.all([client.connect(), subscriber.connect()]));
   },
-  { name: 'redis' },
+  { name: 'redis', dependencies: ['metrics'] },
 );

@@ -3,6 +3,7 @@ import session from '@fastify/session';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AuthConfig } from '../../config.ts';
+import { registerActiveSessionsGauge } from '../../lib/active-sessions-gauge.ts';
 import { sessionCookieDomain } from '../../lib/host-names.ts';
 import { RedisSessionStore, SessionRecordSigner } from '../../lib/session-store.ts';
 
@@ -30,6 +31,7 @@ export default fp(
         ),
     });
     app.decorate('sessionStore', store);
+    registerActiveSessionsGauge(app.metrics.registry, () => store.countSignedIn());
     // The secret signs the trusted-device cookie (the session plugin signs its own cookie itself).
     await app.register(cookie, { secret: config.sessionSecret });
     await app.register(session, {
@@ -56,5 +58,5 @@ export default fp(
       });
     }
   },
-  { name: 'sessions', dependencies: ['redis'] },
+  { name: 'sessions', dependencies: ['redis', 'metrics'] },
 );

@@ -1,0 +1,35 @@
+import type { LoginStep, StepResult } from '../plugins/external/metrics.ts';
+
+export type SecondFactor = 'totp' | 'recovery' | 'email' | 'push' | 'push_code';
+export type SecondFactorResult = 'success' | 'failure' | 'locked';
+
+/** The login steps that check a second factor (sending a code or a prompt is not a check). */
+const FACTOR_OF_STEP: Partial<Record<LoginStep | 'lockout', SecondFactor>> = {
+  totp: 'totp',
+  recovery: 'recovery',
+  email: 'email',
+  push: 'push',
+  'push-code': 'push_code',
+};
+
+const FACTOR_RESULTS = new Set<StepResult>(['success', 'failure', 'locked']);
+
+/** The second-factor check a step record stands for, if it stands for one. */
+export function secondFactorOutcome(record: {
+  step: LoginStep | 'lockout';
+  result: StepResult;
+}): { factor: SecondFactor; result: SecondFactorResult } | undefined {
+  const factor = FACTOR_OF_STEP[record.step];
+  if (!factor || !FACTOR_RESULTS.has(record.result)) return undefined;
+  return { factor, result: record.result as SecondFactorResult };
+}
+
+const SCOPE_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+
+/**
+ * Regulator scopes are names in the code ('password', 'password-ip', 'totp'...); anything else
+ * (a scope built from data by mistake) is folded into one value so the label stays bounded.
+ */
+export function lockoutScopeLabel(scope: string): string {
+  return SCOPE_NAME.test(scope) ? scope : 'other';
+}
