@@ -48,9 +48,10 @@ describe('the operator commands (bin/twofold.js) against a cluster run by `twofo
     await cluster?.stop();
   });
 
-  // First: the failed logins and locks of the tests below are what the alert rules watch for.
-  describe('monitoring: Prometheus, Alertmanager and the exporters', () =>
-    monitoringClusterTests(() => cluster));
+  // First (on a quiet cluster): every target up, the attacks refused, auth-2 killed; its alert and
+  // mail are awaited after the import tests, the panels checked last, over the whole file's traffic.
+  const monitoring = monitoringClusterTests(() => cluster);
+  describe('monitoring: Prometheus, Alertmanager and the exporters', () => monitoring.first());
 
   describe('twofold users import', () => {
     const BCRYPT_PASSWORD = 'old bcrypt password 1';
@@ -187,6 +188,8 @@ describe('the operator commands (bin/twofold.js) against a cluster run by `twofo
     });
   });
 
+  describe('monitoring: the alert of the kill', () => monitoring.alertArrived());
+
   describe('twofold bans list / lift', () => {
     type Ban = { scope: string; subject: string; attempts: number; secondsLeft: number };
     const VICTIM = 'ban-victim';
@@ -321,4 +324,6 @@ describe('the operator commands (bin/twofold.js) against a cluster run by `twofo
         stoppedPid = pid;
       },
     ));
+
+  describe('monitoring: the dashboard panels over the traffic above', () => monitoring.panels());
 });

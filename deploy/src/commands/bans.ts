@@ -1,22 +1,24 @@
 // `twofold bans list|lift <subject>`: the brute-force locks in force, and lifting them.
-import { liftBans, listBans } from '../../../services/auth/src/admin/bans.ts';
-import { EnvSchema } from '../../../services/auth/src/config.ts';
+// The auth service's modules are loaded when the command runs: every other `twofold` command (an
+// operator's, a test's) would pay half a second for them otherwise.
 import { createRedisClient } from '../../../services/common/src/redis-client.ts';
 import { clusterConnections } from '../cluster-connections.ts';
 import { type Command, clusterOptions, targetDataDir, targetOptionsHelp, UsageError } from './command.ts';
 
-const defaults = EnvSchema.properties;
 /** The replicas' default limits per scope (the cluster runs with the defaults). */
-const LIMITS: Record<string, number> = {
-  password: defaults.TWOFOLD_MAX_PASSWORD_FAILURES.default,
-  'password-ip': defaults.TWOFOLD_MAX_PASSWORD_FAILURES_PER_IP.default,
-  'register-ip': defaults.TWOFOLD_MAX_REGISTRATIONS_PER_IP.default,
-  'second-factor-long': defaults.TWOFOLD_MAX_SECOND_FACTOR_FAILURES_LONG_TERM.default,
-  'push-prompt': defaults.TWOFOLD_MAX_PUSH_PROMPTS.default,
-  'rp-verification': defaults.TWOFOLD_MAX_PUSH_PROMPTS.default,
-  'link-code': defaults.TWOFOLD_MAX_LINK_CODE_ATTEMPTS.default,
-};
-const SECOND_FACTOR_LIMIT = defaults.TWOFOLD_MAX_SECOND_FACTOR_FAILURES.default;
+async function defaultLimits() {
+  const defaults = (await import('../../../services/auth/src/config.ts')).EnvSchema.properties;
+  const perScope: Record<string, number> = {
+    password: defaults.TWOFOLD_MAX_PASSWORD_FAILURES.default,
+    'password-ip': defaults.TWOFOLD_MAX_PASSWORD_FAILURES_PER_IP.default,
+    'register-ip': defaults.TWOFOLD_MAX_REGISTRATIONS_PER_IP.default,
+    'second-factor-long': defaults.TWOFOLD_MAX_SECOND_FACTOR_FAILURES_LONG_TERM.default,
+    'push-prompt': defaults.TWOFOLD_MAX_PUSH_PROMPTS.default,
+    'rp-verification': defaults.TWOFOLD_MAX_PUSH_PROMPTS.default,
+    'link-code': defaults.TWOFOLD_MAX_LINK_CODE_ATTEMPTS.default,
+  };
+  return { perScope, secondFactor: defaults.TWOFOLD_MAX_SECOND_FACTOR_FAILURES.default };
+}
 
 export const bansCommand: Command = {
   name: 'bans',
@@ -40,6 +42,7 @@ ${targetOptionsHelp}
     ) {
       throw new UsageError('usage: twofold bans list | twofold bans lift <subject>');
     }
+    const { liftBans, listBans } = await import('../../../services/auth/src/admin/bans.ts');
     const { redis: target } = await clusterConnections(await targetDataDir(values));
     const redis = createRedisClient({ target, name: 'twofold-bans' });
     try {
@@ -49,7 +52,8 @@ ${targetOptionsHelp}
         console.log(lifted > 0 ? `lifted ${lifted} counter(s) of ${subject}` : `no counter of ${subject}`);
         return 0;
       }
-      const bans = await listBans(redis, 'twofold:', LIMITS, SECOND_FACTOR_LIMIT);
+      const limits = await defaultLimits();
+      const bans = await listBans(redis, 'twofold:', limits.perScope, limits.secondFactor);
       if (values.json) console.log(JSON.stringify(bans));
       else if (bans.length === 0) console.log('no lock in force');
       else {
