@@ -131,7 +131,13 @@ describe('login through the load balancers', () => {
     try {
       const before = await db.query('SELECT count(*)::int AS n FROM totp_credentials');
       const lines: Array<{ at: number; line: string }> = [];
-      const traffic = startTraffic([fullLogin([lbA, lbB], pool), enrolment([lbB, lbA], 'rotenrol')]);
+      // Two enrolment loops: one alone (about one a second on a loaded machine) left the switch's few
+      // seconds with a single enrolment once in CI.
+      const traffic = startTraffic([
+        fullLogin([lbA, lbB], pool),
+        enrolment([lbB, lbA], 'rotenrol'),
+        enrolment([lbA, lbB], 'rotenrolb'),
+      ]);
       const rotationStart = Date.now();
       const result = await rotateKeys({
         keysFile: path.join(cluster.dataDir, 'secrets', 'encryption-keys'),
