@@ -7,6 +7,8 @@ const only = argv[2];
 const suites: Record<string, () => Promise<void>> = { argon2: benchArgon2 };
 suites.push = async () => (await import('./push.ts')).benchPush();
 suites['login-challenge'] = async () => (await import('./login-challenge.ts')).benchLoginChallenge();
+// Against a running cluster (`npm start`); its options follow the name (bench/capacity-options.ts).
+suites.capacity = async () => (await import('./capacity.ts')).benchCapacity(argv.slice(3));
 
 for (const [name, run] of Object.entries(suites)) {
   if (only && only !== name) continue;

@@ -3,7 +3,16 @@ import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 
-export const TEST_ROOTS = ['services', 'deploy', 'scripts', 'test', 'examples', 'monitoring'];
+export const TEST_ROOTS = [
+  'services',
+  'deploy',
+  'scripts',
+  'test',
+  'examples',
+  'monitoring',
+  'loadtest',
+  'bench',
+];
 
 /** Every *.test.ts under dir (node_modules and dot folders left out), as absolute paths. */
 export async function findTestFiles(dir: string): Promise<string[]> {

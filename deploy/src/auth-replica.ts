@@ -17,6 +17,8 @@ export interface AuthReplicaOptions extends ReplicaOptions {
    * sibling subdomains (the demo applications app1. and app2.); the login page is on it.
    */
   cookieDomain?: string;
+  /** Password hashes the replica runs at once (TWOFOLD_ARGON2_CONCURRENCY); default its cores. */
+  argon2Concurrency?: number;
   /** Prometheus's HTTP API, which the admins' ops dashboard (/ops) reads through the replica, as `operator`. */
   prometheus?: { url: string; passwordFile: string };
 }
@@ -31,6 +33,7 @@ function authSettings(options: AuthReplicaOptions): NodeJS.ProcessEnv {
     TWOFOLD_SESSION_SECRET_FILE: options.secrets.sessionSecretFile,
     TWOFOLD_ENCRYPTION_KEYS_FILE: options.secrets.encryptionKeysFile,
     ...(options.publicUrl ? { TWOFOLD_PUBLIC_URL: options.publicUrl } : {}),
+    ...(options.argon2Concurrency ? { TWOFOLD_ARGON2_CONCURRENCY: String(options.argon2Concurrency) } : {}),
     ...(options.cookieDomain ? { TWOFOLD_COOKIE_DOMAIN: options.cookieDomain } : {}),
     ...(options.prometheus
       ? {

@@ -1,6 +1,8 @@
 // How to start each member of the cluster, by name: used for the first start and again by
 // `restart`. A launcher resolves once its member is ready for the next one.
+import { availableParallelism } from 'node:os';
 import { authEntry, startAuthReplica } from './auth-replica.ts';
+import { runnableEntry } from './build-replicas.ts';
 import { DEMO_APP_ENTRY, startDemoApp } from './demo-app.ts';
 import { startEtcd } from './etcd.ts';
 import { startHaproxy } from './haproxy.ts';
@@ -159,13 +161,20 @@ export function createLaunchers(ctx: ClusterContext): Map<string, Launcher> {
     launchers.set(`auth-${i + 1}`, async () =>
       startAuthReplica({
         ...replica(i + 1, port),
-        ...(await nodeMemberAccess(ctx, `auth-${i + 1}`, 'auth', ctx.authEntry ?? authEntry())),
+        ...(await nodeMemberAccess(
+          ctx,
+          `auth-${i + 1}`,
+          'auth',
+          await runnableEntry(ctx.authEntry ?? authEntry()),
+        )),
         redisUser: { username: 'auth', passwordFile: ctx.secrets.redis.files.auth },
         smtpPort: ports.mail.smtp,
         secrets: ctx.secrets,
         // The operator's public URL (a name in front of both load balancers), else lb-a's.
         publicUrl: process.env.TWOFOLD_PUBLIC_URL || `http://127.0.0.1:${ports.lbA}`,
         cookieDomain: ctx.cookieDomain,
+        // The replicas share this machine's cores: together they hash no more at once than it has.
+        argon2Concurrency: Math.max(1, Math.floor(availableParallelism() / ports.auth.length)),
         prometheus: {
           url: `http://127.0.0.1:${ports.monitoring.prometheus}`,
           passwordFile: ctx.secrets.prometheusPasswordFile,
@@ -178,7 +187,12 @@ export function createLaunchers(ctx: ClusterContext): Map<string, Launcher> {
     launchers.set(`push-${i + 1}`, async () =>
       startPushReplica({
         ...replica(i + 1, port),
-        ...(await nodeMemberAccess(ctx, `push-${i + 1}`, 'push', ctx.pushEntry ?? pushEntry())),
+        ...(await nodeMemberAccess(
+          ctx,
+          `push-${i + 1}`,
+          'push',
+          await runnableEntry(ctx.pushEntry ?? pushEntry()),
+        )),
         databaseUrl: pushDatabaseUrl(ctx),
         redisUser: { username: 'push', passwordFile: ctx.secrets.redis.files.push },
         env: ctx.pushEnv,

@@ -1,5 +1,5 @@
 // A stateless replica of the cluster (auth-N, push-N): a Node service started with
-// `node --import tsx <entry>`, ready once GET /readyz says 200, stopped with SIGTERM (it drains).
+// `node <entry>` (compiled) or `node --import tsx <entry>`, ready once GET /readyz says 200, stopped with SIGTERM (it drains).
 import path from 'node:path';
 import { exists } from './files.ts';
 import { memberLogFile, memberPidFile, repoRoot } from './paths.ts';
@@ -124,7 +124,8 @@ export async function startReplica(
   const handle = await startProcess({
     member,
     command: process.execPath,
-    args: ['--import', 'tsx', entry],
+    // A compiled bundle (build-replicas.ts) runs as it is; a stand-in's TypeScript under tsx.
+    args: entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry],
     cwd: options.cwd ?? repoRoot,
     env: replicaEnv(kind, options, own),
     user: options.user,
@@ -137,8 +138,8 @@ export async function startReplica(
   });
   const url = `http://127.0.0.1:${options.port}/`;
   const description = `${member} to answer 200 on GET /readyz`;
-  // Generous: a replica compiles its TypeScript at its first start (tsx), which on a loaded 2-core
-  // machine with every replica starting at once took over a minute; a crash still fails at once.
+  // Generous: a stand-in under tsx compiles its TypeScript at its first start, which on a loaded
+  // 2-core machine with every replica starting at once took over a minute; a crash still fails at once.
   await readyOnHttp(handle, `${url}readyz`, description, options.startTimeoutMs ?? 120_000);
   return { member, url, handle, logFile: handle.logFile, stop: stopperOf(handle) };
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { type Static, Type } from '@sinclair/typebox';
 import { ConfigError, loadEnv } from '../../common/src/env-loader.ts';
 import { parseKeyRing, type RingKey } from '../../common/src/secret-box.ts';
@@ -32,6 +33,8 @@ export const EnvSchema = Type.Object({
   TWOFOLD_ARGON2_TIME_COST: Int(2, 2, 100),
   TWOFOLD_ARGON2_PARALLELISM: Int(1, 1, 16),
   TWOFOLD_ARGON2_MAX_PENDING: Int(32, 1, 100_000),
+  /** Hashes run at once (the others queue): the cores this replica may use for them. */
+  TWOFOLD_ARGON2_CONCURRENCY: Int(availableParallelism(), 1, 1_024),
   TWOFOLD_SESSION_IDLE_SECONDS: Int(1_800, 10, 86_400),
   TWOFOLD_SESSION_ABSOLUTE_SECONDS: Int(43_200, 60, 2_592_000),
   TWOFOLD_COOKIE_SECURE: Type.Union([Type.Literal('auto'), Type.Literal('true'), Type.Literal('false')], {
@@ -67,6 +70,7 @@ export interface AuthConfig extends ServiceConfig {
   argon2: { memoryKiB: number; timeCost: number; parallelism: number };
   /** Hashes and verifications a replica lets wait before it sheds new ones with 503. */
   argon2MaxPending: number;
+  argon2Concurrency: number;
   session: { idleSeconds: number; absoluteSeconds: number; cookieSecure: 'auto' | boolean };
   bodyLimitBytes: number;
   limits: {
@@ -112,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
       parallelism: e.TWOFOLD_ARGON2_PARALLELISM,
     },
     argon2MaxPending: e.TWOFOLD_ARGON2_MAX_PENDING,
+    argon2Concurrency: e.TWOFOLD_ARGON2_CONCURRENCY,
     session: {
       idleSeconds: e.TWOFOLD_SESSION_IDLE_SECONDS,
       absoluteSeconds: e.TWOFOLD_SESSION_ABSOLUTE_SECONDS,

@@ -105,8 +105,10 @@ export async function buildPushGateway(config: PushConfig): Promise<PushGateway>
     hub.opened(connection);
   });
 
-  app.get('/healthz', async () => ({ status: 'ok', replica: config.replicaName }));
-  app.get('/readyz', async (_request, reply) => {
+  // Probes and scrapes come every few seconds from nginx and Prometheus: not an info line each.
+  const quiet = { logLevel: 'warn' } as const;
+  app.get('/healthz', quiet, async () => ({ status: 'ok', replica: config.replicaName }));
+  app.get('/readyz', quiet, async (_request, reply) => {
     const [postgres, redisUp] = await Promise.all([
       check(() => pool.query('SELECT 1')),
       check(() => redis.ping()),
@@ -118,7 +120,7 @@ export async function buildPushGateway(config: PushConfig): Promise<PushGateway>
     }
     return { status: 'ready', replica: config.replicaName, checks };
   });
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', quiet, async (_request, reply) => {
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });

@@ -1,9 +1,9 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type pg from 'pg';
 import Postgrator from 'postgrator';
+import { SERVICE_DIR } from '../service-dir.ts';
 
-const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'migrations');
+const MIGRATIONS_DIR = join(SERVICE_DIR, 'src', 'migrations');
 // Any constant works; it only has to be the same on every replica.
 const MIGRATION_LOCK_KEY = 0x7477_6f66; // "twof"
 

@@ -9,6 +9,7 @@ export function createMeasuredPasswordHasher(
   params: Argon2Params,
   maxPending: number,
   registry: Registry,
+  maxConcurrent = Number.POSITIVE_INFINITY,
 ): PasswordHasher {
   const duration = new Histogram({
     name: 'twofold_password_hash_duration_seconds',
@@ -22,10 +23,15 @@ export function createMeasuredPasswordHasher(
     help: 'Password hashes and verifications refused because too many were pending (503)',
     registers: [registry],
   });
-  const hasher = new PasswordHasher(params, maxPending, {
-    finished: (operation, seconds) => duration.observe({ operation }, seconds),
-    refused: () => refused.inc(),
-  });
+  const hasher = new PasswordHasher(
+    params,
+    maxPending,
+    {
+      finished: (operation, seconds) => duration.observe({ operation }, seconds),
+      refused: () => refused.inc(),
+    },
+    maxConcurrent,
+  );
   new Gauge({
     name: 'twofold_password_hash_pending',
     help: 'Password hashes and verifications started and not finished',

@@ -45,11 +45,22 @@ export class PasswordHasher {
   /** Hashes and verifications started and not finished (they run on libuv's thread pool). */
   #pending = 0;
 
+  /** Admitted ones waiting for a slot (at most maxConcurrent run at once). */
+  readonly #waiting: Array<() => void> = [];
+  #running = 0;
+
   constructor(
     params: Argon2Params,
     /** More pending than this, and new ones are refused with PasswordHasherBusyError. */
     readonly maxPending = Number.POSITIVE_INFINITY,
     private readonly observer: PasswordHasherObserver = {},
+    /**
+     * At most this many run at once; the others wait their turn. argon2id is memory-hard (19 MiB
+     * each at the default cost): more at once than the cores only makes each slower, as they evict
+     * each other from the caches. On a 2-core machine 12 at once verified 107 a second, 2 at once
+     * 170-180 (`npm run bench -- capacity`, phase 1; see BENCHMARKS.md).
+     */
+    readonly maxConcurrent = Number.POSITIVE_INFINITY,
   ) {
     this.#options = {
       algorithm: argon2.Algorithm.Argon2id,
@@ -77,13 +88,33 @@ export class PasswordHasher {
       throw new PasswordHasherBusyError(this.#pending);
     }
     this.#pending += 1;
-    const started = performance.now();
     try {
-      return await work();
+      await this.#slot();
+      const started = performance.now();
+      try {
+        return await work();
+      } finally {
+        this.observer.finished?.(operation, (performance.now() - started) / 1000);
+        this.#release();
+      }
     } finally {
       this.#pending -= 1;
-      this.observer.finished?.(operation, (performance.now() - started) / 1000);
     }
+  }
+
+  // A counting semaphore of a few lines, in order of arrival; a library for it would be more code to read.
+  #slot(): Promise<void> {
+    if (this.#running < this.maxConcurrent) {
+      this.#running += 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  #release(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#running -= 1;
   }
 
   async #verify(hash: string, password: string): Promise<boolean> {

@@ -5,6 +5,7 @@
 // has no prompt for a phone to answer and is decided by its application's code check.
 import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { redisScript } from '../../../common/src/redis-script.ts';
 
 export type AnswerOutcome =
   | 'approved'
@@ -98,6 +99,11 @@ end
 redis.call('HSET', KEYS[1], 'status', ARGV[2])
 return ARGV[2]`;
 
+const answerScript = redisScript('twofoldAnswerChallenge', ANSWER, 1);
+const takeScript = redisScript('twofoldTakeChallenge', TAKE, 1);
+const lookScript = redisScript('twofoldLookChallenge', LOOK, 1);
+const decideScript = redisScript('twofoldDecideChallenge', DECIDE, 1);
+
 /** What an application is told: a wrong number refuses as a deny does. */
 const STATES: Record<string, VerificationState> = {
   pending: 'pending',
@@ -161,9 +167,8 @@ export class PushChallenges {
     decision: 'approve' | 'deny',
     number: number,
   ): Promise<{ outcome: AnswerOutcome; application: string }> {
-    const [outcome, application] = (await this.redis.eval(
-      ANSWER,
-      1,
+    const [outcome, application] = (await answerScript(
+      this.redis,
       this.key(id),
       userId,
       decision,
@@ -176,7 +181,7 @@ export class PushChallenges {
 
   /** An application's look at its verification; undefined when it is unknown or another's. */
   async look(id: string, applicationId: string): Promise<Verification | undefined> {
-    const found = (await this.redis.eval(LOOK, 1, this.key(id), applicationId, Date.now())) as
+    const found = (await lookScript(this.redis, this.key(id), applicationId, Date.now())) as
       | [string, string, VerificationMethod, string, number]
       | null;
     if (!found) return undefined;
@@ -192,9 +197,8 @@ export class PushChallenges {
 
   /** The application's code check decides its verification, once. */
   async decide(id: string, applicationId: string, outcome: 'approved' | 'denied'): Promise<DecideOutcome> {
-    const result = (await this.redis.eval(
-      DECIDE,
-      1,
+    const result = (await decideScript(
+      this.redis,
       this.key(id),
       applicationId,
       outcome,
@@ -206,9 +210,8 @@ export class PushChallenges {
 
   /** The waiting browser's look: an approval is handed out once, to the session that asked. */
   async take(id: string, userId: string, sessionId: string): Promise<WaitOutcome> {
-    return (await this.redis.eval(
-      TAKE,
-      1,
+    return (await takeScript(
+      this.redis,
       this.key(id),
       userId,
       sessionBinding(sessionId),

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { redisScript } from '../../../common/src/redis-script.ts';
 
 /**
  * Brute-force regulation shared by every replica through Redis.
@@ -27,6 +28,10 @@ if count < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 `;
 
+const consumeAttempt = redisScript('twofoldConsumeAttempt', CONSUME_SCRIPT, 1);
+const refundAttempt = redisScript('twofoldRefundAttempt', REFUND_SCRIPT, 1);
+const exhaustBudget = redisScript('twofoldExhaustBudget', EXHAUST_SCRIPT, 1);
+
 export interface Verdict {
   allowed: boolean;
   /** Attempts counted in the window, this one included. */
@@ -49,10 +54,7 @@ export class Regulator {
 
   async consume(scope: string, subject: string, limit: number, windowSeconds: number): Promise<Verdict> {
     const key = `${this.prefix}${scope}:${subject}`;
-    const [count, ttl] = (await this.redis.eval(CONSUME_SCRIPT, 1, key, String(windowSeconds))) as [
-      number,
-      number,
-    ];
+    const [count, ttl] = (await consumeAttempt(this.redis, key, String(windowSeconds))) as [number, number];
     const allowed = count <= limit;
     if (!allowed) this.onRefused?.(scope);
     return { allowed, count, retryAfterSeconds: Math.max(1, ttl) };
@@ -60,14 +62,13 @@ export class Regulator {
 
   /** Gives back one consumed attempt (for a success that must not count against a shared subject). */
   async refund(scope: string, subject: string): Promise<void> {
-    await this.redis.eval(REFUND_SCRIPT, 1, `${this.prefix}${scope}:${subject}`);
+    await refundAttempt(this.redis, `${this.prefix}${scope}:${subject}`);
   }
 
   /** Spends the whole budget at once, for a fresh window: what a clear sign of attack calls for. */
   async exhaust(scope: string, subject: string, limit: number, windowSeconds: number): Promise<void> {
-    await this.redis.eval(
-      EXHAUST_SCRIPT,
-      1,
+    await exhaustBudget(
+      this.redis,
       `${this.prefix}${scope}:${subject}`,
       String(limit),
       String(windowSeconds),

@@ -45,20 +45,18 @@ export async function spendSecondFactorAttempt(
   const { limits } = app.config;
   const subject = await secondFactorSubject(app, request, user);
   const trusted = subject !== user.userId;
-  const verdict = await app.regulator.consume(
-    step,
-    subject,
-    limits.secondFactorFailures,
-    limits.lockoutSeconds,
-  );
-  const longTerm = trusted
-    ? undefined
-    : await app.regulator.consume(
-        LONG_TERM_SCOPE,
-        user.userId,
-        limits.secondFactorFailuresLongTerm,
-        limits.longTermSeconds,
-      );
+  // Both budgets are counted at once (one round trip of waiting, not two).
+  const [verdict, longTerm] = await Promise.all([
+    app.regulator.consume(step, subject, limits.secondFactorFailures, limits.lockoutSeconds),
+    trusted
+      ? undefined
+      : app.regulator.consume(
+          LONG_TERM_SCOPE,
+          user.userId,
+          limits.secondFactorFailuresLongTerm,
+          limits.longTermSeconds,
+        ),
+  ]);
   if (!verdict.allowed || (longTerm && !longTerm.allowed)) {
     await app.recordStep(request, {
       step,
@@ -71,8 +69,10 @@ export async function spendSecondFactorAttempt(
   return {
     subject,
     succeeded: async () => {
-      await app.regulator.reset(step, subject);
-      if (longTerm) await app.regulator.refund(LONG_TERM_SCOPE, user.userId);
+      await Promise.all([
+        app.regulator.reset(step, subject),
+        longTerm ? app.regulator.refund(LONG_TERM_SCOPE, user.userId) : undefined,
+      ]);
     },
   };
 }
@@ -90,15 +90,17 @@ export async function completeLogin(
   user: User,
 ) {
   const provenAtLogin = request.session.state === 'password_verified';
+  // On the regenerated session, in its one write: the proof goes with the new id, never with the
+  // one it replaced.
   await establishSession(
     request,
-    { userId: user.userId, username: user.username, state: 'authenticated' },
+    {
+      userId: user.userId,
+      username: user.username,
+      state: 'authenticated',
+      ...(provenAtLogin ? { secondFactorAt: Date.now() } : {}),
+    },
     app.config.session.absoluteSeconds,
   );
-  if (provenAtLogin) {
-    // On the regenerated session: the proof goes with the new id, never with the one it replaced.
-    request.session.secondFactorAt = Date.now();
-    await request.session.save();
-  }
   await app.trustedDevices.remember(request, reply, usernameKey(user.username));
 }

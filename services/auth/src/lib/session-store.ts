@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { SessionStore } from '@fastify/session';
 import type { Session } from 'fastify';
 import type { Redis } from 'ioredis';
+import { redisScript } from '../../../common/src/redis-script.ts';
 
 type Callback = (error?: unknown) => void;
 type GetCallback = (error: unknown, session?: Session | null) => void;
@@ -26,6 +27,10 @@ redis.call('PEXPIRE', KEYS[1], math.floor(ttl))
 redis.call('ZADD', KEYS[2], 'XX', tonumber(ARGV[2]) + math.floor(ttl), ARGV[3])
 return value
 `;
+const touchSession = redisScript('twofoldTouchSession', TOUCH_SCRIPT, 2);
+
+/** How long session writes stop waiting for replicas after one WAIT timed out. */
+const DEGRADED_MS = 5_000;
 
 interface StoredSession {
   expiresAt?: number;
@@ -86,6 +91,9 @@ export interface UserSession {
  * `WAIT` for replicas after each write, so that an acknowledged login survives a master kill.
  */
 export class RedisSessionStore implements SessionStore {
+  /** Until then, session writes do not wait for a replica that just failed to acknowledge one. */
+  #unreplicatedUntil = 0;
+
   constructor(
     private readonly redis: Redis,
     private readonly signer: SessionRecordSigner,
@@ -158,20 +166,17 @@ export class RedisSessionStore implements SessionStore {
   }
 
   get(sessionId: string, callback: GetCallback): void {
-    this.redis
-      .eval(
-        TOUCH_SCRIPT,
-        2,
-        this.key(sessionId),
-        this.signedInKey(),
-        String(this.options.idleSeconds),
-        String(Date.now()),
-        sessionId,
-      )
-      .then((stored) => {
-        const session = typeof stored === 'string' ? this.signer.open(sessionId, stored) : undefined;
-        callback(null, (session as Session | undefined) ?? null);
-      }, callback);
+    touchSession(
+      this.redis,
+      this.key(sessionId),
+      this.signedInKey(),
+      String(this.options.idleSeconds),
+      String(Date.now()),
+      sessionId,
+    ).then((stored) => {
+      const session = typeof stored === 'string' ? this.signer.open(sessionId, stored) : undefined;
+      callback(null, (session as Session | undefined) ?? null);
+    }, callback);
   }
 
   destroy(sessionId: string, callback: Callback): void {
@@ -214,13 +219,25 @@ export class RedisSessionStore implements SessionStore {
     } else {
       await this.redis.set(this.key(sessionId), this.signer.seal(sessionId, session), 'PX', ttlMs);
     }
-    if (this.options.waitReplicas > 0) {
-      const acknowledged = Number(
-        await this.redis.wait(this.options.waitReplicas, this.options.waitTimeoutMs),
-      );
-      // With no replica to acknowledge, refusing every login would turn one lost replica into an
-      // outage; the session is kept (on the master only) and the degraded durability is reported.
-      if (acknowledged < this.options.waitReplicas) this.options.onUnreplicated?.(acknowledged);
-    }
+    if (this.options.waitReplicas > 0) await this.waitForReplicas();
+  }
+
+  /**
+   * WAIT blocks the connection it is sent on, which every request of this replica shares: with no
+   * replica to acknowledge, each session write would hold every other command back for the whole
+   * timeout, and under a few logins a second they queue past their own timeouts (the load test's
+   * Redis master kill: 503s for the 25 s until a replica came back). So once a WAIT times out,
+   * session writes stand on the master alone (as that WAIT's did) without one for DEGRADED_MS, and
+   * then one full WAIT probes again. Not a shorter WAIT: Redis times WAITs out on its 100 ms clock.
+   */
+  private async waitForReplicas(): Promise<void> {
+    const { waitReplicas, waitTimeoutMs } = this.options;
+    if (Date.now() < this.#unreplicatedUntil) return;
+    const acknowledged = Number(await this.redis.wait(waitReplicas, waitTimeoutMs));
+    if (acknowledged >= waitReplicas) return;
+    this.#unreplicatedUntil = Date.now() + DEGRADED_MS;
+    // With no replica to acknowledge, refusing every login would turn one lost replica into an
+    // outage; the session is kept (on the master only) and the degraded durability is reported.
+    this.options.onUnreplicated?.(acknowledged);
   }
 }

@@ -9,7 +9,7 @@ import type { SessionData, SessionState } from '../session-types.ts';
  */
 export async function establishSession(
   request: FastifyRequest,
-  data: Pick<SessionData, 'userId' | 'username' | 'state'>,
+  data: Pick<SessionData, 'userId' | 'username' | 'state' | 'secondFactorAt'>,
   absoluteSeconds: number,
 ): Promise<void> {
   const sameUser = request.session.userId === data.userId;
@@ -25,6 +25,7 @@ export async function establishSession(
   request.session.state = data.state;
   request.session.expiresAt = expiresAt;
   if (data.state === 'authenticated') request.session.authenticatedAt = Date.now();
+  if (data.secondFactorAt) request.session.secondFactorAt = data.secondFactorAt;
   await request.session.save();
 }
 

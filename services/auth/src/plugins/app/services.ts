@@ -55,7 +55,15 @@ export default fp(
     app.decorate('recoveryCodes', new RecoveryCodesRepository(app.db));
     app.decorate('oneTimeCodes', new OneTimeCodesRepository(app.db));
     const { registry, lockouts } = app.metrics;
-    app.decorate('passwords', createMeasuredPasswordHasher(config.argon2, config.argon2MaxPending, registry));
+    app.decorate(
+      'passwords',
+      createMeasuredPasswordHasher(
+        config.argon2,
+        config.argon2MaxPending,
+        registry,
+        config.argon2Concurrency,
+      ),
+    );
     const secretBox = new SecretBox(config.encryptionKeys);
     app.decorate('secretBox', secretBox);
     if (config.encryptionKeysFile) {

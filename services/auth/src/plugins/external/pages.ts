@@ -5,10 +5,11 @@ import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { SERVICE_DIR } from '../../service-dir.ts';
 
-const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'public');
+const PUBLIC_DIR = join(SERVICE_DIR, 'public');
 // The phone app (an installable PWA) and the one file of the QR decoder it loads, straight from npm.
-const PHONE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'phone', 'public');
+const PHONE_DIR = join(SERVICE_DIR, '..', 'phone', 'public');
 const require = createRequire(import.meta.url);
 const JSQR_FILE = require.resolve('jsqr');
 // zxcvbn-ts's browser builds for the password strength meter (each sets a part of window.zxcvbnts).

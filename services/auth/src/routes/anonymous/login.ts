@@ -41,22 +41,20 @@ export const login: FastifyPluginAsyncTypebox = async (app) => {
       // A browser that already completed a login for this account has a budget of its own.
       const deviceId = await app.trustedDevices.recognise(request, key);
       const subject = attemptSubject(key, deviceId);
-      const perAccount = await app.regulator.consume(
-        'password',
-        subject,
-        limits.passwordFailures,
-        limits.lockoutSeconds,
-      );
-      // Never for a trusted browser: an address many people share (an office NAT) under attack
-      // must not lock out those who logged in from it before; the browser's own budget holds it.
-      const perIp = deviceId
-        ? UNCOUNTED
-        : await app.regulator.consume(
-            'password-ip',
-            request.ip,
-            limits.passwordFailuresPerIp,
-            limits.lockoutSeconds,
-          );
+      // Both budgets are counted at once (one round trip of waiting, not two).
+      const [perAccount, perIp] = await Promise.all([
+        app.regulator.consume('password', subject, limits.passwordFailures, limits.lockoutSeconds),
+        // Never for a trusted browser: an address many people share (an office NAT) under attack
+        // must not lock out those who logged in from it before; the browser's own budget holds it.
+        deviceId
+          ? UNCOUNTED
+          : app.regulator.consume(
+              'password-ip',
+              request.ip,
+              limits.passwordFailuresPerIp,
+              limits.lockoutSeconds,
+            ),
+      ]);
       // The per-address budget stays a hard limit; the account's lets a browser on at a price.
       if (!perAccount.allowed && !deviceId && perIp.allowed) {
         await requireSolvedChallenge(app, request, key, request.body.pow, perAccount.retryAfterSeconds);
@@ -93,16 +91,19 @@ export const login: FastifyPluginAsyncTypebox = async (app) => {
         throw invalidCredentials();
       }
 
-      // Past the budget the count is mostly an attacker's: a success must not hand them a fresh budget.
-      if (perAccount.allowed) await app.regulator.reset('password', subject);
-      // The per-IP budget counts failures only: many people may share one address.
-      if (!deviceId) await app.regulator.refund('password-ip', request.ip);
+      const [hasTotp, phones] = await Promise.all([
+        app.totp.hasConfirmed(user.id),
+        app.devices.countForUser(user.id),
+        // Past the budget the count is mostly an attacker's: a success must not hand them a fresh budget.
+        perAccount.allowed ? app.regulator.reset('password', subject) : undefined,
+        // The per-IP budget counts failures only: many people may share one address.
+        deviceId ? undefined : app.regulator.refund('password-ip', request.ip),
+        flagWeakPassword(app.users, user, request.body.password),
+      ]);
       if (app.passwords.needsRehash(user.passwordHash)) {
         await app.users.updatePasswordHash(user.id, await app.passwords.hash(request.body.password));
         request.log.info({ userId: user.id }, 'password rehashed with the current parameters');
       }
-      await flagWeakPassword(app.users, user, request.body.password);
-      const hasTotp = await app.totp.hasConfirmed(user.id);
       const state: SessionState = hasTotp
         ? 'password_verified'
         : app.config.require2fa
@@ -121,7 +122,7 @@ export const login: FastifyPluginAsyncTypebox = async (app) => {
       });
       if (state === 'password_verified') {
         const email = user.email && app.mailer.enabled ? ['email'] : [];
-        const phone = (await app.devices.countForUser(user.id)) > 0 ? ['push', 'push_code'] : [];
+        const phone = phones > 0 ? ['push', 'push_code'] : [];
         return { state: 'mfa_required' as const, factors: ['totp', 'recovery', ...email, ...phone] };
       }
       return { state };

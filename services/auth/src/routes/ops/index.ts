@@ -22,9 +22,11 @@ async function check(name: string, probe: () => Promise<unknown>): Promise<'up' 
 
 /** Operations: liveness, readiness, metrics, and the nginx auth_request endpoint. */
 export const opsRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/healthz', async () => ({ status: 'ok', replica: app.config.replicaName }));
+  // Probes and scrapes come every few seconds from nginx, HAProxy and Prometheus: not an info line each.
+  const quiet = { logLevel: 'warn' } as const;
+  app.get('/healthz', quiet, async () => ({ status: 'ok', replica: app.config.replicaName }));
 
-  app.get('/readyz', async (_request, reply) => {
+  app.get('/readyz', quiet, async (_request, reply) => {
     const [postgres, redis] = await Promise.all([
       // The pool itself, not the retrying Database: a probe must answer now, not keep retrying after its deadline.
       check('postgres', () => app.db.pool.query('SELECT 1')),
@@ -39,7 +41,7 @@ export const opsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return { status: 'ready', replica: app.config.replicaName, checks };
   });
 
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', quiet, async (_request, reply) => {
     reply.type(app.metrics.registry.contentType);
     return app.metrics.registry.metrics();
   });

@@ -1,0 +1,282 @@
+// `npm run bench -- capacity [--lb URL] [--data-dir DIR] [--duration S] [--warmup S] [--users N]`:
+// side by side in one run against a running cluster (`npm start`), (1) argon2id verifications per
+// second on all cores (the bound for logins), (2) full logins through nginx, (3) session checks
+// through nginx, closed loop and then open loop at half their peak, and (4) a bare Fastify hello
+// behind the same nginx configuration (the bound for session checks). Figures, never assertions.
+import { availableParallelism, loadavg } from 'node:os';
+import { defaultDataDir } from '../deploy/src/paths.ts';
+import { AddressPool } from './capacity-addresses.ts';
+import { benchArgon2Capacity, replicaHashing } from './capacity-argon2.ts';
+import { exporterUrls } from './capacity-exporters.ts';
+import { loginFindings, sessionFindings } from './capacity-findings.ts';
+import { startHelloTarget } from './capacity-hello.ts';
+import { errorKind, send } from './capacity-http.ts';
+import { LOGIN_TIMEOUT_MS, LoginDriver } from './capacity-login.ts';
+import { closedLoop, openLoop, type Timing } from './capacity-loops.ts';
+import { type CapacityOptions, parseCapacityOptions } from './capacity-options.ts';
+import { type Measured, measured } from './capacity-phase.ts';
+import {
+  clusterGroups,
+  clusterMembers,
+  type Member,
+  type ProcessGroup,
+  rssKiB,
+} from './capacity-processes.ts';
+import type { PhaseResult } from './capacity-recorder.ts';
+import { errorSummary, fixed, formatTable, PHASE_HEADER, phaseRow, ratioLine } from './capacity-report.ts';
+import { sessionCheck } from './capacity-session-check.ts';
+import { type BenchUser, UserPool } from './capacity-user-pool.ts';
+import { cacheFile, enrolUsers, readCachedUsers, writeCachedUsers } from './capacity-users.ts';
+
+/** Keycloak's published sizing: password logins per second per vCPU at a comparable hash cost. */
+const KEYCLOAK_LOGINS_PER_VCPU = 15;
+
+const redisMasterPort = (members: Member[]) =>
+  members.find((m) => m.kind === 'redis' && m.role === 'master')?.port;
+
+const mib = (kib: number | undefined) => (kib === undefined ? '-' : (kib / 1024).toFixed(0));
+
+/** The cached accounts if the cluster still knows them (one password step of the first), else none. */
+async function stillKnown(lb: string, users: BenchUser[]): Promise<boolean> {
+  const [first] = users;
+  if (!first) return false;
+  const agents = new AddressPool(204, 1);
+  try {
+    const reply = await send({
+      method: 'POST',
+      url: new URL('/api/v1/login', lb),
+      agent: agents.at(0),
+      body: { username: first.username, password: first.password },
+      timeoutMs: LOGIN_TIMEOUT_MS,
+    });
+    if (reply.status === 200) return true;
+    console.log(`  cached accounts refused (${errorKind(reply.status, reply.text)}): enrolling new ones`);
+    return false;
+  } finally {
+    agents.close();
+  }
+}
+
+async function loginPool(lb: string, wanted: number): Promise<UserPool> {
+  let users = await readCachedUsers(lb);
+  if (users.length > 0 && !(await stillKnown(lb, users))) users = [];
+  if (users.length < wanted) {
+    const started = performance.now();
+    console.log(`setup: enrolling ${wanted - users.length} accounts through ${lb} (argon2-bound)`);
+    users = [...users, ...(await enrolUsers(lb, wanted - users.length))];
+    await writeCachedUsers(lb, users);
+    console.log(
+      `  done in ${((performance.now() - started) / 1000).toFixed(0)} s, cached in ${cacheFile(lb)}`,
+    );
+  } else console.log(`setup: ${users.length} enrolled accounts from ${cacheFile(lb)}`);
+  return new UserPool(users);
+}
+
+function printPhase(result: PhaseResult): void {
+  console.log(
+    `  ${result.label}: ${fixed(result.ratePerSecond)}/s, p50 ${fixed(result.p50Ms)} ms, p99 ${fixed(result.p99Ms)} ms ` +
+      `(${result.detail}); errors: ${errorSummary(result.errors)}`,
+  );
+}
+
+interface Run {
+  options: CapacityOptions;
+  lb: string;
+  members: Member[];
+  auth: Member[];
+  timing: Timing;
+}
+
+async function loginLevels(run: Run, pool: UserPool, groups: ProcessGroup[], replicaUrls: string[]) {
+  const stores = exporterUrls(run.members, redisMasterPort(run.members));
+  const addresses = new AddressPool(202, 1_024, 0, 2);
+  const levels: Measured[] = [];
+  const steps: string[] = [];
+  let sessions: string[] = [];
+  try {
+    for (const concurrency of run.options.loginConcurrencies) {
+      const driver = new LoginDriver(run.lb, pool, addresses);
+      const level = await measured(
+        groups,
+        replicaUrls,
+        run.timing,
+        (timing) => {
+          driver.recordStepsFrom(performance.now() + timing.warmupMs);
+          return closedLoop(`(2) full logins x${concurrency}`, concurrency, timing, driver.login);
+        },
+        stores,
+      );
+      printPhase(level.result);
+      const seconds = run.timing.durationMs / 1000;
+      const password = driver.passwordStep.result('password', seconds, '');
+      const totp = driver.totpStep.result('totp', seconds, '');
+      steps.push(
+        `  x${concurrency}: POST /api/v1/login p50 ${fixed(password.p50Ms)} ms p99 ${fixed(password.p99Ms)} ms; ` +
+          `POST /api/v1/login/totp p50 ${fixed(totp.p50Ms)} ms p99 ${fixed(totp.p99Ms)} ms`,
+      );
+      levels.push(level);
+      if (driver.sessions.length > 0) sessions = driver.sessions;
+    }
+  } finally {
+    addresses.close();
+  }
+  return { levels, steps, sessions };
+}
+
+async function sessionPhases(run: Run, sessions: string[], groups: ProcessGroup[], replicaUrls: string[]) {
+  const stores = exporterUrls(run.members, redisMasterPort(run.members));
+  const addresses = new AddressPool(203, run.options.sessionConcurrency, 0, 4);
+  try {
+    const check = sessionCheck(run.lb, sessions, addresses);
+    const peak = await measured(
+      groups,
+      replicaUrls,
+      run.timing,
+      (timing) => closedLoop('(3) session checks', run.options.sessionConcurrency, timing, check),
+      stores,
+    );
+    printPhase(peak.result);
+    const halfRate = Math.max(1, peak.result.ratePerSecond / 2);
+    const half = await measured(groups, replicaUrls, run.timing, (timing) =>
+      openLoop('(3b) session checks at half of (3)', halfRate, timing, check),
+    );
+    printPhase(half.result);
+    return { peak, half };
+  } finally {
+    addresses.close();
+  }
+}
+
+async function helloPhase(run: Run, sessions: string[]): Promise<Measured> {
+  const replicas = Math.max(1, run.auth.length);
+  const hello = await startHelloTarget(replicas);
+  const addresses = new AddressPool(205, run.options.sessionConcurrency, 0, 4);
+  try {
+    console.log(`  ${replicas} hello processes behind nginx at ${hello.url} (nginx/twofold.conf.template)`);
+    const groups: ProcessGroup[] = [
+      { name: 'bench client (this process)', roots: [process.pid], withDescendants: false },
+      { name: 'load balancer (nginx, same template)', roots: [hello.nginxPid], withDescendants: true },
+      { name: `bare Fastify hello x${replicas}`, roots: hello.helloPids, withDescendants: true },
+    ];
+    const result = await measured(groups, [], run.timing, (timing) =>
+      closedLoop(
+        '(4) bare hello behind the same nginx',
+        run.options.sessionConcurrency,
+        timing,
+        sessionCheck(hello.url, sessions, addresses),
+      ),
+    );
+    printPhase(result.result);
+    return result;
+  } finally {
+    addresses.close();
+    await hello.stop();
+  }
+}
+
+export async function benchCapacity(args: string[]): Promise<void> {
+  const options = parseCapacityOptions(args, defaultDataDir);
+  let members: Member[];
+  try {
+    members = await clusterMembers(options.dataDir);
+  } catch (error) {
+    console.log(
+      `no cluster answers from ${options.dataDir} (start one with \`npm start\`, or pass --data-dir):`,
+    );
+    console.log(`  ${(error as Error).message.split('\n').slice(0, 3).join(' ')}`);
+    process.exitCode = 1;
+    return;
+  }
+  const auth = members.filter((m) => m.kind === 'auth' && m.pid !== null);
+  const lbA = members.find((m) => m.name === 'lb-a');
+  const lb = options.lb ?? `http://127.0.0.1:${lbA?.port ?? 8080}`;
+  const lbPort = Number(new URL(lb).port || 80);
+  const timing: Timing = { warmupMs: options.warmupMs, durationMs: options.durationMs };
+  const run: Run = { options, lb, members, auth, timing };
+  const replicaUrls = auth.map((m) => `http://127.0.0.1:${m.port}/`);
+  const hashing = replicaHashing(auth[0]?.pid ?? undefined);
+  console.log(
+    `capacity of the cluster in ${options.dataDir} through ${lb}: ${auth.length} auth replicas, ` +
+      `${availableParallelism()} cores, load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} at the start; ` +
+      `each phase ${options.warmupMs / 1000} s warm-up (not recorded) + ${options.durationMs / 1000} s`,
+  );
+  console.log(
+    `argon2id parameters from ${hashing.source}: m=${hashing.params.memoryKiB} KiB t=${hashing.params.timeCost} ` +
+      `p=${hashing.params.parallelism}; the replicas' libuv pool: ${hashing.threadPool} threads each`,
+  );
+  const rssBefore = new Map(auth.map((m) => [m.name, rssKiB(m.pid as number)]));
+  const pool = await loginPool(lb, options.users);
+  const groups = clusterGroups(members, lbPort);
+
+  console.log('\nphases:');
+  const argon2 = await benchArgon2Capacity(hashing.params, timing);
+  printPhase(argon2.phase);
+  let logins: Awaited<ReturnType<typeof loginLevels>>;
+  try {
+    logins = await loginLevels(run, pool, groups, replicaUrls);
+  } finally {
+    await writeCachedUsers(lb, pool.all());
+  }
+  const sessions = await sessionPhases(run, logins.sessions, groups, replicaUrls);
+  const hello = await helloPhase(run, logins.sessions);
+  const rssAfter = new Map(auth.map((m) => [m.name, rssKiB(m.pid as number)]));
+
+  const best = logins.levels.reduce((a, b) => (b.result.ratePerSecond > a.result.ratePerSecond ? b : a));
+  console.log('\nresults:');
+  console.log(
+    formatTable(PHASE_HEADER, [
+      phaseRow(argon2.phase),
+      ...logins.levels.map((level) => phaseRow(level.result)),
+      phaseRow(sessions.peak.result),
+      phaseRow(sessions.half.result),
+      phaseRow(hello.result),
+    ]),
+  );
+  console.log('');
+  console.log(
+    ratioLine(
+      `(2)/(1) best logins (${best.result.detail}) / argon2 verifications`,
+      best.result.ratePerSecond,
+      argon2.phase.ratePerSecond,
+      '>= 0.9',
+    ),
+  );
+  console.log(
+    ratioLine(
+      '(3)/(4) session checks / bare hello',
+      sessions.peak.result.ratePerSecond,
+      hello.result.ratePerSecond,
+      '>= 0.5',
+    ),
+  );
+  console.log(
+    `session-check p99 at half of the peak (${fixed(sessions.half.result.ratePerSecond)}/s, open loop): ` +
+      `${fixed(sessions.half.result.p99Ms)} ms (target < 10 ms)`,
+  );
+  console.log(
+    `logins per core: ${fixed(best.result.ratePerSecond / availableParallelism())}/s ` +
+      `(Keycloak's sizing: ${KEYCLOAK_LOGINS_PER_VCPU} per vCPU; bound here ${fixed(argon2.phase.ratePerSecond / availableParallelism())})`,
+  );
+  console.log(`\nauth replicas' RSS (MiB), before -> after:`);
+  for (const m of auth)
+    console.log(`  ${m.name} (pid ${m.pid}): ${mib(rssBefore.get(m.name))} -> ${mib(rssAfter.get(m.name))}`);
+  console.log('\nlogin steps (latency of each request of a completed login):');
+  for (const line of logins.steps) console.log(line);
+  console.log(
+    `\nwhere the CPU went (recorded windows only; argon2 CPU per verification in (1): ${fixed(argon2.cpuMsPerVerify)} ms):`,
+  );
+  for (const line of loginFindings(logins.levels, argon2)) console.log(line);
+  for (const line of sessionFindings(sessions.peak, hello)) console.log(line);
+  const failed = [
+    argon2.phase,
+    ...logins.levels.map((l) => l.result),
+    sessions.peak.result,
+    sessions.half.result,
+    hello.result,
+  ]
+    .filter((r) => r.errors.size > 0)
+    .map((r) => `  ${r.label}: ${errorSummary(r.errors)}`);
+  console.log(`\nerrors by kind: ${failed.length === 0 ? 'none' : `\n${failed.join('\n')}`}`);
+}

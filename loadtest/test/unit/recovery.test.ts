@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { errorsBetween, secondsToRecover } from '../../lib/recovery.ts';
+
+describe('seconds to recover from a kill', () => {
+  test('from the kill to the first second after which errors stay at zero for 5 s', () => {
+    //                 0  1  2  3  4  5  6  7  8  9 10 11 12 13
+    const errors = [0, 0, 0, 3, 4, 0, 1, 0, 0, 0, 0, 0, 0, 0];
+    // Killed at 2.5 s: errors at 3, 4 and 6; quiet from 7 through 11.
+    assert.equal(secondsToRecover(errors, 2_500), 4.5);
+  });
+
+  test('no error after the kill: recovered at once', () => {
+    assert.equal(secondsToRecover([0, 0, 0, 0, 0, 0, 0, 0], 1_200), 0);
+  });
+
+  test('errors in the second of the kill count from the kill, not from the second', () => {
+    assert.equal(secondsToRecover([0, 2, 0, 0, 0, 0, 0], 1_400), 0.6);
+  });
+
+  test('a run that ends before five quiet seconds has not recovered', () => {
+    assert.equal(secondsToRecover([0, 5, 5, 0, 0, 0], 1_000), undefined);
+    assert.equal(secondsToRecover([0, 5, 5, 0, 0, 0, 0, 0], 1_000), 2);
+  });
+
+  test('errors by kind summed over a window of seconds', () => {
+    const perSecond: Array<Record<string, number>> = [
+      { '503': 1 },
+      { '503': 2, timeout: 1 },
+      {},
+      { refused: 4 },
+    ];
+    assert.deepEqual(errorsBetween(perSecond, 1_000, 3_000), { '503': 2, timeout: 1 });
+    assert.deepEqual(errorsBetween(perSecond, 500, 10_000), { '503': 3, timeout: 1, refused: 4 });
+  });
+});
