@@ -6,6 +6,7 @@ import { benchArgon2 } from './argon2.ts';
 const only = argv[2];
 const suites: Record<string, () => Promise<void>> = { argon2: benchArgon2 };
 suites.push = async () => (await import('./push.ts')).benchPush();
+suites['argon2-concurrency'] = async () => (await import('./argon2-concurrency.ts')).benchArgon2Concurrency();
 suites['login-challenge'] = async () => (await import('./login-challenge.ts')).benchLoginChallenge();
 // Against a running cluster (`npm start`); its options follow the name (bench/capacity-options.ts).
 suites.capacity = async () => (await import('./capacity.ts')).benchCapacity(argv.slice(3));

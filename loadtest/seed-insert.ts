@@ -2,6 +2,7 @@
 import type { Database } from '../services/common/src/database.ts';
 import type { SecretBox } from '../services/common/src/secret-box.ts';
 import { buildBatch, checkSeedName, seededId } from './seed-rows.ts';
+import type { Seed } from './seeded-users.ts';
 
 // One statement is one transaction: a user never exists without its credential, so a batch found
 // complete (all its ids present) is skipped whole by a re-run. ON CONFLICT without a target also
@@ -36,7 +37,7 @@ export interface SeedOptions {
   box: SecretBox;
   /** The shared password's hash (argon2id, made once). */
   passwordHash: string;
-  seed: string;
+  seed: Seed;
   count: number;
   batchSize?: number;
   /** Batches in flight at once: one is sealed here while the database writes another. */
@@ -46,7 +47,7 @@ export interface SeedOptions {
 
 export async function seedUsers(options: SeedOptions): Promise<SeedProgress> {
   const { db, box, passwordHash, seed, count, batchSize = 10_000, concurrency = 2 } = options;
-  checkSeedName(seed, count);
+  checkSeedName(seed.name, count);
   const started = performance.now();
   const progress: SeedProgress = { done: 0, count, inserted: 0, skipped: 0, seconds: 0 };
   let next = 0;
@@ -57,8 +58,8 @@ export async function seedUsers(options: SeedOptions): Promise<SeedProgress> {
       const to = Math.min(count, from + batchSize);
       next = to;
       const { rows } = await db.query<{ n: number }>(PRESENT, [
-        seededId(seed, 'user', from),
-        seededId(seed, 'user', to - 1),
+        seededId(seed.name, 'user', from),
+        seededId(seed.name, 'user', to - 1),
       ]);
       const present = rows[0]?.n ?? 0;
       let inserted = 0;

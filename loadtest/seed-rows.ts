@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { sealTotpSecret } from '../services/auth/src/lib/totp-secrets.ts';
 import { usernameKey, validateUsername } from '../services/auth/src/lib/usernames.ts';
 import type { SecretBox } from '../services/common/src/secret-box.ts';
-import { seededUser, seededUsername } from './seeded-users.ts';
+import { type Seed, seededUser, seededUsername } from './seeded-users.ts';
 
 /** The seed name when none is given (loadtest/seeded-users.ts derives everything from it). */
 export const DEFAULT_SEED = 'default';
@@ -49,12 +49,12 @@ export interface SeedBatch {
   envelopes: string[];
 }
 
-export function buildBatch(box: SecretBox, seed: string, from: number, to: number): SeedBatch {
+export function buildBatch(box: SecretBox, seed: Seed, from: number, to: number): SeedBatch {
   const batch: SeedBatch = { userIds: [], usernames: [], usernameKeys: [], credentialIds: [], envelopes: [] };
   for (let index = from; index < to; index += 1) {
     const user = seededUser(seed, index);
-    const userId = seededId(seed, 'user', index);
-    const credentialId = seededId(seed, 'totp', index);
+    const userId = seededId(seed.name, 'user', index);
+    const credentialId = seededId(seed.name, 'totp', index);
     batch.userIds.push(userId);
     batch.usernames.push(user.username);
     batch.usernameKeys.push(usernameKey(user.username));

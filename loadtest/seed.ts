@@ -1,19 +1,18 @@
 // Seeds load-test users in bulk straight into a running cluster's PostgreSQL, each with a confirmed
 // authenticator, so the load generator can log in as any of them (loadtest/seeded-users.ts).
-// Usage: node --import tsx loadtest/seed.ts --count N [--seed NAME] [--data-dir DIR]
+// Usage: node --import tsx loadtest/seed.ts --count N --data-dir DIR [--seed NAME]
 //          [--batch-size N] [--concurrency N]
 // Re-running with the same seed inserts only the users that are missing.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { resolveDefaultDataDir } from '../deploy/src/default-data-dir.ts';
 import { PasswordHasher } from '../services/auth/src/lib/passwords.ts';
 import { Database } from '../services/common/src/database.ts';
 import { createPgPool } from '../services/common/src/pg-pool.ts';
 import { SecretBox } from '../services/common/src/secret-box.ts';
 import { clusterSeedTarget } from './seed-cluster.ts';
 import { type SeedProgress, seedUsers, tableSizes } from './seed-insert.ts';
-import { DEFAULT_SEED } from './seed-rows.ts';
-import { seededPassword, seededUsername } from './seeded-users.ts';
+import { checkSeedName, DEFAULT_SEED } from './seed-rows.ts';
+import { loadSeed, seededPassword, seededUsername, seedKeyFile } from './seeded-users.ts';
 
 function positiveInteger(name: string, raw: string | undefined, fallback?: number): number {
   const value = raw === undefined ? fallback : Number(raw);
@@ -44,10 +43,15 @@ async function main(): Promise<void> {
   const count = positiveInteger('count', values.count);
   const batchSize = positiveInteger('batch-size', values['batch-size'], 10_000);
   const concurrency = positiveInteger('concurrency', values.concurrency, 2);
-  const dataDir = values['data-dir'] ? path.resolve(values['data-dir']) : resolveDefaultDataDir();
+  // Never by default: these are real accounts that can sign in, so the cluster is named each time.
+  if (!values['data-dir'])
+    throw new RangeError('--data-dir is required: the data directory of the (test) cluster to fill');
+  const dataDir = path.resolve(values['data-dir']);
   const { databaseUrl, encryptionKeys, argon2 } = await clusterSeedTarget(dataDir);
+  checkSeedName(values.seed, count);
+  const seed = await loadSeed(dataDir, values.seed, true);
 
-  const passwordHash = await new PasswordHasher(argon2).hash(seededPassword(values.seed));
+  const passwordHash = await new PasswordHasher(argon2).hash(seededPassword(seed));
   const pool = createPgPool({
     connectionString: databaseUrl,
     applicationName: 'twofold-seed',
@@ -62,7 +66,7 @@ async function main(): Promise<void> {
       db,
       box: new SecretBox(encryptionKeys),
       passwordHash,
-      seed: values.seed,
+      seed,
       count,
       batchSize,
       concurrency,
@@ -84,7 +88,9 @@ async function main(): Promise<void> {
       console.log(`seed: ${size.table}: ${size.rows} rows, ${mib(size.bytes)} (pg_total_relation_size)`);
     }
     const [first, last] = [seededUsername(values.seed, 0), seededUsername(values.seed, count - 1)];
-    console.log(`seed: users ${first} to ${last}, password "${seededPassword(values.seed)}"`);
+    console.log(
+      `seed: users ${first} to ${last}; their credentials derive from ${seedKeyFile(dataDir, seed.name)}`,
+    );
   } finally {
     await pool.end();
   }

@@ -1,13 +1,22 @@
 // The users a load test signs in as. Seeded users (loadtest/seed.ts) are made in bulk straight into
-// PostgreSQL; their credentials are derived from their index and a seed name, so the generator can
-// compute any user's password and TOTP code without a list of a million secrets.
-import { createHmac } from 'node:crypto';
+// PostgreSQL; their credentials are derived from a random key kept in the cluster's data directory
+// (root's, mode 600), the seed's name and their index, so the generator can compute any user's
+// password and TOTP code without a list of a million secrets, and nobody without that key can.
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 
 export interface LoadUser {
   username: string;
   password: string;
   /** The authenticator secret, base32 (RFC 4648, no padding), as the enrolment shows it. */
   totpSecret: string;
+}
+
+/** A named set of seeded users and the key their credentials are derived from. */
+export interface Seed {
+  name: string;
+  key: Buffer;
 }
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -28,20 +37,45 @@ function base32(bytes: Buffer): string {
   return out;
 }
 
-/** Every seeded user shares one password, so the seed hashes it once (argon2id costs ~20 ms). */
-export const seededPassword = (seed: string): string => `load test password ${seed}`;
+const derive = (seed: Seed, label: string) =>
+  createHmac('sha256', seed.key).update(`${seed.name}\n${label}`).digest();
 
-export const seededUsername = (seed: string, index: number): string => `lt-${seed}-${index}`;
+export const seedKeyFile = (dataDir: string, name: string): string =>
+  path.join(dataDir, 'loadtest', `seed-${name}.key`);
 
-/** User `index` of seed `seed`: its name, the shared password, and its own 20-byte TOTP secret. */
-export function seededUser(seed: string, index: number): LoadUser {
-  const secret = createHmac('sha256', `twofold load test ${seed}`)
-    .update(String(index))
-    .digest()
-    .subarray(0, 20);
+/**
+ * The seed's key, from the cluster's data directory; `create` makes one the first time (the
+ * seeder), otherwise a missing key is an error that says how to seed.
+ */
+export async function loadSeed(dataDir: string, name: string, create = false): Promise<Seed> {
+  const file = seedKeyFile(dataDir, name);
+  try {
+    return { name, key: Buffer.from((await readFile(file, 'utf8')).trim(), 'base64url') };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if (!create) throw new Error(`no key for seed "${name}" at ${file}: run npm run loadtest:seed first`);
+  }
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const key = randomBytes(32);
+  // flag wx: two seeders started at once must not end up with two keys.
+  await writeFile(file, `${key.toString('base64url')}\n`, { mode: 0o600, flag: 'wx' }).catch(
+    async (error) => {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    },
+  );
+  return loadSeed(dataDir, name);
+}
+
+/** Every seeded user of a seed shares one password, so the seed hashes it once (argon2id costs ~20 ms). */
+export const seededPassword = (seed: Seed): string => `lt ${derive(seed, 'password').toString('base64url')}`;
+
+export const seededUsername = (name: string, index: number): string => `lt-${name}-${index}`;
+
+/** User `index` of the seed: its name, the shared password, and its own 20-byte TOTP secret. */
+export function seededUser(seed: Seed, index: number): LoadUser {
   return {
-    username: seededUsername(seed, index),
+    username: seededUsername(seed.name, index),
     password: seededPassword(seed),
-    totpSecret: base32(secret),
+    totpSecret: base32(derive(seed, `totp ${index}`).subarray(0, 20)),
   };
 }

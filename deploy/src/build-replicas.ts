@@ -3,7 +3,7 @@
 // transpiler runs in a replica. That saves the replica tsx's module hooks, its first-start compile
 // (over a minute on a loaded 2-core machine) and their memory.
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { repoRoot } from './paths.ts';
@@ -38,7 +38,9 @@ export async function buildEntry(source: string): Promise<string> {
     write: false,
     logLevel: 'silent',
   });
-  await mkdir(path.dirname(target), { recursive: true });
+  // Root builds what the replicas' users run: a directory anyone could write to would let them swap it.
+  await mkdir(path.dirname(target), { recursive: true, mode: 0o755 });
+  await chmod(path.dirname(target), 0o755);
   for (const file of result.outputFiles) {
     const temporary = `${file.path}.${randomBytes(4).toString('hex')}.tmp`;
     await writeFile(temporary, file.contents, { mode: 0o644 });

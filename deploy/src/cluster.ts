@@ -3,6 +3,7 @@
 // two nginx load balancers, each started after the one before is ready, and stopped in reverse order.
 
 import type { RedisTarget } from '../../services/common/src/redis-client.ts';
+import { runnableEntry } from './build-replicas.ts';
 import { operatorRedisTarget } from './cluster-connections.ts';
 import {
   ensureAppDatabase,
@@ -135,6 +136,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   };
   const authEntry = await entryOf('auth', options.authEntry);
   const pushEntry = await entryOf('push', options.pushEntry);
+  // Compiled before any member starts: when the members run from a staged copy of the clone (root,
+  // a clone under /root), the copy is made at the first start and must hold today's bundles.
+  await Promise.all([runnableEntry(authEntry), runnableEntry(pushEntry)]);
   await ensureDir(dataDir, 0o711);
   const ctx: ClusterContext = {
     dataDir,

@@ -32,6 +32,7 @@ export const USAGE = `Usage: node --import tsx loadtest/run.ts <scenario> [optio
   --lb URL,URL          load balancers, used in turn (default http://127.0.0.1:8080,http://127.0.0.1:8081)
   --users N             enrolled users to sign in as (default: login rate x 30 s x 1.5, at least 10)
   --seeded SEED:COUNT   sign in as users made by loadtest/seed.ts instead of registering them
+                        (their key is read from --data-dir, default the local cluster's)
   --sessions N          signed-in sessions for the session checks (default 16)
   --phones N            users with a paired CLI phone for push logins (default: as the budget needs,
                         at most 40; 0 leaves push logins out)

@@ -1,7 +1,9 @@
 // One load test from options to report: setup (users, sessions, phones), the open-loop run with
 // its chaos, then report.json and report.html.
 import { randomInt } from 'node:crypto';
+import { resolveDefaultDataDir } from '../../deploy/src/default-data-dir.ts';
 import { scenarios } from '../scenarios/index.ts';
+import { loadSeed } from '../seeded-users.ts';
 import { clientAddress } from './addresses.ts';
 import { Chaos } from './chaos.ts';
 import { type FlowContext, needsOf, pickFlow, type ReadySession, type Scenario } from './flow.ts';
@@ -70,7 +72,8 @@ export async function runLoadTest(
   let users: UserPool;
   let phoneUsers = new UserPool([]);
   if (options.seeded && wantedUsers > 0) {
-    users = new UserPool(seededPool(options.seeded.seed, options.seeded.count, wantedUsers));
+    const seed = await loadSeed(options.dataDir ?? resolveDefaultDataDir(), options.seeded.seed);
+    users = new UserPool(seededPool(seed, options.seeded.count, wantedUsers));
   }
   if ((!options.seeded && wantedUsers > 0) || wantedPhones > 0) {
     ensured = await ensureUsers({

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { describe, it, type TestContext } from 'node:test';
 import { PasswordHasher } from '../../services/auth/src/lib/passwords.ts';
 import { buildTestApp, testConfig } from '../../services/auth/test/helpers/build-app.ts';
@@ -8,9 +9,9 @@ import { createPgPool } from '../../services/common/src/pg-pool.ts';
 import { SecretBox } from '../../services/common/src/secret-box.ts';
 import { totpCode } from '../../test/support/totp-codes.ts';
 import { seedUsers } from '../seed-insert.ts';
-import { seededPassword, seededUser, seededUsername } from '../seeded-users.ts';
+import { type Seed, seededPassword, seededUser, seededUsername } from '../seeded-users.ts';
 
-const SEED = 'test';
+const SEED: Seed = { name: 'test', key: randomBytes(32) };
 
 describe('loadtest/seed', () => {
   it('seeds users who log in with the shared password and their own TOTP code, and re-runs insert only what is missing', async (t: TestContext) => {
@@ -33,7 +34,7 @@ describe('loadtest/seed', () => {
 
     // A name someone registered by hand stays theirs, and gets no credential of ours.
     const squatter = new TestClient(app);
-    const taken = seededUsername(SEED, 6);
+    const taken = seededUsername(SEED.name, 6);
     expectStatus(await squatter.post('/api/v1/register', { username: taken, password: PASSWORD }), 201);
     const more = await seedUsers({ ...seed, count: 7 });
     assert.deepEqual([more.inserted, more.skipped], [1, 6]);

@@ -91,7 +91,7 @@ export interface UserSession {
  * `WAIT` for replicas after each write, so that an acknowledged login survives a master kill.
  */
 export class RedisSessionStore implements SessionStore {
-  /** Until then, session writes do not wait for a replica that just failed to acknowledge one. */
+  /** Until then (performance.now()), session writes do not wait for replicas the master does not have. */
   #unreplicatedUntil = 0;
 
   constructor(
@@ -226,18 +226,31 @@ export class RedisSessionStore implements SessionStore {
    * WAIT blocks the connection it is sent on, which every request of this replica shares: with no
    * replica to acknowledge, each session write would hold every other command back for the whole
    * timeout, and under a few logins a second they queue past their own timeouts (the load test's
-   * Redis master kill: 503s for the 25 s until a replica came back). So once a WAIT times out,
-   * session writes stand on the master alone (as that WAIT's did) without one for DEGRADED_MS, and
-   * then one full WAIT probes again. Not a shorter WAIT: Redis times WAITs out on its 100 ms clock.
+   * Redis master kill: 503s for the 25 s until a replica came back). So when a WAIT times out and
+   * the master says it has fewer replicas than wanted, session writes stand on the master alone (as
+   * that WAIT's did) without one for DEGRADED_MS, and then one full WAIT probes again. A replica that
+   * is there but slow keeps every write waiting. Not a shorter WAIT: Redis times WAITs out on its
+   * 100 ms clock.
    */
   private async waitForReplicas(): Promise<void> {
     const { waitReplicas, waitTimeoutMs } = this.options;
-    if (Date.now() < this.#unreplicatedUntil) return;
+    if (performance.now() < this.#unreplicatedUntil) return;
     const acknowledged = Number(await this.redis.wait(waitReplicas, waitTimeoutMs));
     if (acknowledged >= waitReplicas) return;
-    this.#unreplicatedUntil = Date.now() + DEGRADED_MS;
     // With no replica to acknowledge, refusing every login would turn one lost replica into an
     // outage; the session is kept (on the master only) and the degraded durability is reported.
     this.options.onUnreplicated?.(acknowledged);
+    if ((await this.connectedReplicas()) < waitReplicas)
+      this.#unreplicatedUntil = performance.now() + DEGRADED_MS;
+  }
+
+  /** Replicas the master has now (INFO replication); on an error, as many as wanted (keep waiting). */
+  private async connectedReplicas(): Promise<number> {
+    try {
+      const info = await this.redis.info('replication');
+      return Number(/^connected_slaves:(\d+)/m.exec(info)?.[1] ?? 0);
+    } catch {
+      return this.options.waitReplicas;
+    }
   }
 }

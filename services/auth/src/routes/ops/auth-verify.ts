@@ -42,10 +42,14 @@ export const authVerify: FastifyPluginAsyncTypebox = async (app) => {
     (await app.redis
       .set(`${app.config.redisKeyPrefix}forward-refused:${userId}:${host}`, '1', 'EX', 60, 'NX')
       .catch(() => 'OK')) === 'OK';
-  // The hot path: nginx logs every call already, and nginx alone reads the answer (headers for a
-  // browser's page would be wasted work; nosniff stays for the public GET).
+  // The hot path: nginx logs every call already, and nginx alone reads the answer, so helmet's
+  // headers for pages are left out. For the public GET, the two that matter to JSON stay: nosniff,
+  // and no cross-origin embedding (a sibling subdomain's page could load it with the cookie).
   app.get('/auth/verify', { logLevel: 'warn', helmet: false }, async (request, reply) => {
-    reply.header('cache-control', 'no-store').header('x-content-type-options', 'nosniff');
+    reply
+      .header('cache-control', 'no-store')
+      .header('x-content-type-options', 'nosniff')
+      .header('cross-origin-resource-policy', 'same-origin');
     const forwarded = forwardedRequest(request);
     const signIn = () =>
       unauthenticated(forwarded ? { location: loginLocation(app.config.applications, forwarded) } : {});
