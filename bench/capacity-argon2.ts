@@ -64,8 +64,8 @@ export async function benchArgon2Capacity(params: Argon2Params, timing: Timing):
   const hasher = new PasswordHasher(params);
   const password = 'capacity benchmark password';
   const hash = await hasher.hash(password);
-  // One per core: more in flight only makes each slower (19 MiB each, the caches thrash): on this
-  // 2-core machine 12 in flight verified 107/s where 2 verified 170-180/s.
+  // One per core: more in flight only makes each slower (19 MiB each, the caches thrash; see
+  // `npm run bench -- argon2-concurrency`).
   const inFlight = availableParallelism();
   const threadPool = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
   let verified = 0;

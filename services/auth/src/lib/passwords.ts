@@ -57,8 +57,8 @@ export class PasswordHasher {
     /**
      * At most this many run at once; the others wait their turn. argon2id is memory-hard (19 MiB
      * each at the default cost): more at once than the cores only makes each slower, as they evict
-     * each other from the caches. On a 2-core machine 12 at once verified 107 a second, 2 at once
-     * 170-180 (`npm run bench -- capacity`, phase 1; see BENCHMARKS.md).
+     * each other from the caches. On a 2-core machine 12 at once verified 119-124 a second, 3 at
+     * once 135-144 (`npm run bench -- argon2-concurrency`; see BENCHMARKS.md).
      */
     readonly maxConcurrent = Number.POSITIVE_INFINITY,
   ) {
