@@ -12,6 +12,7 @@ export const TEST_ROOTS = [
   'monitoring',
   'loadtest',
   'bench',
+  'k8s',
 ];
 
 /** Every *.test.ts under dir (node_modules and dot folders left out), as absolute paths. */

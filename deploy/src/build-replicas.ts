@@ -68,7 +68,11 @@ export function runnableEntry(entry: string): Promise<string> {
 
 /** `npm run build`: what `twofold up` does before it starts the replicas, for images and by hand. */
 export async function buildServices(): Promise<string[]> {
-  const sources = ['auth', 'push'].map((kind) => path.join(repoRoot, 'services', kind, 'src', 'server.ts'));
+  const sources = [
+    ...['auth', 'push'].map((kind) => path.join(repoRoot, 'services', kind, 'src', 'server.ts')),
+    // The schema migration on its own, for images (a Kubernetes Job runs it before new replicas).
+    path.join(repoRoot, 'services', 'auth', 'src', 'migrate-main.ts'),
+  ];
   return Promise.all(sources.map(buildEntry));
 }
 

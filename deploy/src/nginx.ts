@@ -52,6 +52,11 @@ export interface NginxConfigOptions {
   demo?: { port: number; cookieDomain: string };
   /** A loopback port for stub_status alone (its exporter reads it); absent: none. */
   statusPort?: number;
+  /**
+   * Containers: listen on every interface and reach the replicas by name ("auth-1:3000"), in place
+   * of 127.0.0.1 and the ports above; absent: loopback.
+   */
+  network?: { upstreams: string[]; pushUpstreams: string[] };
 }
 
 /** The edge's default API rate per client address: far above a person's, far below a flood's. */
@@ -121,19 +126,28 @@ export function renderNginxConfig(
   if (/["\\$;{}\s]/.test(options.prefix.replaceAll(' ', ''))) {
     throw new Error(`unsupported characters for nginx in ${options.prefix}`);
   }
-  if (options.upstreamPorts.length === 0) throw new Error('a load balancer needs at least one upstream');
-  if (options.pushUpstreamPorts.length === 0) throw new Error('the push channel needs at least one upstream');
   const rate = options.apiRatePerSecond ?? DEFAULT_API_RATE_PER_SECOND;
   if (!Number.isInteger(rate) || rate < 0) throw new Error(`invalid API rate "${rate}"`);
-  const servers = (ports: number[], health: string) =>
-    ports.map((port) => `    server 127.0.0.1:${port} ${health};`).join('\n');
+  const { network } = options;
+  for (const address of [...(network?.upstreams ?? []), ...(network?.pushUpstreams ?? [])]) {
+    if (!/^[a-z0-9.-]+:\d{1,5}$/.test(address)) throw new Error(`invalid upstream address "${address}"`);
+  }
+  const addresses = (ports: number[], named: string[] | undefined) =>
+    named ?? ports.map((port) => `127.0.0.1:${port}`);
+  const upstreams = addresses(options.upstreamPorts, network?.upstreams);
+  const pushUpstreams = addresses(options.pushUpstreamPorts, network?.pushUpstreams);
+  if (upstreams.length === 0) throw new Error('a load balancer needs at least one upstream');
+  if (pushUpstreams.length === 0) throw new Error('the push channel needs at least one upstream');
+  const servers = (list: string[], health: string) =>
+    list.map((address) => `    server ${address} ${health};`).join('\n');
   const realIp = realIpFrom(options.trustedEdgeProxies ?? []);
   return renderTemplate(template, {
     NAME: options.name,
     PREFIX: options.prefix,
+    LISTEN_ADDRESS: network ? '0.0.0.0' : '127.0.0.1',
     LISTEN_PORT: String(options.listenPort),
-    UPSTREAM_SERVERS: servers(options.upstreamPorts, 'max_fails=2 fail_timeout=5s'),
-    PUSH_UPSTREAM_SERVERS: servers(options.pushUpstreamPorts, 'max_fails=1 fail_timeout=2s'),
+    UPSTREAM_SERVERS: servers(upstreams, 'max_fails=2 fail_timeout=5s'),
+    PUSH_UPSTREAM_SERVERS: servers(pushUpstreams, 'max_fails=1 fail_timeout=2s'),
     REAL_IP_FROM: realIp,
     API_RATE: String(Math.max(rate, 1)),
     API_LIMIT:

@@ -1,5 +1,6 @@
 // The local cluster's SMTP sink as a process: `TWOFOLD_SMTP_PORT` for SMTP and
-// `TWOFOLD_MAILSINK_HTTP_PORT` for the page, both on 127.0.0.1; SIGTERM or SIGINT stops it.
+// `TWOFOLD_MAILSINK_HTTP_PORT` for the page, both on 127.0.0.1 (or `TWOFOLD_MAILSINK_HOST`: a
+// container's 0.0.0.0); SIGTERM or SIGINT stops it.
 import closeWithGrace from 'close-with-grace';
 import { startMailSink } from './mail-sink.ts';
 
@@ -16,12 +17,14 @@ function portFromEnv(name: string): number {
 }
 
 const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
+const host = process.env.TWOFOLD_MAILSINK_HOST || '127.0.0.1';
 const sink = await startMailSink({
+  host,
   smtpPort: portFromEnv('TWOFOLD_SMTP_PORT'),
   httpPort: portFromEnv('TWOFOLD_MAILSINK_HTTP_PORT'),
   log,
 });
-log(`mail sink: SMTP on 127.0.0.1:${sink.smtpPort}, caught mails at ${sink.url}`);
+log(`mail sink: SMTP on ${host}:${sink.smtpPort}, caught mails at ${sink.url}`);
 
 closeWithGrace({ delay: 5_000 }, async ({ signal, err }) => {
   if (err) log(`stopping after an error: ${err.message}`);

@@ -1,0 +1,460 @@
+// `npm run compose:test`: docker-compose.yml for real, with Podman. Builds the images (from base images
+// made of Debian packages, since Docker Hub is out of reach here), brings the stack up, checks every
+// rendered config with its own program inside its container, runs the login journey through both load
+// balancers, kills an auth replica and then the PostgreSQL primary under logins, and tears it all down.
+// Root only (Podman as root, with runc and cgroupfs, as scripts/bare-machine-test.sh runs it).
+// Usage: node --import tsx deploy/compose/compose-test.ts [--keep]   (--keep: leave the stack running)
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { parse } from 'yaml';
+import { HttpClient, type HttpResult, totpCode } from '../../test/support/http-client.ts';
+import { repoRoot } from '../src/paths.ts';
+import { AUTH_REPLICAS, LOAD_BALANCERS, POSTGRES_NODES, PUSH_REPLICAS } from './topology.ts';
+
+const run = promisify(execFile);
+const project = 'twofold';
+const work = process.env.TWOFOLD_COMPOSE_WORK ?? '/var/tmp/twofold-compose';
+const subnet = process.env.TWOFOLD_COMPOSE_SUBNET ?? '172.30.42.0/24';
+const lbA = `http://127.0.0.1:${process.env.TWOFOLD_COMPOSE_PORT_A ?? 9080}`;
+const lbB = `http://127.0.0.1:${process.env.TWOFOLD_COMPOSE_PORT_B ?? 9081}`;
+const prometheusUrl = `http://127.0.0.1:${process.env.TWOFOLD_COMPOSE_PROMETHEUS_PORT ?? 9090}`;
+const bases = {
+  TWOFOLD_BASE_IMAGE: {
+    image: 'localhost/debian:bookworm-slim',
+    suite: 'bookworm',
+    include: 'ca-certificates',
+  },
+  TWOFOLD_NODE_IMAGE: {
+    image: 'localhost/node:20-trixie-slim',
+    suite: 'trixie',
+    include: 'ca-certificates,nodejs,npm',
+  },
+} as const;
+const started = Date.now();
+const log = (line: string) =>
+  console.log(`compose test [${((Date.now() - started) / 1000).toFixed(0)} s] ${line}`);
+
+async function sh(file: string, args: string[], timeoutMs = 120_000): Promise<string> {
+  try {
+    const { stdout } = await run(file, args, {
+      cwd: repoRoot,
+      env: process.env,
+      timeout: timeoutMs,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return stdout;
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`${file} ${args.join(' ')} failed: ${e.message}\n${e.stderr ?? ''}${e.stdout ?? ''}`);
+  }
+}
+const podman = (args: string[], timeoutMs?: number) => sh('podman', args, timeoutMs);
+const compose = (args: string[], timeoutMs?: number) =>
+  sh('podman-compose', ['-p', project, ...args], timeoutMs);
+const container = (service: string) => `${project}_${service}_1`;
+
+async function prepareMachine(): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('the compose test runs Podman as root: run it as root');
+  const missing: string[] = [];
+  for (const [tool, pkg] of [
+    ['podman', 'podman'],
+    ['podman-compose', 'podman-compose'],
+    ['mmdebstrap', 'mmdebstrap'],
+    ['runc', 'runc'],
+  ]) {
+    await sh('sh', ['-c', `command -v ${tool}`]).catch(() => missing.push(pkg as string));
+  }
+  if (missing.length > 0) {
+    log(`installing ${missing.join(' ')}`);
+    await sh('apt-get', ['update', '-q'], 600_000);
+    await sh('apt-get', ['install', '-y', '-q', ...missing], 600_000);
+  }
+  // As in scripts/bare-machine-test.sh: runc and cgroupfs, and limits no higher than this sandbox's.
+  await mkdir(work, { recursive: true });
+  const hard = async (flag: string, most: number) => {
+    const value = (await sh('bash', ['-c', `ulimit -H${flag}`])).trim();
+    return value === 'unlimited' ? most : Math.min(Number(value), most);
+  };
+  const files = await hard('n', 20_000);
+  const processes = await hard('u', 4_096);
+  const conf = `${work}/containers.conf`;
+  await writeFile(
+    conf,
+    `[containers]\ndefault_ulimits = ["nofile=${files}:${files}", "nproc=${processes}:${processes}"]\n[engine]\nruntime = "runc"\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n`,
+  );
+  process.env.CONTAINERS_CONF = conf;
+  for (const [variable, base] of Object.entries(bases)) {
+    process.env[variable] = base.image;
+    const exists = await podman(['image', 'exists', base.image]).then(
+      () => true,
+      () => false,
+    );
+    if (exists) continue;
+    log(`building ${base.image} from Debian ${base.suite} packages (mmdebstrap)`);
+    const tar = `${work}/${base.suite}.tar`;
+    await sh(
+      'mmdebstrap',
+      ['--quiet', '--variant=minbase', `--include=${base.include}`, base.suite, tar],
+      900_000,
+    );
+    await podman(['import', '--quiet', tar, base.image], 300_000);
+    await rm(tar, { force: true });
+  }
+  // The npm registry is reached through this machine's extra certificate authorities, if it has any.
+  const extraCas = await sh('sh', ['-c', 'cat /usr/local/share/ca-certificates/*.crt 2>/dev/null || true']);
+  if (extraCas.trim()) process.env.TWOFOLD_NPM_EXTRA_CA = extraCas.trim();
+  // podman-compose creates the network without docker-compose.yml's subnet; made first, it is used as is.
+  const network = `${project}_default`;
+  if (
+    !(await podman(['network', 'exists', network]).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    await podman(['network', 'create', '--subnet', subnet, network]);
+  }
+}
+
+/**
+ * Builds every image docker-compose.yml builds, as it says (file, target, arguments), with `podman
+ * build`: podman-compose 1.0 leaves empty defaults unexpanded in build arguments and goes on past a
+ * failed build. In Docker's format, since the OCI format has no HEALTHCHECK.
+ */
+interface ComposeService {
+  image: string;
+  profiles?: string[];
+  build?: { dockerfile: string; target?: string; args?: Record<string, string> };
+}
+
+const composeServices = async () =>
+  (
+    parse(await readFile(path.join(repoRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+      services: Record<string, ComposeService>;
+    }
+  ).services;
+
+async function buildImages(): Promise<void> {
+  const file = { services: await composeServices() };
+  const expand = (text: string) =>
+    text.replace(
+      /\$\{([A-Z0-9_]+):-([^}]*)\}/g,
+      (_, name: string, fallback: string) => process.env[name] || fallback,
+    );
+  for (const [name, service] of Object.entries(file.services)) {
+    if (!service.build) continue;
+    const image = expand(service.image);
+    const args = Object.entries(service.build.args ?? {}).flatMap(([key, value]) => [
+      '--build-arg',
+      `${key}=${expand(value)}`,
+    ]);
+    const from = Date.now();
+    await podman(
+      [
+        'build',
+        '--quiet',
+        '-t',
+        image,
+        '-f',
+        service.build.dockerfile,
+        ...(service.build.target ? ['--target', service.build.target] : []),
+        ...args,
+        '.',
+      ],
+      1_800_000,
+    );
+    log(`built ${image} (for ${name}) in ${((Date.now() - from) / 1000).toFixed(0)} s`);
+  }
+}
+
+async function tearDown(): Promise<void> {
+  await compose(['down', '-v'], 300_000).catch((error) => log(`down: ${(error as Error).message}`));
+  await rm(`${repoRoot}/.compose`, { recursive: true, force: true });
+}
+
+async function waitUntil(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<number> {
+  const from = Date.now();
+  let last = '';
+  while (Date.now() - from < timeoutMs) {
+    try {
+      if (await check()) return Date.now() - from;
+    } catch (error) {
+      last = (error as Error).message.split('\n')[0] ?? '';
+    }
+    await sleep(1_000);
+  }
+  throw new Error(`${what}: not within ${timeoutMs / 1000} s${last ? ` (last: ${last})` : ''}`);
+}
+
+const healthy = async (service: string) =>
+  podman(['healthcheck', 'run', container(service)], 15_000).then(
+    () => true,
+    () => false,
+  );
+
+async function patroniRole(node: string): Promise<string> {
+  const out = await podman(
+    [
+      'exec',
+      container(node),
+      'python3',
+      '-c',
+      "import json,urllib.request;print(json.load(urllib.request.urlopen('http://127.0.0.1:8008/patroni',timeout=2))['role'])",
+    ],
+    15_000,
+  );
+  return out.trim();
+}
+
+/** The whole first-login journey of a new user, through lb-a then lb-b; throws at the first wrong answer. */
+async function journey(): Promise<{ username: string; password: string; secret: string }> {
+  const username = `compose-${randomBytes(4).toString('hex')}`;
+  const password = `compose password ${randomBytes(8).toString('hex')}`;
+  const client = new HttpClient(lbA);
+  const must = (step: string, result: HttpResult, status: number) => {
+    if (result.status !== status) throw new Error(`${step}: ${result.status} ${JSON.stringify(result.body)}`);
+  };
+  must('register', await client.post('/api/v1/register', { username, password }), 201);
+  must('password', await client.post('/api/v1/login', { username, password }), 200);
+  const enrolment = await client.post('/api/v1/totp/enroll');
+  must('enrol', enrolment, 200);
+  const secret: string = enrolment.body.secret;
+  must(
+    'confirm',
+    await client.post('/api/v1/totp/confirm', { code: await totpCode(secret, Date.now() - 30_000) }),
+    200,
+  );
+  must('logout', await client.post('/api/v1/logout'), 204);
+  client.via(lbB);
+  must('password again', await client.post('/api/v1/login', { username, password }), 200);
+  must('code', await client.post('/api/v1/login/totp', { code: await totpCode(secret) }), 200);
+  const verify = await client.get('/auth/verify');
+  must('forward auth', verify, 200);
+  if (verify.headers.get('remote-user') !== username) throw new Error('forward auth named someone else');
+  return { username, password, secret };
+}
+
+/**
+ * A journey a second for `ms` (about 8 requests a second: under the edge's limit per address, from
+ * which all of them come); returns how many passed and the failures' messages.
+ */
+async function journeysFor(ms: number): Promise<{ passed: number; failed: string[]; longestMs: number }> {
+  const until = Date.now() + ms;
+  const result = { passed: 0, failed: [] as string[], longestMs: 0 };
+  while (Date.now() < until) {
+    const from = Date.now();
+    try {
+      await journey();
+      result.passed += 1;
+    } catch (error) {
+      result.failed.push((error as Error).message.slice(0, 200));
+    }
+    result.longestMs = Math.max(result.longestMs, Date.now() - from);
+    await sleep(Math.max(0, 1_000 - (Date.now() - from)));
+  }
+  return result;
+}
+
+/** A journey on the killed replica when it died gets nginx's 502 (a POST is never resent): one may. */
+function assertAtMostOneCut(
+  what: string,
+  result: { passed: number; failed: string[]; longestMs: number },
+): void {
+  const cut = result.failed.filter((failure) => / 502 /.test(failure));
+  if (result.passed === 0 || cut.length > 1 || cut.length !== result.failed.length)
+    throw new Error(`journeys failed ${what}: ${result.failed.slice(0, 5).join('; ')}`);
+}
+
+async function checkConfigs(): Promise<void> {
+  for (const lb of LOAD_BALANCERS) {
+    await podman([
+      'exec',
+      container(lb),
+      'nginx',
+      '-t',
+      '-p',
+      '/var/lib/twofold/nginx',
+      '-c',
+      '/etc/twofold/nginx.conf',
+      '-e',
+      'stderr',
+    ]);
+  }
+  await podman(['exec', container('haproxy'), 'haproxy', '-c', '-f', '/etc/twofold/haproxy.cfg']);
+  await podman([
+    'exec',
+    container('prometheus'),
+    'promtool',
+    'check',
+    'config',
+    '/etc/twofold/prometheus.yml',
+  ]);
+  await podman(['exec', container('prometheus'), 'promtool', 'check', 'rules', '/etc/twofold/alerts.yml']);
+  await podman(['exec', container('prometheus'), 'promtool', 'check', 'web-config', '/etc/twofold/web.yml']);
+  await podman([
+    'exec',
+    container('alertmanager'),
+    'amtool',
+    'check-config',
+    '/etc/twofold/alertmanager.yml',
+  ]);
+  log(
+    'nginx -t (lb-a, lb-b), haproxy -c, promtool check config/rules/web-config and amtool check-config ' +
+      'pass on the rendered configs, inside their containers',
+  );
+}
+
+/** Every scrape target up in Prometheus (asked as `operator`, through its published port). */
+async function prometheusTargets(): Promise<{ up: number; down: string[] }> {
+  const password = (
+    await readFile(path.join(repoRoot, '.compose/secrets/prometheus-operator.password'), 'utf8')
+  ).trim();
+  const response = await fetch(`${prometheusUrl}/api/v1/targets?state=active`, {
+    headers: { authorization: `Basic ${Buffer.from(`operator:${password}`).toString('base64')}` },
+    signal: AbortSignal.timeout(5_000),
+  });
+  if (!response.ok) throw new Error(`Prometheus answered ${response.status}`);
+  const body = (await response.json()) as {
+    data: { activeTargets: Array<{ health: string; labels: Record<string, string> }> };
+  };
+  const targets = body.data.activeTargets;
+  return {
+    up: targets.filter((t) => t.health === 'up').length,
+    down: targets.filter((t) => t.health !== 'up').map((t) => `${t.labels.member} (${t.health})`),
+  };
+}
+
+async function main(): Promise<void> {
+  const keep = process.argv.includes('--keep');
+  await prepareMachine();
+  // Every journey registers a user, all from this one address: more than the default 20 an hour.
+  process.env.TWOFOLD_MAX_REGISTRATIONS_PER_IP ??= '500';
+  await tearDown();
+  await buildImages();
+  log('images built; podman-compose up -d');
+  // Not the optional ones (Grafana: the official image, out of reach here); podman-compose 1.0
+  // ignores `profiles`, so the others are named.
+  const services = Object.entries(await composeServices())
+    .filter(([, service]) => !service.profiles)
+    .map(([name]) => name);
+  await compose(['up', '-d', ...services], 600_000);
+  const upMs = await waitUntil('every replica healthy', 300_000, async () => {
+    for (const service of [...AUTH_REPLICAS, ...PUSH_REPLICAS, ...POSTGRES_NODES]) {
+      if (!(await healthy(service))) throw new Error(`${service} not healthy yet`);
+    }
+    return true;
+  });
+  log(`every replica and PostgreSQL node healthy ${(upMs / 1000).toFixed(1)} s after up`);
+  await checkConfigs();
+  const first = await waitUntil('a first login through the load balancers', 120_000, async () => {
+    await journey();
+    return true;
+  });
+  log(`login journey through lb-a and lb-b passed (${(first / 1000).toFixed(1)} s after healthy)`);
+  const before = await journey();
+  let targets = { up: 0, down: [] as string[] };
+  await waitUntil('every Prometheus target up', 60_000, async () => {
+    targets = await prometheusTargets();
+    if (targets.down.length > 0 || targets.up === 0) throw new Error(`down: ${targets.down.join(', ')}`);
+    return true;
+  });
+  log(`Prometheus: all ${targets.up} scrape targets up`);
+
+  log('killing auth-2 (SIGKILL) under back-to-back journeys');
+  const replicaRun = journeysFor(20_000);
+  await sleep(3_000);
+  await podman(['kill', '--signal', 'KILL', container('auth-2')]);
+  const replicaResult = await replicaRun;
+  log(
+    `auth-2 killed: ${replicaResult.passed} journeys passed, ${replicaResult.failed.length} failed, ` +
+      `the longest took ${(replicaResult.longestMs / 1000).toFixed(1)} s`,
+  );
+  assertAtMostOneCut('while a replica was down', replicaResult);
+  await podman(['start', container('auth-2')]);
+
+  const roles = await Promise.all(
+    POSTGRES_NODES.map(async (node) => [node, await patroniRole(node)] as const),
+  );
+  const primary = roles.find(([, role]) => role === 'primary' || role === 'master')?.[0];
+  if (!primary) throw new Error(`no PostgreSQL primary: ${JSON.stringify(roles)}`);
+  const survivor = POSTGRES_NODES.find((node) => node !== primary) as string;
+  log(`killing the PostgreSQL primary ${primary} (SIGKILL) under back-to-back journeys`);
+  await podman(['kill', '--signal', 'KILL', container(primary)]);
+  const [primaryResult, promotedMs] = await Promise.all([
+    journeysFor(30_000),
+    waitUntil(`${survivor} promoted`, 60_000, async () =>
+      ['primary', 'master'].includes(await patroniRole(survivor)),
+    ),
+  ]);
+  log(
+    `${primary} killed: ${primaryResult.passed} journeys passed, ${primaryResult.failed.length} failed, ` +
+      `the longest took ${(primaryResult.longestMs / 1000).toFixed(1)} s; ${survivor} was primary ` +
+      `${(promotedMs / 1000).toFixed(0)} s after the kill (polled every second)`,
+  );
+  if (primaryResult.failed.length > 0 || primaryResult.passed === 0)
+    throw new Error(
+      `journeys failed across the PostgreSQL failover: ${primaryResult.failed.slice(0, 5).join('; ')}`,
+    );
+  // Nothing acknowledged was lost: the user registered before the kill logs in on the new primary.
+  const client = new HttpClient(lbB);
+  const login = await client.post('/api/v1/login', { username: before.username, password: before.password });
+  const second = await client.post('/api/v1/login/totp', { code: await totpCode(before.secret) });
+  if (login.status !== 200 || second.status !== 200 || second.body?.state !== 'authenticated')
+    throw new Error(`the user from before the failover cannot log in: ${login.status} ${second.status}`);
+  log(`${before.username}, registered before the kill, logs in after it`);
+  await podman(['start', container(primary)]);
+  const rejoined = await waitUntil(`${primary} back as a replica`, 120_000, async () =>
+    ['replica', 'sync_standby', 'standby'].includes(await patroniRole(primary)),
+  );
+  log(`${primary} rejoined as a replica ${(rejoined / 1000).toFixed(1)} s after its restart`);
+  const usedStep = Math.floor(Date.now() / 30_000);
+
+  log('rotating the TOTP secrets key ring online (deploy/compose/setup.ts rotate-keys)');
+  const rotation = await podman(
+    [
+      'run',
+      '--rm',
+      '--network',
+      `${project}_default`,
+      '-v',
+      `${repoRoot}/.compose:/twofold`,
+      `twofold/tools:${process.env.TWOFOLD_TAG ?? 'dev'}`,
+      'node',
+      '--import',
+      'tsx',
+      'deploy/compose/setup.ts',
+      'rotate-keys',
+    ],
+    240_000,
+  );
+  log(`rotation: ${rotation.trim().split('\n').at(-1)}`);
+  // The same user again, under the new key, with a code of a step it has not spent yet.
+  while (Math.floor(Date.now() / 30_000) === usedStep) await sleep(1_000);
+  const again = new HttpClient(lbA);
+  const password = await again.post('/api/v1/login', {
+    username: before.username,
+    password: before.password,
+  });
+  const code = await again.post('/api/v1/login/totp', { code: await totpCode(before.secret) });
+  if (password.status !== 200 || code.body?.state !== 'authenticated')
+    throw new Error(
+      `after the rotation, ${before.username} cannot log in: ${password.status} ${code.status}`,
+    );
+  await journey();
+  log(`after the rotation, ${before.username} logs in with its re-encrypted secret, and a new user enrols`);
+  log(`passed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  if (!keep) await tearDown();
+}
+
+try {
+  await main();
+} catch (error) {
+  log(`FAILED: ${(error as Error).message}`);
+  const logs = await compose(['ps']).catch(() => '');
+  console.error(logs);
+  if (!process.argv.includes('--keep')) await tearDown();
+  process.exit(1);
+}
