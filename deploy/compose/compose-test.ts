@@ -16,12 +16,30 @@ import { repoRoot } from '../src/paths.ts';
 import { AUTH_REPLICAS, LOAD_BALANCERS, POSTGRES_NODES, PUSH_REPLICAS } from './topology.ts';
 
 const run = promisify(execFile);
-const project = 'twofold';
+// A project, state directory, network and ports of the test's own: a developer's stack in this
+// checkout (project `twofold`, ./.compose, 9080...) is never touched.
+const project = 'twofold-test';
 const work = process.env.TWOFOLD_COMPOSE_WORK ?? '/var/tmp/twofold-compose';
-const subnet = process.env.TWOFOLD_COMPOSE_SUBNET ?? '172.30.42.0/24';
-const lbA = `http://127.0.0.1:${process.env.TWOFOLD_COMPOSE_PORT_A ?? 9080}`;
-const lbB = `http://127.0.0.1:${process.env.TWOFOLD_COMPOSE_PORT_B ?? 9081}`;
-const prometheusUrl = `http://127.0.0.1:${process.env.TWOFOLD_COMPOSE_PROMETHEUS_PORT ?? 9090}`;
+const settings = {
+  TWOFOLD_COMPOSE_STATE: `${work}/state`,
+  TWOFOLD_COMPOSE_SUBNET: '172.30.43.0/24',
+  // The network but its gateway, as docker-compose.yml's default says of 172.30.42.0/24.
+  TWOFOLD_COMPOSE_TRUSTED_PROXIES: [2, 4, 8, 16, 32, 64, 128]
+    .map((first) => `172.30.43.${first}/${32 - Math.log2(first)}`)
+    .join(','),
+  TWOFOLD_COMPOSE_PORT_A: '19080',
+  TWOFOLD_COMPOSE_PORT_B: '19081',
+  TWOFOLD_COMPOSE_PROMETHEUS_PORT: '19090',
+  TWOFOLD_COMPOSE_MAIL_PORT: '19026',
+  TWOFOLD_PUBLIC_URL: 'http://127.0.0.1:19080',
+  // Every journey registers a user, all from this one address: more than the default 20 an hour.
+  TWOFOLD_MAX_REGISTRATIONS_PER_IP: '500',
+};
+Object.assign(process.env, settings);
+const state = settings.TWOFOLD_COMPOSE_STATE;
+const lbA = `http://127.0.0.1:${settings.TWOFOLD_COMPOSE_PORT_A}`;
+const lbB = `http://127.0.0.1:${settings.TWOFOLD_COMPOSE_PORT_B}`;
+const prometheusUrl = `http://127.0.0.1:${settings.TWOFOLD_COMPOSE_PROMETHEUS_PORT}`;
 const bases = {
   TWOFOLD_BASE_IMAGE: {
     image: 'localhost/debian:bookworm-slim',
@@ -115,7 +133,7 @@ async function prepareMachine(): Promise<void> {
       () => false,
     ))
   ) {
-    await podman(['network', 'create', '--subnet', subnet, network]);
+    await podman(['network', 'create', '--subnet', settings.TWOFOLD_COMPOSE_SUBNET, network]);
   }
 }
 
@@ -172,7 +190,7 @@ async function buildImages(): Promise<void> {
 
 async function tearDown(): Promise<void> {
   await compose(['down', '-v'], 300_000).catch((error) => log(`down: ${(error as Error).message}`));
-  await rm(`${repoRoot}/.compose`, { recursive: true, force: true });
+  await rm(state, { recursive: true, force: true });
 }
 
 async function waitUntil(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<number> {
@@ -309,9 +327,7 @@ async function checkConfigs(): Promise<void> {
 
 /** Every scrape target up in Prometheus (asked as `operator`, through its published port). */
 async function prometheusTargets(): Promise<{ up: number; down: string[] }> {
-  const password = (
-    await readFile(path.join(repoRoot, '.compose/secrets/prometheus-operator.password'), 'utf8')
-  ).trim();
+  const password = (await readFile(path.join(state, 'secrets/prometheus-operator.password'), 'utf8')).trim();
   const response = await fetch(`${prometheusUrl}/api/v1/targets?state=active`, {
     headers: { authorization: `Basic ${Buffer.from(`operator:${password}`).toString('base64')}` },
     signal: AbortSignal.timeout(5_000),
@@ -330,8 +346,6 @@ async function prometheusTargets(): Promise<{ up: number; down: string[] }> {
 async function main(): Promise<void> {
   const keep = process.argv.includes('--keep');
   await prepareMachine();
-  // Every journey registers a user, all from this one address: more than the default 20 an hour.
-  process.env.TWOFOLD_MAX_REGISTRATIONS_PER_IP ??= '500';
   await tearDown();
   await buildImages();
   log('images built; podman-compose up -d');
@@ -420,7 +434,7 @@ async function main(): Promise<void> {
       '--network',
       `${project}_default`,
       '-v',
-      `${repoRoot}/.compose:/twofold`,
+      `${state}:/twofold`,
       `twofold/tools:${process.env.TWOFOLD_TAG ?? 'dev'}`,
       'node',
       '--import',
@@ -431,6 +445,15 @@ async function main(): Promise<void> {
     240_000,
   );
   log(`rotation: ${rotation.trim().split('\n').at(-1)}`);
+  const [source, replicas] = await Promise.all(
+    ['secrets/encryption-keys', 'members/auth/encryption-keys'].map((file) =>
+      readFile(path.join(state, file), 'utf8'),
+    ),
+  );
+  if (source === undefined || source !== replicas || source.split(',').length !== 1)
+    throw new Error(
+      "after the rotation, the generated secret and the replicas' ring differ or hold more than one key",
+    );
   // The same user again, under the new key, with a code of a step it has not spent yet.
   while (Math.floor(Date.now() / 30_000) === usedStep) await sleep(1_000);
   const again = new HttpClient(lbA);

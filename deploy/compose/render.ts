@@ -34,6 +34,8 @@ export interface ComposeSecrets {
   patroni: Awaited<ReturnType<typeof ensurePatroniPasswords>>;
   sessionSecret: string;
   encryptionKeys: string;
+  /** Grafana's `admin` (the `grafana` profile): never its default password. */
+  grafanaAdmin: string;
 }
 
 /** A file of members/<member>/: every one is readable by the containers' user alone. */
@@ -235,6 +237,7 @@ async function monitoringFiles(secrets: ComposeSecrets): Promise<MemberFile[]> {
     { member: 'alertmanager', name: 'web.yml', content: web(cluster.alertmanagerPassword) },
     // Grafana (the `grafana` profile) reads Prometheus as `operator` too.
     { member: 'grafana', name: 'prometheus-password', content: cluster.prometheusPassword },
+    { member: 'grafana', name: 'admin-password', content: secrets.grafanaAdmin },
   ];
 }
 

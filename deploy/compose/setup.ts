@@ -11,13 +11,19 @@ import { chmod, chown, mkdir, readFile, rename, writeFile } from 'node:fs/promis
 import path from 'node:path';
 import { ensureEtcdAuth } from '../src/etcd-auth.ts';
 import { rotateKeys } from '../src/key-rotation.ts';
+import { secretsDir } from '../src/paths.ts';
 import {
   ensureLoginRole,
   ensureMonitorRole,
   ensureRoleAndDatabase,
   PUSH_DATABASE_ROLE,
 } from '../src/postgres-admin.ts';
-import { ensureClusterSecrets, ensurePatroniPasswords } from '../src/secrets.ts';
+import {
+  ensureClusterSecrets,
+  ensurePatroniPasswords,
+  ensureSecret,
+  randomPassword,
+} from '../src/secrets.ts';
 import { waitFor } from '../src/wait.ts';
 import { adminDatabaseUrl, appDatabaseUrl, type ComposeSecrets, renderComposeFiles } from './render.ts';
 import { AUTH_REPLICAS, CONTAINER_UID, PORTS } from './topology.ts';
@@ -32,6 +38,9 @@ async function loadSecrets(): Promise<ComposeSecrets> {
     patroni: await ensurePatroniPasswords(root),
     sessionSecret: (await readFile(cluster.sessionSecretFile, 'utf8')).trim(),
     encryptionKeys: (await readFile(cluster.encryptionKeysFile, 'utf8')).trim(),
+    grafanaAdmin: await ensureSecret(path.join(secretsDir(root), 'grafana-admin.password'), () =>
+      randomPassword(),
+    ),
   };
 }
 
@@ -89,16 +98,15 @@ async function rotate(): Promise<void> {
   const secrets = await loadSecrets();
   // The replicas follow this file (they poll it): each step waits until all three report the new ring.
   const keysFile = path.join(membersDir, 'auth', 'encryption-keys');
+  // Whatever the rotation writes goes to the generated secret first: `setup render`, run at every
+  // `up`, copies that one over the replicas' file, so it must never lack a key in use.
   const result = await rotateKeys({
     keysFile,
+    sourceFile: secrets.cluster.encryptionKeysFile,
     authUrls: AUTH_REPLICAS.map((name) => `http://${name}:${PORTS.auth}`),
     databaseUrl: appDatabaseUrl(secrets),
     log: (line) => console.log(line),
   });
-  // The generated secret follows too, or the next `setup render` would hand the replicas the old ring.
-  const ring = await readFile(keysFile, 'utf8');
-  await writeFile(`${secrets.cluster.encryptionKeysFile}.next`, ring, { mode: 0o600 });
-  await rename(`${secrets.cluster.encryptionKeysFile}.next`, secrets.cluster.encryptionKeysFile);
   console.log(
     `key ${result.current} encrypts; ${result.reencrypted} TOTP secret(s) re-encrypted; retired [${result.retired.join(',')}]`,
   );

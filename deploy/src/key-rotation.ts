@@ -10,6 +10,12 @@ import { generateKeySpec, parseKeyRing, SecretBox } from '../../services/common/
 
 export interface RotationOptions {
   keysFile: string;
+  /**
+   * A copy of the ring that outlives the replicas' file (Compose re-renders that file from it at
+   * every start): written before the replicas' file at each step, so it never holds fewer keys than
+   * rows or replicas use.
+   */
+  sourceFile?: string;
   authUrls: string[];
   databaseUrl: string;
   log?: (line: string) => void;
@@ -34,11 +40,11 @@ export async function rotateKeys(
   const [fresh] = parseKeyRing(generateKeySpec(nextId)) as [{ id: string; key: Buffer }];
 
   // 1. Every replica learns the new key before anything is sealed with it.
-  await writeRing(options.keysFile, [...old, fresh]);
+  await publishRing(options, [...old, fresh]);
   await waitForRing(options, [...old.map((k) => k.id), fresh.id], log, 'learn the new key');
   // 2. The new key encrypts from now on; the old ones still decrypt.
   const withNewFirst = [fresh, ...old];
-  await writeRing(options.keysFile, withNewFirst);
+  await publishRing(options, withNewFirst);
   await waitForRing(
     options,
     withNewFirst.map((k) => k.id),
@@ -64,7 +70,7 @@ export async function rotateKeys(
     await pool.end();
   }
   // 4. Retire the old keys.
-  await writeRing(options.keysFile, [fresh]);
+  await publishRing(options, [fresh]);
   await waitForRing(options, [fresh.id], log, 'drop the old keys');
   return { retired: old.map((k) => k.id), current: fresh.id, reencrypted };
 }
@@ -77,6 +83,15 @@ async function reencryptOrFail(totp: TotpRepository, box: SecretBox): Promise<nu
     );
   }
   return report.reencrypted;
+}
+
+/** The source copy first (when there is one), then the replicas' file. */
+async function publishRing(
+  options: RotationOptions,
+  ring: Array<{ id: string; key: Buffer }>,
+): Promise<void> {
+  if (options.sourceFile) await writeRing(options.sourceFile, ring);
+  await writeRing(options.keysFile, ring);
 }
 
 /** Written to a temporary file and renamed: a replica never reads half a ring. */

@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import type { TObject, TSchema } from '@sinclair/typebox';
 import { parse } from 'yaml';
 import { EnvSchema as AuthEnvSchema } from '../../../services/auth/src/config.ts';
+import { parseTrustProxy } from '../../../services/common/src/service-env.ts';
 import { PushEnvSchema } from '../../../services/push/src/config.ts';
 import { renderComposeFiles } from '../../compose/render.ts';
 import {
@@ -63,13 +64,16 @@ const files = await renderComposeFiles({
   },
   sessionSecret: password(20).repeat(2),
   encryptionKeys: `1:${Buffer.alloc(32, 1).toString('base64')}`,
+  grafanaAdmin: password(21),
 });
 
 /** The files the setup renders for the directory a service mounts at `target`, by their path there. */
 function mountedFiles(service: Service): Map<string, string> {
   const found = new Map<string, string>();
   for (const volume of service.volumes ?? []) {
-    const match = /^\.\/\.compose\/members\/([a-z0-9-]+):([^:]+)(:ro)?$/.exec(volume);
+    const match = /^\$\{TWOFOLD_COMPOSE_STATE:-\.\/\.compose\}\/members\/([a-z0-9-]+):([^:]+)(:ro)?$/.exec(
+      volume,
+    );
     if (!match) continue;
     const [, member, target] = match;
     for (const file of files.filter((f) => f.member === member))
@@ -129,6 +133,19 @@ describe('docker-compose.yml', () => {
       const service = compose.services[name] as Service;
       assert.equal(service.environment?.TWOFOLD_REPLICA_NAME, name);
       checkEnvironment(name, service, AuthEnvSchema);
+    }
+  });
+
+  it("believes X-Forwarded-For from the network's members, never from its gateway (the host)", () => {
+    for (const name of [...AUTH_REPLICAS, ...PUSH_REPLICAS]) {
+      const setting = compose.services[name]?.environment?.TWOFOLD_TRUST_PROXY ?? '';
+      const fallback = /^\$\{[A-Z_]+:-(.+)\}$/.exec(setting)?.[1] ?? setting;
+      const trusted = parseTrustProxy(fallback);
+      assert.ok(trusted, name);
+      assert.equal(trusted('172.30.42.1', 0), false, `${name} believes the gateway`);
+      for (const member of ['172.30.42.2', '172.30.42.77', '172.30.42.254'])
+        assert.equal(trusted(member, 0), true, `${name} does not believe ${member}`);
+      assert.equal(trusted('172.30.43.5', 0), false, `${name} believes another network`);
     }
   });
 
