@@ -57,11 +57,11 @@ describe('kustomize', () => {
     const local = await renderLocal();
     const ours = images(local).filter((image) => !image.startsWith('demo-app/'));
     assert.deepEqual(ours.sort(), [
-      'twofold-auth/auth=localhost/twofold-auth:dev',
-      'twofold-migrate/migrate=localhost/twofold-auth:dev',
-      'twofold-push/push=localhost/twofold-push:dev',
-      'twofold-redis/redis=localhost/twofold-redis:dev',
-      'twofold-sentinel/sentinel=localhost/twofold-redis:dev',
+      'twofold-auth/auth=localhost/twofold/auth:dev',
+      'twofold-migrate/migrate=localhost/twofold/auth:dev',
+      'twofold-push/push=localhost/twofold/push:dev',
+      'twofold-redis/redis=localhost/twofold/redis:dev',
+      'twofold-sentinel/sentinel=localhost/twofold/redis:dev',
     ]);
     const secrets = local.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name);
     assert.deepEqual(secrets.sort(), [
