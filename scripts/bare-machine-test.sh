@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # README's promise, tested as a newcomer meets it: in a bare Debian bookworm container (minbase plus
-# ca-certificates and git; this machine's Node.js and npm copied in; no compiler, no other Debian
+# ca-certificates and git; this machine's Node.js, npm and kubectl mounted in; no compiler, no other Debian
 # package) clone this repository's committed HEAD, run `npm test`, then `npm start` and a login
 # through the load balancers (scripts/bare-machine-inside.sh does that part).
 # Runs as root: installs podman, mmdebstrap and runc when missing; the base image is built once
@@ -62,10 +62,17 @@ fi
 
 node_bin="$(readlink -f "$(command -v node)")"
 npm_dir="$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")"
+# kubectl comes with the machine, like Node.js (npm test renders the Kubernetes manifests with its
+# kustomize; Debian's kubernetes-client is too old for them, and nothing else can be fetched here).
+kubectl_args=()
+if command -v kubectl >/dev/null; then
+  kubectl_args=(-v "$(readlink -f "$(command -v kubectl)"):/usr/local/bin/kubectl:ro")
+fi
 log "running in a fresh container: node $("$node_bin" --version), npm from $npm_dir, repository $repo ($(git -C "$repo" rev-parse --short HEAD))"
 podman run --rm --name "twofold-bare-$$" --shm-size=1g \
   -v "$node_bin:/usr/local/bin/node:ro" \
   -v "$npm_dir:/usr/local/lib/node_modules/npm:ro" \
+  "${kubectl_args[@]}" \
   -v "$repo:/src:ro" \
   "${ca_args[@]}" \
   -e CI=true \
