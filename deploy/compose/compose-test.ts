@@ -5,14 +5,14 @@
 // Root only (Podman as root, with runc and cgroupfs, as scripts/bare-machine-test.sh runs it).
 // Usage: node --import tsx deploy/compose/compose-test.ts [--keep]   (--keep: leave the stack running)
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import { HttpClient, type HttpResult, totpCode } from '../../test/support/http-client.ts';
+import { HttpClient, totpCode } from '../../test/support/http-client.ts';
 import { repoRoot } from '../src/paths.ts';
+import { assertAtMostOneCut, journey, journeysFor } from './journeys.ts';
 import { AUTH_REPLICAS, LOAD_BALANCERS, POSTGRES_NODES, PUSH_REPLICAS } from './topology.ts';
 
 const run = promisify(execFile);
@@ -39,6 +39,7 @@ Object.assign(process.env, settings);
 const state = settings.TWOFOLD_COMPOSE_STATE;
 const lbA = `http://127.0.0.1:${settings.TWOFOLD_COMPOSE_PORT_A}`;
 const lbB = `http://127.0.0.1:${settings.TWOFOLD_COMPOSE_PORT_B}`;
+const lbs = { a: lbA, b: lbB };
 const prometheusUrl = `http://127.0.0.1:${settings.TWOFOLD_COMPOSE_PROMETHEUS_PORT}`;
 const bases = {
   TWOFOLD_BASE_IMAGE: {
@@ -227,98 +228,21 @@ async function patroniRole(node: string): Promise<string> {
   return out.trim();
 }
 
-/** The whole first-login journey of a new user, through lb-a then lb-b; throws at the first wrong answer. */
-async function journey(): Promise<{ username: string; password: string; secret: string }> {
-  const username = `compose-${randomBytes(4).toString('hex')}`;
-  const password = `compose password ${randomBytes(8).toString('hex')}`;
-  const client = new HttpClient(lbA);
-  const must = (step: string, result: HttpResult, status: number) => {
-    if (result.status !== status) throw new Error(`${step}: ${result.status} ${JSON.stringify(result.body)}`);
-  };
-  must('register', await client.post('/api/v1/register', { username, password }), 201);
-  must('password', await client.post('/api/v1/login', { username, password }), 200);
-  const enrolment = await client.post('/api/v1/totp/enroll');
-  must('enrol', enrolment, 200);
-  const secret: string = enrolment.body.secret;
-  must(
-    'confirm',
-    await client.post('/api/v1/totp/confirm', { code: await totpCode(secret, Date.now() - 30_000) }),
-    200,
-  );
-  must('logout', await client.post('/api/v1/logout'), 204);
-  client.via(lbB);
-  must('password again', await client.post('/api/v1/login', { username, password }), 200);
-  must('code', await client.post('/api/v1/login/totp', { code: await totpCode(secret) }), 200);
-  const verify = await client.get('/auth/verify');
-  must('forward auth', verify, 200);
-  if (verify.headers.get('remote-user') !== username) throw new Error('forward auth named someone else');
-  return { username, password, secret };
-}
-
-/**
- * A journey a second for `ms` (about 8 requests a second: under the edge's limit per address, from
- * which all of them come); returns how many passed and the failures' messages.
- */
-async function journeysFor(ms: number): Promise<{ passed: number; failed: string[]; longestMs: number }> {
-  const until = Date.now() + ms;
-  const result = { passed: 0, failed: [] as string[], longestMs: 0 };
-  while (Date.now() < until) {
-    const from = Date.now();
-    try {
-      await journey();
-      result.passed += 1;
-    } catch (error) {
-      result.failed.push((error as Error).message.slice(0, 200));
-    }
-    result.longestMs = Math.max(result.longestMs, Date.now() - from);
-    await sleep(Math.max(0, 1_000 - (Date.now() - from)));
-  }
-  return result;
-}
-
-/** A journey on the killed replica when it died gets nginx's 502 (a POST is never resent): one may. */
-function assertAtMostOneCut(
-  what: string,
-  result: { passed: number; failed: string[]; longestMs: number },
-): void {
-  const cut = result.failed.filter((failure) => / 502 /.test(failure));
-  if (result.passed === 0 || cut.length > 1 || cut.length !== result.failed.length)
-    throw new Error(`journeys failed ${what}: ${result.failed.slice(0, 5).join('; ')}`);
-}
+/** Each rendered config, checked by its own program in its own container. */
+const CONFIG_CHECKS: Array<[service: string, ...command: string[]]> = [
+  ...LOAD_BALANCERS.map((lb): [string, ...string[]] => [
+    lb,
+    ...['nginx', '-t', '-p', '/var/lib/twofold/nginx', '-c', '/etc/twofold/nginx.conf', '-e', 'stderr'],
+  ]),
+  ['haproxy', 'haproxy', '-c', '-f', '/etc/twofold/haproxy.cfg'],
+  ['prometheus', 'promtool', 'check', 'config', '/etc/twofold/prometheus.yml'],
+  ['prometheus', 'promtool', 'check', 'rules', '/etc/twofold/alerts.yml'],
+  ['prometheus', 'promtool', 'check', 'web-config', '/etc/twofold/web.yml'],
+  ['alertmanager', 'amtool', 'check-config', '/etc/twofold/alertmanager.yml'],
+];
 
 async function checkConfigs(): Promise<void> {
-  for (const lb of LOAD_BALANCERS) {
-    await podman([
-      'exec',
-      container(lb),
-      'nginx',
-      '-t',
-      '-p',
-      '/var/lib/twofold/nginx',
-      '-c',
-      '/etc/twofold/nginx.conf',
-      '-e',
-      'stderr',
-    ]);
-  }
-  await podman(['exec', container('haproxy'), 'haproxy', '-c', '-f', '/etc/twofold/haproxy.cfg']);
-  await podman([
-    'exec',
-    container('prometheus'),
-    'promtool',
-    'check',
-    'config',
-    '/etc/twofold/prometheus.yml',
-  ]);
-  await podman(['exec', container('prometheus'), 'promtool', 'check', 'rules', '/etc/twofold/alerts.yml']);
-  await podman(['exec', container('prometheus'), 'promtool', 'check', 'web-config', '/etc/twofold/web.yml']);
-  await podman([
-    'exec',
-    container('alertmanager'),
-    'amtool',
-    'check-config',
-    '/etc/twofold/alertmanager.yml',
-  ]);
+  for (const [service, ...command] of CONFIG_CHECKS) await podman(['exec', container(service), ...command]);
   log(
     'nginx -t (lb-a, lb-b), haproxy -c, promtool check config/rules/web-config and amtool check-config ' +
       'pass on the rendered configs, inside their containers',
@@ -364,11 +288,11 @@ async function main(): Promise<void> {
   log(`every replica and PostgreSQL node healthy ${(upMs / 1000).toFixed(1)} s after up`);
   await checkConfigs();
   const first = await waitUntil('a first login through the load balancers', 120_000, async () => {
-    await journey();
+    await journey(lbs);
     return true;
   });
   log(`login journey through lb-a and lb-b passed (${(first / 1000).toFixed(1)} s after healthy)`);
-  const before = await journey();
+  const before = await journey(lbs);
   let targets = { up: 0, down: [] as string[] };
   await waitUntil('every Prometheus target up', 60_000, async () => {
     targets = await prometheusTargets();
@@ -378,7 +302,7 @@ async function main(): Promise<void> {
   log(`Prometheus: all ${targets.up} scrape targets up`);
 
   log('killing auth-2 (SIGKILL) under back-to-back journeys');
-  const replicaRun = journeysFor(20_000);
+  const replicaRun = journeysFor(lbs, 20_000);
   await sleep(3_000);
   await podman(['kill', '--signal', 'KILL', container('auth-2')]);
   const replicaResult = await replicaRun;
@@ -398,7 +322,7 @@ async function main(): Promise<void> {
   log(`killing the PostgreSQL primary ${primary} (SIGKILL) under back-to-back journeys`);
   await podman(['kill', '--signal', 'KILL', container(primary)]);
   const [primaryResult, promotedMs] = await Promise.all([
-    journeysFor(30_000),
+    journeysFor(lbs, 30_000),
     waitUntil(`${survivor} promoted`, 60_000, async () =>
       ['primary', 'master'].includes(await patroniRole(survivor)),
     ),
@@ -415,6 +339,8 @@ async function main(): Promise<void> {
   // Nothing acknowledged was lost: the user registered before the kill logs in on the new primary.
   const client = new HttpClient(lbB);
   const login = await client.post('/api/v1/login', { username: before.username, password: before.password });
+  // A code of a step it has not spent yet (its journey's login spent the step after its enrolment).
+  while (Math.floor(Date.now() / 30_000) <= before.lastStep) await sleep(1_000);
   const second = await client.post('/api/v1/login/totp', { code: await totpCode(before.secret) });
   if (login.status !== 200 || second.status !== 200 || second.body?.state !== 'authenticated')
     throw new Error(`the user from before the failover cannot log in: ${login.status} ${second.status}`);
@@ -466,7 +392,7 @@ async function main(): Promise<void> {
     throw new Error(
       `after the rotation, ${before.username} cannot log in: ${password.status} ${code.status}`,
     );
-  await journey();
+  await journey(lbs);
   log(`after the rotation, ${before.username} logs in with its re-encrypted secret, and a new user enrols`);
   log(`passed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   if (!keep) await tearDown();
