@@ -45,15 +45,20 @@ export async function buildApp(config: AuthConfig, options: BuildOptions = {}): 
     },
     // Wrong types are errors, not something to coerce; unknown fields are refused, not dropped.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
-    return503OnClosing: true,
+    // A request that reaches a closing replica on a connection kept open is served, not refused:
+    // nginx sends it there only if the connection's last answer said keep-alive (see onSend below).
+    return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // On the root instance, so that setting it at SIGTERM is seen by every route.
   app.decorate('draining', false);
   // While draining, every answer closes its connection, so nginx's keepalive pool lets go of this
-  // replica and sends the next requests elsewhere before the listener closes.
-  app.addHook('onRequest', async (request, reply) => {
+  // replica and sends the next requests elsewhere before the listener closes. At send time, not when
+  // the request came: a slow login begun before SIGTERM closes its connection too.
+  app.addHook('onSend', async (_request, reply) => {
     if (app.draining) reply.header('connection', 'close');
+  });
+  app.addHook('onRequest', async (request, reply) => {
     // No cache, shared or the browser's back button, may keep an answer about a session or an
     // account; set first, so that errors and refusals carry it too. (Pages set it themselves.)
     if (API_PATH.test(request.url)) reply.header('cache-control', 'no-store');
