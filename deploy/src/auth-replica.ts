@@ -13,6 +13,11 @@ export interface AuthReplicaOptions extends ReplicaOptions {
   /** Where browsers and phones reach the cluster: pairing links point there, never at a Host header. */
   publicUrl?: string;
   /**
+   * The origins browsers may use security keys and passkeys on (TWOFOLD_WEBAUTHN_ORIGINS); unset:
+   * the public URL's.
+   */
+  webauthnOrigins?: string[];
+  /**
    * The session cookie's Domain when the request's host is inside it, so one login covers its
    * sibling subdomains (the demo applications app1. and app2.); the login page is on it.
    */
@@ -33,6 +38,9 @@ function authSettings(options: AuthReplicaOptions): NodeJS.ProcessEnv {
     TWOFOLD_SESSION_SECRET_FILE: options.secrets.sessionSecretFile,
     TWOFOLD_ENCRYPTION_KEYS_FILE: options.secrets.encryptionKeysFile,
     ...(options.publicUrl ? { TWOFOLD_PUBLIC_URL: options.publicUrl } : {}),
+    ...(options.webauthnOrigins?.length
+      ? { TWOFOLD_WEBAUTHN_ORIGINS: options.webauthnOrigins.join(',') }
+      : {}),
     ...(options.argon2Concurrency ? { TWOFOLD_ARGON2_CONCURRENCY: String(options.argon2Concurrency) } : {}),
     ...(options.cookieDomain ? { TWOFOLD_COOKIE_DOMAIN: options.cookieDomain } : {}),
     ...(options.prometheus

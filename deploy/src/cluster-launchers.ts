@@ -172,6 +172,11 @@ export function createLaunchers(ctx: ClusterContext): Map<string, Launcher> {
         secrets: ctx.secrets,
         // The operator's public URL (a name in front of both load balancers), else lb-a's.
         publicUrl: process.env.TWOFOLD_PUBLIC_URL || `http://127.0.0.1:${ports.lbA}`,
+        // Browsers refuse WebAuthn at an address: on this machine, both load balancers as localhost.
+        // The operator's public URL is the one origin of its own (the replica's default).
+        ...(process.env.TWOFOLD_PUBLIC_URL
+          ? {}
+          : { webauthnOrigins: [ports.lbA, ports.lbB].map((port) => `http://localhost:${port}`) }),
         cookieDomain: ctx.cookieDomain,
         // The replicas share this machine's cores: together they hash no more at once than it has.
         argon2Concurrency: Math.max(1, Math.floor(availableParallelism() / ports.auth.length)),

@@ -9,6 +9,7 @@ import './shared/email-login.ts';
 import './shared/phone-pwa.ts';
 import './shared/forward-auth.ts';
 import './shared/ops-dashboard.ts';
+import './shared/webauthn.ts';
 import '../../loadtest/test/shared-cluster-smoke.ts';
 import './shared/push-login.ts';
 

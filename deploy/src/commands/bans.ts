@@ -5,19 +5,24 @@ import { createRedisClient } from '../../../services/common/src/redis-client.ts'
 import { clusterConnections } from '../cluster-connections.ts';
 import { type Command, clusterOptions, targetDataDir, targetOptionsHelp, UsageError } from './command.ts';
 
-/** The replicas' default limits per scope (the cluster runs with the defaults). */
-async function defaultLimits() {
+/** The replicas' budgets (the one table, factors/budgets.ts) at their defaults: the cluster runs with them. */
+export async function defaultBudgetLimits(): Promise<Record<string, number>> {
   const defaults = (await import('../../../services/auth/src/config.ts')).EnvSchema.properties;
-  const perScope: Record<string, number> = {
-    password: defaults.TWOFOLD_MAX_PASSWORD_FAILURES.default,
-    'password-ip': defaults.TWOFOLD_MAX_PASSWORD_FAILURES_PER_IP.default,
-    'register-ip': defaults.TWOFOLD_MAX_REGISTRATIONS_PER_IP.default,
-    'second-factor-long': defaults.TWOFOLD_MAX_SECOND_FACTOR_FAILURES_LONG_TERM.default,
-    'push-prompt': defaults.TWOFOLD_MAX_PUSH_PROMPTS.default,
-    'rp-verification': defaults.TWOFOLD_MAX_PUSH_PROMPTS.default,
-    'link-code': defaults.TWOFOLD_MAX_LINK_CODE_ATTEMPTS.default,
-  };
-  return { perScope, secondFactor: defaults.TWOFOLD_MAX_SECOND_FACTOR_FAILURES.default };
+  const { budgetTable } = await import('../../../services/auth/src/factors/budgets.ts');
+  const table = budgetTable({
+    passwordFailures: defaults.TWOFOLD_MAX_PASSWORD_FAILURES.default,
+    passwordFailuresPerIp: defaults.TWOFOLD_MAX_PASSWORD_FAILURES_PER_IP.default,
+    registrationsPerIp: defaults.TWOFOLD_MAX_REGISTRATIONS_PER_IP.default,
+    secondFactorFailures: defaults.TWOFOLD_MAX_SECOND_FACTOR_FAILURES.default,
+    secondFactorFailuresLongTerm: defaults.TWOFOLD_MAX_SECOND_FACTOR_FAILURES_LONG_TERM.default,
+    longTermSeconds: defaults.TWOFOLD_LONG_TERM_LOCKOUT_SECONDS.default,
+    lockoutSeconds: defaults.TWOFOLD_LOCKOUT_SECONDS.default,
+    emailSends: defaults.TWOFOLD_EMAIL_CODE_MAX_SENDS.default,
+    emailSendWindowSeconds: defaults.TWOFOLD_EMAIL_CODE_SEND_WINDOW_SECONDS.default,
+    pushPrompts: defaults.TWOFOLD_MAX_PUSH_PROMPTS.default,
+    linkCodeAttempts: defaults.TWOFOLD_MAX_LINK_CODE_ATTEMPTS.default,
+  });
+  return Object.fromEntries(Object.entries(table).map(([scope, budget]) => [scope, budget.limit]));
 }
 
 export const bansCommand: Command = {
@@ -52,8 +57,8 @@ ${targetOptionsHelp}
         console.log(lifted > 0 ? `lifted ${lifted} counter(s) of ${subject}` : `no counter of ${subject}`);
         return 0;
       }
-      const limits = await defaultLimits();
-      const bans = await listBans(redis, 'twofold:', limits.perScope, limits.secondFactor);
+      const limits = await defaultBudgetLimits();
+      const bans = await listBans(redis, 'twofold:', limits);
       if (values.json) console.log(JSON.stringify(bans));
       else if (bans.length === 0) console.log('no lock in force');
       else {

@@ -153,6 +153,8 @@
     setRecoveryStatus(hasTotp ? user.recoveryCodesRemaining : undefined);
     showPasswordChangeRequired(Boolean(user.passwordChangeRequired));
     meter.refresh();
+    // For the page's other sections (account-keys.js): who is signed in, and with which factors.
+    document.dispatchEvent(new CustomEvent('twofold:account-user', { detail: user }));
   }
 
   function showPasswordChangeRequired(required) {

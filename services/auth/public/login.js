@@ -2,8 +2,19 @@
 'use strict';
 
 (() => {
-  const { api, go, goSignedIn, hasPendingReturn, onSubmit, rememberReturn, routeBySession, showNotice } =
-    window.Twofold;
+  const {
+    api,
+    clearMessages,
+    go,
+    goSignedIn,
+    hasPendingReturn,
+    onSubmit,
+    rememberReturn,
+    routeBySession,
+    showError,
+    showNotice,
+  } = window.Twofold;
+  const webauthn = window.TwofoldWebAuthn;
   const form = document.getElementById('login-form');
   const username = document.getElementById('username');
   const password = document.getElementById('password');
@@ -23,7 +34,18 @@
   const onward = hasPendingReturn()
     ? { password_verified: '/verify-2fa', enrollment_required: '/setup-2fa' }
     : {};
-  routeBySession({ ...onward, authenticated: () => goSignedIn() });
+  routeBySession({ ...onward, authenticated: () => goSignedIn() }).then((session) => {
+    if (session) startAutofill();
+  });
+
+  // Passkeys: a button for the browser's own dialog, and the username field's suggestions.
+  const passkeyButton = document.getElementById('passkey-signin');
+  // Each failed passkey sign-in offers the suggestions again, a few times at most: never a loop.
+  let autofillStarts = 0;
+  if (webauthn.supported()) {
+    document.getElementById('passkey-option').hidden = false;
+    passkeyButton.addEventListener('click', signInWithPasskeyButton);
+  }
 
   onSubmit(
     form,
@@ -55,6 +77,61 @@
         credentials = { ...credentials, pow: await solveLoginChallenge(err.challenge) };
       }
     }
+  }
+
+  /**
+   * Offers the account's passkeys among the username field's suggestions, where the browser can;
+   * a passkey picked there signs in. Quiet until one is picked: a page that cannot offer them
+   * (no route, no answer) still signs in with the password.
+   */
+  async function startAutofill() {
+    if (autofillStarts >= 5 || !(await webauthn.autofillSupported())) return;
+    autofillStarts += 1;
+    let options;
+    try {
+      options = await webauthn.passkeyOptions();
+    } catch {
+      return;
+    }
+    try {
+      await passkeySignedIn(await webauthn.passkeyLogin(options, { autofill: true }));
+    } catch (err) {
+      if (err.name === 'CeremonyError') {
+        // Cancelled for the button or by leaving the page (silent), or the browser gave up waiting:
+        // nothing the person asked for went wrong.
+        if (err.code === 'not_allowed') startAutofill();
+        return;
+      }
+      // The passkey picked was refused (say, one since removed from the account): offer them again.
+      showError(passkeyFailure(err));
+      if (err.status === 401) startAutofill();
+    }
+  }
+
+  async function signInWithPasskeyButton() {
+    clearMessages();
+    passkeyButton.disabled = true;
+    try {
+      // The button's ceremony replaces the suggestions' (SimpleWebAuthn cancels the one waiting).
+      const options = await webauthn.passkeyOptions();
+      await passkeySignedIn(await webauthn.passkeyLogin(options));
+      return;
+    } catch (err) {
+      if (!err.silent) showError(passkeyFailure(err));
+    }
+    passkeyButton.disabled = false;
+    startAutofill();
+  }
+
+  function passkeyFailure(err) {
+    if (err.code !== 'invalid_credentials') return err.message;
+    return 'That passkey was not accepted: it may have been removed from your account. Sign in with your password instead.';
+  }
+
+  async function passkeySignedIn(result) {
+    sessionStorage.setItem('twofold.factors', JSON.stringify(result?.factors ?? []));
+    if (result?.state === 'authenticated') await goSignedIn();
+    else go(nextPageAfterLogin(result));
   }
 
   function nextPageAfterLogin(result) {

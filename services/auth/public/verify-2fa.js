@@ -18,6 +18,7 @@
   const $ = (id) => document.getElementById(id);
   // One form at a time; the link buttons offer the others.
   const methods = {
+    webauthn: { form: $('webauthn-form'), input: $('webauthn-submit'), link: $('use-webauthn') },
     phone: { form: $('phone-form'), input: $('push-code'), link: $('use-phone') },
     totp: { form: $('totp-form'), input: $('code'), link: $('use-totp') },
     recovery: { form: $('recovery-form'), input: $('recovery-code'), link: $('use-recovery') },
@@ -27,7 +28,9 @@
   const offered = offeredFactors();
   const emailOffered = offered.includes('email');
   const phoneOffered = offered.includes('push');
-  const isOffered = (name) => (name === 'email' ? emailOffered : name === 'phone' ? phoneOffered : true);
+  const webauthnOffered = offered.includes('webauthn') && window.TwofoldWebAuthn.supported();
+  const onlyWhenOffered = { email: emailOffered, phone: phoneOffered, webauthn: webauthnOffered };
+  const isOffered = (name) => onlyWhenOffered[name] ?? true;
   methods.email.link.hidden = !emailOffered;
   window.TwofoldVerifyPhone.start(methods.phone.input);
 
@@ -54,6 +57,18 @@
     go('/login?reason=signed_out', { replace: true });
   });
 
+  onSubmit(
+    methods.webauthn.form,
+    async () => {
+      await window.TwofoldWebAuthn.verifySecondFactor();
+      await goSignedIn();
+    },
+    (err) => {
+      if (err.code === 'invalid_code') {
+        showError('That security key was not accepted. Try again with another key, or sign in another way.');
+      }
+    },
+  );
   onSubmit(
     methods.phone.form,
     () => verify('/api/v1/login/push-code', methods.phone.input),
@@ -139,6 +154,8 @@
     focus.focus();
   }
 
-  // With a paired phone, the phone is where a sign-in starts; the other ways stay one click away.
-  if (phoneOffered) showMethod('phone');
+  // With a security key, the key is where a sign-in starts (a touch, nothing to type); else with a
+  // paired phone, the phone; the other ways stay one click away.
+  if (webauthnOffered) showMethod('webauthn');
+  else if (phoneOffered) showMethod('phone');
 })();

@@ -21,6 +21,7 @@ import {
 import { type MailConfig, MailEnvSchema, mailConfigFrom } from './config-mail.ts';
 import { type OpsConfig, OpsEnvSchema, opsConfigFrom } from './config-ops.ts';
 import { type PushConfig, PushEnvSchema, pushConfigFrom } from './config-push.ts';
+import { type WebAuthnConfig, WebAuthnEnvSchema, webAuthnConfigFrom } from './config-webauthn.ts';
 
 /** Every setting of an auth replica; each can also be given as `<NAME>_FILE`. See README "Configuration". */
 export const EnvSchema = Type.Object({
@@ -58,6 +59,7 @@ export const EnvSchema = Type.Object({
   ...LoginChallengeEnvSchema.properties,
   ...ApplicationsEnvSchema.properties,
   ...OpsEnvSchema.properties,
+  ...WebAuthnEnvSchema.properties,
 });
 
 export interface AuthConfig extends ServiceConfig {
@@ -93,6 +95,8 @@ export interface AuthConfig extends ServiceConfig {
   applications: ApplicationsConfig;
   /** The ops dashboard (/ops): where the replica reads Prometheus. */
   ops: OpsConfig;
+  /** Security keys and passkeys; undefined when they are not offered (no public URL, no origins). */
+  webauthn: WebAuthnConfig | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
@@ -139,5 +143,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
     loginChallenge: loginChallengeConfigFrom(e),
     applications: applicationsConfigFrom(e),
     ops: opsConfigFrom(e),
+    webauthn: webAuthnConfigFrom(e),
   };
 }

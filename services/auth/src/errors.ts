@@ -44,3 +44,10 @@ export const applicationForbidden = () =>
 export const redirectNotAllowed = () =>
   new ApiError(400, 'redirect_not_allowed', 'That address is not an application to return to.');
 export const invalidRequest = (message: string) => new ApiError(400, 'invalid_request', message);
+
+export const webauthnUnavailable = () =>
+  new ApiError(
+    409,
+    'webauthn_unavailable',
+    'Security keys cannot be used until an operator sets the public URL (TWOFOLD_PUBLIC_URL).',
+  );

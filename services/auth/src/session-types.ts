@@ -13,6 +13,8 @@ export interface SessionData {
    * optional) or by confirming a new authenticator, which takes nothing but the password.
    */
   secondFactorAt?: number;
+  /** How the session was signed in (RFC 8176 values, e.g. ['pwd', 'otp']), set with secondFactorAt. */
+  amr?: string[];
   /** When and from where the password step happened, for the user's list of sessions. */
   createdAt?: number;
   ip?: string;

@@ -4,18 +4,21 @@ export interface Ban {
   scope: string;
   subject: string;
   attempts: number;
+  /** The scope's limit (factors/budgets.ts); attempts beyond it are refused. */
+  limit: number;
   secondsLeft: number;
 }
 
 /**
  * The brute-force counters (see lib/regulator.ts) that have reached their limit. `limits` maps a
- * scope (password, password-ip, totp, recovery, ...) to its limit; unknown scopes use `fallback`.
+ * scope (password, password-ip, totp, recovery, ...) to its limit, from the table of budgets;
+ * a counter of a scope it does not name (a budget removed since) is shown against `fallback`.
  */
 export async function listBans(
   redis: Redis,
   prefix: string,
   limits: Record<string, number>,
-  fallback: number,
+  fallback = 1,
 ): Promise<Ban[]> {
   const pattern = `${prefix}attempts:*`;
   const bans: Ban[] = [];
@@ -29,8 +32,8 @@ export async function listBans(
       const scope = rest.slice(0, rest.indexOf(':'));
       const subject = rest.slice(scope.length + 1);
       const attempts = Number(count);
-      if (attempts >= (limits[scope] ?? fallback) && ttl > 0)
-        bans.push({ scope, subject, attempts, secondsLeft: ttl });
+      const limit = limits[scope] ?? fallback;
+      if (attempts >= limit && ttl > 0) bans.push({ scope, subject, attempts, limit, secondsLeft: ttl });
     }
   } while (cursor !== '0');
   return bans.sort((a, b) => a.scope.localeCompare(b.scope) || a.subject.localeCompare(b.subject));

@@ -80,12 +80,7 @@ export async function linkWithCode(
 ): Promise<LinkedApplication> {
   const { regulator } = deps;
   const who = { userId: user.userId, username: user.username };
-  const verdict = await regulator.consume(
-    LINK_CODE_SCOPE,
-    user.userId,
-    deps.maxAttempts,
-    deps.lockoutSeconds,
-  );
+  const verdict = await regulator.consume(LINK_CODE_SCOPE, user.userId);
   if (!verdict.allowed) {
     await record({ step: 'application-linked', result: 'locked', ...who });
     throw tooManyAttempts(verdict.retryAfterSeconds);

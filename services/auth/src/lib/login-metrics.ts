@@ -1,16 +1,7 @@
+import { factorOfStep } from '../factors/registry.ts';
 import type { LoginStep, StepResult } from '../plugins/external/metrics.ts';
 
-export type SecondFactor = 'totp' | 'recovery' | 'email' | 'push' | 'push_code';
 export type SecondFactorResult = 'success' | 'failure' | 'locked';
-
-/** The login steps that check a second factor (sending a code or a prompt is not a check). */
-const FACTOR_OF_STEP: Partial<Record<LoginStep | 'lockout', SecondFactor>> = {
-  totp: 'totp',
-  recovery: 'recovery',
-  email: 'email',
-  push: 'push',
-  'push-code': 'push_code',
-};
 
 const FACTOR_RESULTS = new Set<StepResult>(['success', 'failure', 'locked']);
 
@@ -18,10 +9,10 @@ const FACTOR_RESULTS = new Set<StepResult>(['success', 'failure', 'locked']);
 export function secondFactorOutcome(record: {
   step: LoginStep | 'lockout';
   result: StepResult;
-}): { factor: SecondFactor; result: SecondFactorResult } | undefined {
-  const factor = FACTOR_OF_STEP[record.step];
+}): { factor: string; result: SecondFactorResult } | undefined {
+  const factor = factorOfStep(record.step);
   if (!factor || !FACTOR_RESULTS.has(record.result)) return undefined;
-  return { factor, result: record.result as SecondFactorResult };
+  return { factor: factor.name, result: record.result as SecondFactorResult };
 }
 
 const SCOPE_NAME = /^[a-z][a-z0-9-]{0,39}$/;

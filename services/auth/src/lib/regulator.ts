@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { redisScript } from '../../../common/src/redis-script.ts';
+import type { BudgetScope, BudgetTable } from '../factors/budgets.ts';
 
 /**
  * Brute-force regulation shared by every replica through Redis.
@@ -44,15 +45,18 @@ export function progressiveDelayMs(count: number): number {
   return count <= 3 ? 0 : Math.min(250 * 2 ** (count - 4), 4_000);
 }
 
+/** Each scope's limit and window come from the one table of budgets (factors/budgets.ts). */
 export class Regulator {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
+    private readonly budgets: BudgetTable,
     /** Told the scope (never the subject) each time a budget refuses an attempt. */
     private readonly onRefused?: (scope: string) => void,
   ) {}
 
-  async consume(scope: string, subject: string, limit: number, windowSeconds: number): Promise<Verdict> {
+  async consume(scope: BudgetScope, subject: string): Promise<Verdict> {
+    const { limit, windowSeconds } = this.budgets[scope];
     const key = `${this.prefix}${scope}:${subject}`;
     const [count, ttl] = (await consumeAttempt(this.redis, key, String(windowSeconds))) as [number, number];
     const allowed = count <= limit;
@@ -61,12 +65,13 @@ export class Regulator {
   }
 
   /** Gives back one consumed attempt (for a success that must not count against a shared subject). */
-  async refund(scope: string, subject: string): Promise<void> {
+  async refund(scope: BudgetScope, subject: string): Promise<void> {
     await refundAttempt(this.redis, `${this.prefix}${scope}:${subject}`);
   }
 
   /** Spends the whole budget at once, for a fresh window: what a clear sign of attack calls for. */
-  async exhaust(scope: string, subject: string, limit: number, windowSeconds: number): Promise<void> {
+  async exhaust(scope: BudgetScope, subject: string): Promise<void> {
+    const { limit, windowSeconds } = this.budgets[scope];
     await exhaustBudget(
       this.redis,
       `${this.prefix}${scope}:${subject}`,
@@ -75,7 +80,7 @@ export class Regulator {
     );
   }
 
-  async reset(scope: string, subject: string): Promise<void> {
+  async reset(scope: BudgetScope, subject: string): Promise<void> {
     await this.redis.del(`${this.prefix}${scope}:${subject}`);
   }
 }

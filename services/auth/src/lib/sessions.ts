@@ -9,7 +9,7 @@ import type { SessionData, SessionState } from '../session-types.ts';
  */
 export async function establishSession(
   request: FastifyRequest,
-  data: Pick<SessionData, 'userId' | 'username' | 'state' | 'secondFactorAt'>,
+  data: Pick<SessionData, 'userId' | 'username' | 'state' | 'secondFactorAt' | 'amr'>,
   absoluteSeconds: number,
 ): Promise<void> {
   const sameUser = request.session.userId === data.userId;
@@ -26,6 +26,7 @@ export async function establishSession(
   request.session.expiresAt = expiresAt;
   if (data.state === 'authenticated') request.session.authenticatedAt = Date.now();
   if (data.secondFactorAt) request.session.secondFactorAt = data.secondFactorAt;
+  if (data.amr) request.session.amr = data.amr;
   await request.session.save();
 }
 

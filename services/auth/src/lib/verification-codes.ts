@@ -1,13 +1,12 @@
 // The code step of an application's verification: the code the phone was sent for it, or a code of
 // the user's authenticator (or a phone's), each accepted once.
 import { timingSafeEqual } from 'node:crypto';
-import type { AuthConfig } from '../config.ts';
 import { ApiError, tooManyAttempts } from '../errors.ts';
+import { LONG_TERM_SCOPE } from '../factors/login-attempt.ts';
 import type { ApplicationRow } from '../repositories/applications.ts';
 import { hashOneTimeCode } from './one-time-codes.ts';
 import type { PushChallenges, Verification } from './push-challenges.ts';
 import type { Regulator } from './regulator.ts';
-import { LONG_TERM_SCOPE } from './second-factor.ts';
 import { normalizeCode } from './totp.ts';
 import type { TotpCheck } from './totp-check.ts';
 import { applicationSubject, type Recorder, verificationNotFound } from './verifications.ts';
@@ -30,7 +29,6 @@ export interface CodeCheckDeps {
   challenges: PushChallenges;
   regulator: Regulator;
   codeKey: Buffer;
-  limits: AuthConfig['limits'];
   /** The user's authenticator and phone credentials; claims the code's time step when it matches. */
   checkTotp(userId: string, code: string): Promise<TotpCheck>;
 }
@@ -89,28 +87,13 @@ async function spendAttempt(
   application: ApplicationRow,
   record: Recorder,
 ): Promise<{ succeeded(): Promise<void> }> {
-  const { regulator, limits } = deps;
+  const { regulator } = deps;
   const subject = applicationSubject(userId, application.id);
-  const perApplication = await regulator.consume(
-    CODE_SCOPE,
-    subject,
-    limits.secondFactorFailures,
-    limits.lockoutSeconds,
-  );
-  const account = await regulator.consume(
-    ACCOUNT_CODE_SCOPE,
-    userId,
-    limits.secondFactorFailures,
-    limits.lockoutSeconds,
-  );
+  const perApplication = await regulator.consume(CODE_SCOPE, subject);
+  const account = await regulator.consume(ACCOUNT_CODE_SCOPE, userId);
   // The 30-day cap per application and user: shared with logins, it would let anyone holding the
   // user's password at an application lock the user's own second factor for a month.
-  const longTerm = await regulator.consume(
-    LONG_TERM_SCOPE,
-    subject,
-    limits.secondFactorFailuresLongTerm,
-    limits.longTermSeconds,
-  );
+  const longTerm = await regulator.consume(LONG_TERM_SCOPE, subject);
   const refused = [perApplication, account, longTerm].find((verdict) => !verdict.allowed);
   if (refused) {
     const detail = {

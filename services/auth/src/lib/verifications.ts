@@ -3,6 +3,7 @@
 // owned by the application, in Redis, shared by every replica.
 import type { PushConfig } from '../config-push.ts';
 import { ApiError, tooManyAttempts } from '../errors.ts';
+import type { BudgetScope } from '../factors/budgets.ts';
 import type { StepRecord } from '../plugins/app/steps.ts';
 import type { ApplicationLinksRepository, LinkedUser } from '../repositories/application-links.ts';
 import type { ApplicationRow } from '../repositories/applications.ts';
@@ -50,7 +51,6 @@ export interface VerificationsDeps {
   /** Hashes the one-time codes pushed to phones (lib/one-time-codes.ts). */
   codeKey: Buffer;
   push: PushConfig;
-  lockoutSeconds: number;
 }
 
 export type Recorder = (record: StepRecord) => Promise<void>;
@@ -139,15 +139,17 @@ export class Verifications {
   private async spend(
     user: LinkedUser,
     application: ApplicationRow,
-    userScope: string | undefined,
+    userScope: BudgetScope | undefined,
     detail: { application: string; method: VerificationMethod },
     record: Recorder,
   ): Promise<void> {
-    const { regulator, push, lockoutSeconds } = this.deps;
-    const budgets: Array<[string, string]> = [[START_SCOPE, applicationSubject(user.userId, application.id)]];
+    const { regulator } = this.deps;
+    const budgets: Array<[BudgetScope, string]> = [
+      [START_SCOPE, applicationSubject(user.userId, application.id)],
+    ];
     if (userScope) budgets.push([userScope, user.userId]);
     for (const [scope, subject] of budgets) {
-      const verdict = await regulator.consume(scope, subject, push.maxPrompts, lockoutSeconds);
+      const verdict = await regulator.consume(scope, subject);
       if (!verdict.allowed) {
         await record({
           step: detail.method === 'push' ? 'rp-push' : 'rp-code',

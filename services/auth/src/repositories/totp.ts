@@ -125,8 +125,8 @@ export class TotpRepository {
   }
 
   /**
-   * Removes the authenticator, the recovery codes that go with it, and the paired phones (their
-   * credentials go with them). Under a lock on the user's row, as pairing takes it, so a phone
+   * Removes the authenticator, the recovery codes that go with it, the security keys, and the paired
+   * phones (their credentials go with them). Under a lock on the user's row, as pairing takes it, so a phone
    * cannot be added to a factor that is being removed. Returns the removed devices' ids.
    */
   async removeForUser(userId: string): Promise<{ removed: number; deviceIds: string[] }> {
@@ -141,6 +141,7 @@ export class TotpRepository {
         [userId],
       );
       await client.query('DELETE FROM recovery_codes WHERE user_id = $1', [userId]);
+      await client.query('DELETE FROM webauthn_credentials WHERE user_id = $1', [userId]);
       return { removed: rowCount ?? 0, deviceIds: devices.rows.map((r) => r.id) };
     });
   }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { SecretBox } from '../../../../common/src/secret-box.ts';
 import type { AuthConfig } from '../../config.ts';
+import { budgetSettingsOf, budgetTable } from '../../factors/budgets.ts';
 import { ApplicationDirectory } from '../../lib/application-directory.ts';
 import { ChallengeWaiters } from '../../lib/challenge-waiters.ts';
 import { watchKeyRing } from '../../lib/key-ring-watch.ts';
@@ -13,14 +14,18 @@ import type { PasswordHasher } from '../../lib/passwords.ts';
 import { PhoneChannel } from '../../lib/phone-channel.ts';
 import { PushChallenges } from '../../lib/push-challenges.ts';
 import { Regulator } from '../../lib/regulator.ts';
-import { TrustedDevices } from '../../lib/trusted-devices.ts';
+import { TrustedBrowsers } from '../../lib/trusted-browsers.ts';
+import { WebAuthn } from '../../lib/webauthn.ts';
+import { WebAuthnChallenges } from '../../lib/webauthn-challenges.ts';
 import { ApplicationsRepository } from '../../repositories/applications.ts';
 import { DevicesRepository } from '../../repositories/devices.ts';
+import { FactorFactsRepository } from '../../repositories/factor-facts.ts';
 import { GroupsRepository } from '../../repositories/groups.ts';
 import { OneTimeCodesRepository } from '../../repositories/one-time-codes.ts';
 import { RecoveryCodesRepository } from '../../repositories/recovery-codes.ts';
 import { TotpRepository } from '../../repositories/totp.ts';
 import { UsersRepository } from '../../repositories/users.ts';
+import { WebAuthnCredentialsRepository } from '../../repositories/webauthn-credentials.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -32,7 +37,7 @@ declare module 'fastify' {
     passwords: PasswordHasher;
     secretBox: SecretBox;
     regulator: Regulator;
-    trustedDevices: TrustedDevices;
+    trustedBrowsers: TrustedBrowsers;
     loginChallenges: LoginChallenges;
     devices: DevicesRepository;
     pairings: Pairings;
@@ -43,6 +48,10 @@ declare module 'fastify' {
     groups: GroupsRepository;
     /** Applications by host and users' groups, cached for /auth/verify. */
     applicationDirectory: ApplicationDirectory;
+    factorFacts: FactorFactsRepository;
+    webauthnCredentials: WebAuthnCredentialsRepository;
+    /** Security keys and passkeys; undefined when no origin is configured (TWOFOLD_PUBLIC_URL). */
+    webauthn: WebAuthn | undefined;
   }
 }
 
@@ -72,11 +81,14 @@ export default fp(
     }
     app.decorate(
       'regulator',
-      new Regulator(app.redis, `${config.redisKeyPrefix}attempts:`, (scope) =>
-        lockouts.inc({ scope: lockoutScopeLabel(scope) }),
+      new Regulator(
+        app.redis,
+        `${config.redisKeyPrefix}attempts:`,
+        budgetTable(budgetSettingsOf(config)),
+        (scope) => lockouts.inc({ scope: lockoutScopeLabel(scope) }),
       ),
     );
-    app.decorate('trustedDevices', new TrustedDevices(app.redis, config.redisKeyPrefix));
+    app.decorate('trustedBrowsers', new TrustedBrowsers(app.redis, config.redisKeyPrefix));
     app.decorate(
       'loginChallenges',
       new LoginChallenges(app.redis, config.redisKeyPrefix, config.sessionSecret, config.loginChallenge),
@@ -92,6 +104,19 @@ export default fp(
         { findByHost: (host) => applications.findByHost(host), identityOf: (id) => groups.identityOf(id) },
         { lookupTimeoutMs: config.timeouts.dbStatementMs },
       ),
+    );
+    app.decorate('factorFacts', new FactorFactsRepository(app.db));
+    const webauthnCredentials = new WebAuthnCredentialsRepository(app.db);
+    app.decorate('webauthnCredentials', webauthnCredentials);
+    app.decorate(
+      'webauthn',
+      config.webauthn
+        ? new WebAuthn(
+            config.webauthn,
+            webauthnCredentials,
+            new WebAuthnChallenges(app.redis, config.redisKeyPrefix),
+          )
+        : undefined,
     );
     app.decorate('pairings', new Pairings(app.redis, config.redisKeyPrefix));
     const decided = `${config.redisKeyPrefix}push:decided`;

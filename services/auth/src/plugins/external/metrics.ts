@@ -29,6 +29,10 @@ export type LoginStep =
   | 'rp-expired'
   | 'application-linked'
   | 'application-unlinked'
+  | 'webauthn'
+  | 'passkey'
+  | 'webauthn-added'
+  | 'webauthn-removed'
   /** /auth/verify refused a signed-in user the application does not admit (403). */
   | 'application-access';
 export type StepResult = 'success' | 'failure' | 'locked' | 'rejected';

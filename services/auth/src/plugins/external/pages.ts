@@ -29,6 +29,8 @@ const UPLOT_FILES = ['uPlot.iife.min.js', 'uPlot.min.css'];
 // The login page's proof-of-work solver: altcha-lib's own browser modules (ES modules importing each
 // other by relative paths, so served under one folder), straight from npm.
 const ALTCHA_DIR = dirname(fileURLToPath(import.meta.resolve('altcha-lib')));
+// Security keys and passkeys: SimpleWebAuthn's browser bundle (sets window.SimpleWebAuthnBrowser), from npm.
+const SIMPLEWEBAUTHN_DIR = join(dirname(require.resolve('@simplewebauthn/browser')), '..', 'dist', 'bundle');
 const ALTCHA_BROWSER_FILES = [
   'pow.js',
   'helpers.js',
@@ -97,6 +99,11 @@ export default fp(
         reply.header('cache-control', VENDOR_CACHE).sendFile(file, UPLOT_DIR, { cacheControl: false }),
       );
     }
+    app.get('/static/vendor/simplewebauthn/browser.js', (_request, reply) =>
+      reply
+        .header('cache-control', VENDOR_CACHE)
+        .sendFile('index.umd.min.js', SIMPLEWEBAUTHN_DIR, { cacheControl: false }),
+    );
     for (const page of PAGES) {
       // cacheControl off for this file: the plugin's own header would replace no-store.
       app.get(`/${page}`, (_request, reply) =>

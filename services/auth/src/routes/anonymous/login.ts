@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { invalidCredentials, tooManyAttempts } from '../../errors.ts';
+import { hasSecondFactor, offeredFactors } from '../../factors/registry.ts';
 import { progressiveDelayMs, type Verdict } from '../../lib/regulator.ts';
 import { establishSession } from '../../lib/sessions.ts';
-import { attemptSubject } from '../../lib/trusted-devices.ts';
+import { attemptSubject } from '../../lib/trusted-browsers.ts';
 import { usernameKey } from '../../lib/usernames.ts';
 import { flagWeakPassword } from '../../lib/weak-password-at-login.ts';
 import type { SessionState } from '../../session-types.ts';
@@ -31,7 +32,7 @@ const LoginResponse = Type.Object({
 const UNCOUNTED: Verdict = { allowed: true, count: 0, retryAfterSeconds: 0 };
 
 export const login: FastifyPluginAsyncTypebox = async (app) => {
-  const { limits, session } = app.config;
+  const { session } = app.config;
 
   app.post(
     '/api/v1/login',
@@ -39,24 +40,17 @@ export const login: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const key = usernameKey(request.body.username);
       // A browser that already completed a login for this account has a budget of its own.
-      const deviceId = await app.trustedDevices.recognise(request, key);
-      const subject = attemptSubject(key, deviceId);
+      const browserId = await app.trustedBrowsers.recognise(request, key);
+      const subject = attemptSubject(key, browserId);
       // Both budgets are counted at once (one round trip of waiting, not two).
       const [perAccount, perIp] = await Promise.all([
-        app.regulator.consume('password', subject, limits.passwordFailures, limits.lockoutSeconds),
+        app.regulator.consume('password', subject),
         // Never for a trusted browser: an address many people share (an office NAT) under attack
         // must not lock out those who logged in from it before; the browser's own budget holds it.
-        deviceId
-          ? UNCOUNTED
-          : app.regulator.consume(
-              'password-ip',
-              request.ip,
-              limits.passwordFailuresPerIp,
-              limits.lockoutSeconds,
-            ),
+        browserId ? UNCOUNTED : app.regulator.consume('password-ip', request.ip),
       ]);
       // The per-address budget stays a hard limit; the account's lets a browser on at a price.
-      if (!perAccount.allowed && !deviceId && perIp.allowed) {
+      if (!perAccount.allowed && !browserId && perIp.allowed) {
         await requireSolvedChallenge(app, request, key, request.body.pow, perAccount.retryAfterSeconds);
       } else if (!perAccount.allowed || !perIp.allowed) {
         const retryAfter = Math.max(
@@ -67,7 +61,7 @@ export const login: FastifyPluginAsyncTypebox = async (app) => {
           step: 'password',
           result: 'locked',
           username: key,
-          detail: { byAccount: !perAccount.allowed, byIp: !perIp.allowed, trustedDevice: Boolean(deviceId) },
+          detail: { byAccount: !perAccount.allowed, byIp: !perIp.allowed, trustedDevice: Boolean(browserId) },
         });
         throw tooManyAttempts(retryAfter);
       }
@@ -91,20 +85,20 @@ export const login: FastifyPluginAsyncTypebox = async (app) => {
         throw invalidCredentials();
       }
 
-      const [hasTotp, phones] = await Promise.all([
-        app.totp.hasConfirmed(user.id),
-        app.devices.countForUser(user.id),
+      const [stored] = await Promise.all([
+        app.factorFacts.of(user.id),
         // Past the budget the count is mostly an attacker's: a success must not hand them a fresh budget.
         perAccount.allowed ? app.regulator.reset('password', subject) : undefined,
         // The per-IP budget counts failures only: many people may share one address.
-        deviceId ? undefined : app.regulator.refund('password-ip', request.ip),
+        browserId ? undefined : app.regulator.refund('password-ip', request.ip),
         flagWeakPassword(app.users, user, request.body.password),
       ]);
       if (app.passwords.needsRehash(user.passwordHash)) {
         await app.users.updatePasswordHash(user.id, await app.passwords.hash(request.body.password));
         request.log.info({ userId: user.id }, 'password rehashed with the current parameters');
       }
-      const state: SessionState = hasTotp
+      const facts = { ...stored, email: user.email };
+      const state: SessionState = hasSecondFactor(facts)
         ? 'password_verified'
         : app.config.require2fa
           ? 'enrollment_required'
@@ -121,9 +115,7 @@ export const login: FastifyPluginAsyncTypebox = async (app) => {
         username: user.username,
       });
       if (state === 'password_verified') {
-        const email = user.email && app.mailer.enabled ? ['email'] : [];
-        const phone = phones > 0 ? ['push', 'push_code'] : [];
-        return { state: 'mfa_required' as const, factors: ['totp', 'recovery', ...email, ...phone] };
+        return { state: 'mfa_required' as const, factors: offeredFactors(facts, app) };
       }
       return { state };
     },

@@ -23,13 +23,7 @@ export const register: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       // Every attempt counts, refused ones too: each costs a hash, and "username taken" answers
       // would otherwise let one address probe for accounts (or create them) without end.
-      const { limits } = app.config;
-      const budget = await app.regulator.consume(
-        'register-ip',
-        request.ip,
-        limits.registrationsPerIp,
-        limits.lockoutSeconds,
-      );
+      const budget = await app.regulator.consume('register-ip', request.ip);
       if (!budget.allowed) throw tooManyAttempts(budget.retryAfterSeconds);
       const { password } = request.body;
       const username = validateUsername(request.body.username);

@@ -42,7 +42,7 @@ const FALLBACK_POLL_MS = 1_000;
 
 /** The verification API: an application's server asks Twofold to confirm one of its users. */
 export const verifications: FastifyPluginAsyncTypebox = async (app) => {
-  const { push, limits, sessionSecret } = app.config;
+  const { push, sessionSecret } = app.config;
   const codeKey = oneTimeCodeKey(sessionSecret);
   const regulator = app.regulator;
   const challenges = app.pushChallenges;
@@ -56,7 +56,6 @@ export const verifications: FastifyPluginAsyncTypebox = async (app) => {
     regulator,
     codeKey,
     push,
-    lockoutSeconds: limits.lockoutSeconds,
   });
   const recorder =
     (request: FastifyRequest): Recorder =>
@@ -103,7 +102,7 @@ export const verifications: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { id } = request.params;
       const checkTotp = (userId: string, code: string) => checkTotpCode(app, request, userId, code);
-      const deps = { challenges, regulator, codeKey, limits, checkTotp };
+      const deps = { challenges, regulator, codeKey, checkTotp };
       const application = callerApplication(request);
       const state = await checkVerificationCode(deps, application, id, request.body.code, recorder(request));
       return { id, state };

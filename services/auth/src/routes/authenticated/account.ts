@@ -2,12 +2,11 @@ import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import { ApiError, invalidCode } from '../../errors.ts';
+import { ApiError } from '../../errors.ts';
+import { elevated } from '../../factors/step-up.ts';
 import { newPasswordProblem } from '../../lib/password-policy.ts';
 import { hashRecoveryCode, newRecoveryCodes, normalizeRecoveryCode } from '../../lib/recovery-codes.ts';
 import { currentUser, establishSession } from '../../lib/sessions.ts';
-import { checkPassword, checkSecondFactor, spendStepUp } from '../../lib/step-up.ts';
-import { checkTotpCode } from '../../lib/totp-check.ts';
 import { usernameKey } from '../../lib/usernames.ts';
 
 /** What the user sees of a session id: enough to tell sessions apart, useless to hijack one. */
@@ -54,7 +53,7 @@ export const account: FastifyPluginAsyncTypebox = async (app) => {
       .map((s) => s.sessionId)
       .filter((id) => id !== request.session.sessionId);
     await app.sessionStore.destroyForUser(user.userId, others);
-    await app.trustedDevices.forgetAll(usernameKey(user.username));
+    await app.trustedBrowsers.forgetAll(usernameKey(user.username));
     return others.length;
   }
 
@@ -103,79 +102,105 @@ export const account: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
-  app.post('/api/v1/me/password', { schema: { body: PasswordChange } }, async (request, reply) => {
-    const user = currentUser(request);
-    const { currentPassword, newPassword, code } = request.body;
-    const problem = newPasswordProblem(newPassword, user.username);
-    if (problem) throw new ApiError(400, problem.code, problem.message);
-    await spendStepUp(app, request, user, 'password-change');
-    await checkPassword(app, user.userId, currentPassword);
-    const secondFactor = await checkSecondFactor(app, request, user.userId, code);
-    if (!secondFactor) throw invalidCode();
-    await app.users.changePassword(user.userId, await app.passwords.hash(newPassword));
-    await app.regulator.reset('step-up', user.userId);
-    // Whoever knew the old password is out: every other session ends, trusted browsers are forgotten.
-    const endedSessions = await signOutEverywhereElse(request, user);
-    await app.recordStep(request, {
-      step: 'password-change',
-      result: 'success',
-      ...user,
-      detail: { secondFactor, endedSessions },
-    });
-    // The session that changed the password carries on, under a new id.
-    await establishSession(
-      request,
-      { userId: user.userId, username: user.username, state: 'authenticated' },
-      app.config.session.absoluteSeconds,
-    );
-    return reply.code(204).send();
-  });
+  app.post(
+    '/api/v1/me/password',
+    {
+      schema: { body: PasswordChange },
+      preHandler: [
+        // A new password that would be refused is said so before anything is counted.
+        async (request) => {
+          const body = request.body as { newPassword: string };
+          const problem = newPasswordProblem(body.newPassword, currentUser(request).username);
+          if (problem) throw new ApiError(400, problem.code, problem.message);
+        },
+        elevated(app, {
+          step: 'password-change',
+          password: 'currentPassword',
+          codes: 'authenticator-or-recovery',
+          requireFactor: false,
+        }),
+      ],
+    },
+    async (request, reply) => {
+      const user = currentUser(request);
+      const secondFactor = request.elevatedBy;
+      await app.users.changePassword(user.userId, await app.passwords.hash(request.body.newPassword));
+      // Whoever knew the old password is out: every other session ends, trusted browsers are forgotten.
+      const endedSessions = await signOutEverywhereElse(request, user);
+      await app.recordStep(request, {
+        step: 'password-change',
+        result: 'success',
+        ...user,
+        detail: { secondFactor, endedSessions },
+      });
+      // The session that changed the password carries on, under a new id.
+      await establishSession(
+        request,
+        { userId: user.userId, username: user.username, state: 'authenticated' },
+        app.config.session.absoluteSeconds,
+      );
+      return reply.code(204).send();
+    },
+  );
 
-  app.post('/api/v1/me/recovery-codes', { schema: { body: CodeOnly } }, async (request, reply) => {
-    const user = currentUser(request);
-    if (!(await app.totp.hasConfirmed(user.userId))) {
-      throw new ApiError(409, 'no_second_factor', 'Set up an authenticator app first.');
-    }
-    // A session alone (a stolen cookie, an unlocked screen) must not be able to mint new codes.
-    await spendStepUp(app, request, user, 'recovery-codes');
-    if ((await checkTotpCode(app, request, user.userId, request.body.code)) !== 'accepted')
-      throw invalidCode();
-    await app.regulator.reset('step-up', user.userId);
-    const codes = newRecoveryCodes();
-    await app.recoveryCodes.replaceAll(
-      user.userId,
-      codes.map((c) => hashRecoveryCode(normalizeRecoveryCode(c) as string)),
-    );
-    await app.recordStep(request, { step: 'recovery-codes', result: 'success', ...user });
-    reply.header('cache-control', 'no-store');
-    return { recoveryCodes: codes };
-  });
+  // A session alone (a stolen cookie, an unlocked screen) must not be able to mint new codes.
+  app.post(
+    '/api/v1/me/recovery-codes',
+    {
+      schema: { body: CodeOnly },
+      preHandler: elevated(app, {
+        step: 'recovery-codes',
+        password: null,
+        codes: 'authenticator',
+        requireFactor: true,
+      }),
+    },
+    async (request, reply) => {
+      const user = currentUser(request);
+      const codes = newRecoveryCodes();
+      await app.recoveryCodes.replaceAll(
+        user.userId,
+        codes.map((c) => hashRecoveryCode(normalizeRecoveryCode(c) as string)),
+      );
+      await app.recordStep(request, { step: 'recovery-codes', result: 'success', ...user });
+      reply.header('cache-control', 'no-store');
+      return { recoveryCodes: codes };
+    },
+  );
 
-  app.post('/api/v1/me/totp/remove', { schema: { body: PasswordAndCode } }, async (request) => {
-    const user = currentUser(request);
-    await spendStepUp(app, request, user, 'factor-removed');
-    await checkPassword(app, user.userId, request.body.password);
-    if (!(await checkSecondFactor(app, request, user.userId, request.body.code))) throw invalidCode();
-    await app.regulator.reset('step-up', user.userId);
-    // Paired phones are part of the factor (they answer push logins): they go with it.
-    const { removed, deviceIds } = await app.totp.removeForUser(user.userId);
-    if (removed === 0) throw new ApiError(409, 'no_second_factor', 'There is no authenticator to remove.');
-    for (const deviceId of deviceIds) await app.phoneChannel.forget(deviceId);
-    // Whoever else holds a session or a trusted browser (a lost phone's owner, a thief) is out too.
-    const endedSessions = await signOutEverywhereElse(request, user);
-    await app.recordStep(request, {
-      step: 'factor-removed',
-      result: 'success',
-      ...user,
-      detail: { factor: 'totp', endedSessions },
-    });
-    // Without a factor, and 2FA required, the session goes back to "enrolment required".
-    const state = app.config.require2fa ? 'enrollment_required' : 'authenticated';
-    await establishSession(
-      request,
-      { userId: user.userId, username: user.username, state },
-      app.config.session.absoluteSeconds,
-    );
-    return { state };
-  });
+  app.post(
+    '/api/v1/me/totp/remove',
+    {
+      schema: { body: PasswordAndCode },
+      preHandler: elevated(app, {
+        step: 'factor-removed',
+        password: 'password',
+        codes: 'authenticator-or-recovery',
+        requireFactor: false,
+      }),
+    },
+    async (request) => {
+      const user = currentUser(request);
+      // Paired phones and security keys hang on the authenticator (they are added with its code): they go with it.
+      const { removed, deviceIds } = await app.totp.removeForUser(user.userId);
+      if (removed === 0) throw new ApiError(409, 'no_second_factor', 'There is no authenticator to remove.');
+      for (const deviceId of deviceIds) await app.phoneChannel.forget(deviceId);
+      // Whoever else holds a session or a trusted browser (a lost phone's owner, a thief) is out too.
+      const endedSessions = await signOutEverywhereElse(request, user);
+      await app.recordStep(request, {
+        step: 'factor-removed',
+        result: 'success',
+        ...user,
+        detail: { factor: 'totp', endedSessions },
+      });
+      // Without a factor, and 2FA required, the session goes back to "enrolment required".
+      const state = app.config.require2fa ? 'enrollment_required' : 'authenticated';
+      await establishSession(
+        request,
+        { userId: user.userId, username: user.username, state },
+        app.config.session.absoluteSeconds,
+      );
+      return { state };
+    },
+  );
 };

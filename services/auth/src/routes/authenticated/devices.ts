@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { ApiError, invalidCode } from '../../errors.ts';
+import { ApiError } from '../../errors.ts';
+import { elevated } from '../../factors/step-up.ts';
 import { currentUser } from '../../lib/sessions.ts';
-import { checkPassword, checkSecondFactor, spendStepUp } from '../../lib/step-up.ts';
 import { qrSvg } from '../../lib/totp.ts';
 import { Uuid } from '../../schemas.ts';
 
@@ -47,19 +47,25 @@ export const devices: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/api/v1/devices/pairing',
-    { schema: { body: PairingBody, response: { 200: PairingResponse } } },
+    {
+      schema: { body: PairingBody, response: { 200: PairingResponse } },
+      // The phone becomes a second factor: pairing takes both factors again, as replacing one does,
+      // so a session alone (a stolen cookie), or with a phished password, cannot add one.
+      preHandler: [
+        async () => {
+          publicOrigin(push.publicUrl);
+        },
+        elevated(app, {
+          step: 'device-pairing',
+          password: 'password',
+          codes: 'authenticator-or-recovery',
+          requireFactor: true,
+        }),
+      ],
+    },
     async (request, reply) => {
       const user = currentUser(request);
       const origin = publicOrigin(push.publicUrl);
-      // The phone becomes a second factor: pairing takes both factors again, as replacing one does,
-      // so a session alone (a stolen cookie), or with a phished password, cannot add one.
-      if (!(await app.totp.hasConfirmed(user.userId))) {
-        throw new ApiError(409, 'no_second_factor', 'Set up an authenticator app first.');
-      }
-      await spendStepUp(app, request, user, 'device-pairing');
-      await checkPassword(app, user.userId, request.body.password);
-      if (!(await checkSecondFactor(app, request, user.userId, request.body.code))) throw invalidCode();
-      await app.regulator.reset('step-up', user.userId);
       if ((await app.devices.countForUser(user.userId)) >= push.maxDevices) throw tooManyDevices();
       const { token, expiresAt } = await app.pairings.create(user.userId, push.pairingTtlSeconds);
       // In the fragment: browsers never send it, so no server or proxy log ever holds the token.

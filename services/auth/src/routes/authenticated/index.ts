@@ -5,6 +5,7 @@ import { activity } from './activity.ts';
 import { applicationLinks } from './application-links.ts';
 import { devices } from './devices.ts';
 import { me } from './me.ts';
+import { securityKeys } from './security-keys.ts';
 import { sessionRedirect } from './session-redirect.ts';
 
 /** Tier "authenticated": both factors proven (or 2FA not required and the password proven). */
@@ -14,6 +15,7 @@ export const authenticatedRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(activity);
   await app.register(account);
   await app.register(devices);
+  await app.register(securityKeys);
   await app.register(applicationLinks);
   await app.register(sessionRedirect);
 };

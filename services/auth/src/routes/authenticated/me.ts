@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { unauthenticated } from '../../errors.ts';
+import { listedFactors } from '../../factors/registry.ts';
 import { currentUser } from '../../lib/sessions.ts';
 
 const MeResponse = Type.Object({
@@ -19,28 +20,16 @@ const MeResponse = Type.Object({
 export const me: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/api/v1/me', { schema: { response: { 200: MeResponse } } }, async (request) => {
     const { userId } = currentUser(request);
-    const [user, hasTotp, recoveryCodesRemaining, devices] = await Promise.all([
-      app.users.findById(userId),
-      app.totp.hasConfirmed(userId),
-      app.recoveryCodes.countUnused(userId),
-      app.devices.countForUser(userId),
-    ]);
+    const [user, stored] = await Promise.all([app.users.findById(userId), app.factorFacts.of(userId)]);
     if (!user) throw unauthenticated();
-    const factors = hasTotp
-      ? [
-          'totp',
-          ...(recoveryCodesRemaining > 0 ? ['recovery'] : []),
-          ...(user.email && app.mailer.enabled ? ['email'] : []),
-          ...(devices > 0 ? ['push'] : []),
-        ]
-      : [];
+    const factors = listedFactors({ ...stored, email: user.email }, app);
     return {
       user: {
         id: user.id,
         username: user.username,
         email: user.email,
         factors,
-        recoveryCodesRemaining,
+        recoveryCodesRemaining: stored.recoveryCodesLeft,
         passwordChangeRequired: user.passwordChangeRequired,
         createdAt: user.createdAt.toISOString(),
       },

@@ -3,8 +3,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ANSWER_LABEL, verifyFields } from '../../../../common/src/device-crypto.ts';
 import { ApiError } from '../../errors.ts';
+import { pushFactor } from '../../factors/push.ts';
 import { Uuid } from '../../schemas.ts';
-import { PUSH_PROMPT_BUDGET } from '../password-verified/login-push.ts';
 
 const AnswerBody = Type.Object(
   {
@@ -61,13 +61,7 @@ export const pushAnswers: FastifyPluginAsyncTypebox = async (app) => {
       if (outcome !== 'approved') {
         // A refused prompt is the user saying "not me" (or tapping at random under a flood of them):
         // no more prompts for this account for a while. Codes (authenticator, phone) still work.
-        const { push, limits } = app.config;
-        await app.regulator.exhaust(
-          PUSH_PROMPT_BUDGET,
-          device.userId,
-          push.maxPrompts,
-          limits.lockoutSeconds,
-        );
+        await app.regulator.exhaust(pushFactor.budget, device.userId);
       }
       reply.header('cache-control', 'no-store');
       return { outcome };

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ApiError } from '../../errors.ts';
+import { hasSecondFactor } from '../../factors/registry.ts';
 import { currentUser, requireState } from '../../lib/sessions.ts';
 import { totpConfirm } from './totp-confirm.ts';
 import { totpEnroll } from './totp-enroll.ts';
@@ -13,7 +14,8 @@ import { totpEnroll } from './totp-enroll.ts';
 export const enrollingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', requireState('enrollment_required', 'authenticated'));
   app.addHook('onRequest', async (request) => {
-    if (await app.totp.hasConfirmed(currentUser(request).userId)) {
+    const facts = await app.factorFacts.of(currentUser(request).userId);
+    if (hasSecondFactor(facts)) {
       throw new ApiError(
         403,
         'factor_exists',

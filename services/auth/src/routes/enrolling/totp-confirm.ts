@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { invalidCode, tooManyAttempts } from '../../errors.ts';
+import { completeLogin, secondFactorSubject } from '../../factors/login-attempt.ts';
+import { totpFactor } from '../../factors/totp.ts';
 import { hashRecoveryCode, newRecoveryCodes, normalizeRecoveryCode } from '../../lib/recovery-codes.ts';
-import { completeLogin, secondFactorSubject } from '../../lib/second-factor.ts';
 import { currentUser } from '../../lib/sessions.ts';
 import { matchTotpStep, normalizeCode } from '../../lib/totp.ts';
 import { openTotpSecret } from '../../lib/totp-secrets.ts';
@@ -14,20 +15,13 @@ const ConfirmResponse = Type.Object({
 });
 
 export const totpConfirm: FastifyPluginAsyncTypebox = async (app) => {
-  const { limits } = app.config;
-
   app.post(
     '/api/v1/totp/confirm',
     { schema: { body: CodeBody, response: { 200: ConfirmResponse } } },
     async (request, reply) => {
       const user = currentUser(request);
       const subject = await secondFactorSubject(app, request, user);
-      const verdict = await app.regulator.consume(
-        'totp-confirm',
-        subject,
-        limits.secondFactorFailures,
-        limits.lockoutSeconds,
-      );
+      const verdict = await app.regulator.consume('totp-confirm', subject);
       if (!verdict.allowed) throw tooManyAttempts(verdict.retryAfterSeconds);
       const code = normalizeCode(request.body.code);
       const pending = code ? await app.totp.findPending(user.userId) : undefined;
@@ -44,7 +38,7 @@ export const totpConfirm: FastifyPluginAsyncTypebox = async (app) => {
         throw invalidCode(400);
       }
       await app.regulator.reset('totp-confirm', subject);
-      await completeLogin(app, request, reply, user);
+      await completeLogin(app, request, reply, user, totpFactor);
       await app.recordStep(request, { step: 'confirm', result: 'success', ...user });
       reply.header('cache-control', 'no-store');
       return { state: 'authenticated' as const, recoveryCodes };

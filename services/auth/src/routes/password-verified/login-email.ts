@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ApiError, tooManyAttempts, unauthenticated } from '../../errors.ts';
+import type { BudgetScope } from '../../factors/budgets.ts';
+import { emailFactor } from '../../factors/email.ts';
+import { signInWithFactor } from '../../factors/login-attempt.ts';
 import { hashOneTimeCode, maskEmail, newOneTimeCode, oneTimeCodeKey } from '../../lib/one-time-codes.ts';
 import { currentUser } from '../../lib/sessions.ts';
 import { MailUnavailableError } from '../../plugins/external/mailer.ts';
 import { CodeBody, StateResponse } from '../../schemas.ts';
-import { loginWithSentCode } from './one-time-code-login.ts';
 
 const SendBody = Type.Object({}, { additionalProperties: false });
 const SendResponse = Type.Object({ sent: Type.Literal(true), to: Type.String() });
@@ -38,13 +40,13 @@ export const loginEmail: FastifyPluginAsyncTypebox = async (app) => {
       // Every send counts, not only failures: each one mails a real person. Per account, and per
       // address too: addresses are not verified, so many accounts could otherwise mail one person.
       const recipient = account.email.toLowerCase();
-      const budgets: Array<[string, string]> = [
+      const budgets: Array<[BudgetScope, string]> = [
         ['email-send', user.userId],
         ['email-recipient', recipient],
       ];
       const verdicts = [];
       for (const [scope, subject] of budgets) {
-        verdicts.push(await app.regulator.consume(scope, subject, mail.maxSends, mail.sendWindowSeconds));
+        verdicts.push(await app.regulator.consume(scope, subject));
       }
       const refused = verdicts.filter((v) => !v.allowed);
       if (refused.length > 0) {
@@ -78,6 +80,6 @@ export const loginEmail: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/v1/login/email',
     { schema: { body: CodeBody, response: { 200: StateResponse } } },
-    (request, reply) => loginWithSentCode(app, request, reply, 'email', request.body.code),
+    (request, reply) => signInWithFactor(app, request, reply, emailFactor, request.body.code),
   );
 };

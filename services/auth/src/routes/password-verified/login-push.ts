@@ -3,12 +3,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { ApiError, tooManyAttempts } from '../../errors.ts';
+import { completeLogin, signInWithFactor } from '../../factors/login-attempt.ts';
+import { pushFactor } from '../../factors/push.ts';
+import { pushCodeFactor } from '../../factors/push-code.ts';
 import { numberMatch } from '../../lib/number-match.ts';
 import { hashOneTimeCode, newOneTimeCode, oneTimeCodeKey } from '../../lib/one-time-codes.ts';
-import { completeLogin } from '../../lib/second-factor.ts';
 import { currentUser } from '../../lib/sessions.ts';
 import { CodeBody, StateResponse, Uuid } from '../../schemas.ts';
-import { loginWithSentCode } from './one-time-code-login.ts';
 
 const Empty = Type.Object({}, { additionalProperties: false });
 const PromptResponse = Type.Object({
@@ -22,9 +23,6 @@ const SentResponse = Type.Object({ sent: Type.Literal(true), devices: Type.Integ
 /** A waiting browser is woken by the decision (pub/sub); failing that, it looks again after this. */
 const FALLBACK_POLL_MS = 1_000;
 
-/** The regulator scope of login prompts per account; a refused prompt spends all of it. */
-export const PUSH_PROMPT_BUDGET = 'push-prompt';
-
 const noDevice = () => new ApiError(400, 'no_device', 'No phone is paired with this account.');
 const pushRefused = () => new ApiError(401, 'push_refused', 'The sign-in was not approved on your phone.');
 const challengeExpired = () =>
@@ -32,13 +30,13 @@ const challengeExpired = () =>
 
 /** Second step through the phone app: approve a prompt with number matching, or type a pushed code. */
 export const loginPush: FastifyPluginAsyncTypebox = async (app) => {
-  const { push, limits } = app.config;
+  const { push } = app.config;
 
   /** Each prompt or code reaches a person's phone: counted per account, failures or not. */
   async function spendPrompt(request: FastifyRequest, step: 'push' | 'push-code-send') {
     const user = currentUser(request);
-    const budget = step === 'push' ? PUSH_PROMPT_BUDGET : 'push-code-send-prompt';
-    const verdict = await app.regulator.consume(budget, user.userId, push.maxPrompts, limits.lockoutSeconds);
+    const budget = step === 'push' ? pushFactor.budget : 'push-code-send-prompt';
+    const verdict = await app.regulator.consume(budget, user.userId);
     if (!verdict.allowed) {
       await app.recordStep(request, { step, result: 'locked', ...user });
       throw tooManyAttempts(verdict.retryAfterSeconds);
@@ -96,7 +94,7 @@ export const loginPush: FastifyPluginAsyncTypebox = async (app) => {
         const decided = app.challengeWaiters.wait(challengeId, FALLBACK_POLL_MS);
         const outcome = await app.pushChallenges.take(challengeId, user.userId, request.session.sessionId);
         if (outcome === 'approved') {
-          await completeLogin(app, request, reply, user);
+          await completeLogin(app, request, reply, user, pushFactor);
           await app.recordStep(request, { step: 'push', result: 'success', ...user });
           return { state: 'authenticated' };
         }
@@ -147,6 +145,6 @@ export const loginPush: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/v1/login/push-code',
     { schema: { body: CodeBody, response: { 200: StateResponse } } },
-    (request, reply) => loginWithSentCode(app, request, reply, 'push', request.body.code),
+    (request, reply) => signInWithFactor(app, request, reply, pushCodeFactor, request.body.code),
   );
 };

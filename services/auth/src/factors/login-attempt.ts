@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { tooManyAttempts } from '../errors.ts';
-import type { LoginStep } from '../plugins/external/metrics.ts';
+import { invalidCode, tooManyAttempts } from '../errors.ts';
+import { currentUser, establishSession } from '../lib/sessions.ts';
+import { attemptSubject } from '../lib/trusted-browsers.ts';
+import { usernameKey } from '../lib/usernames.ts';
 import type { SessionData } from '../session-types.ts';
-import { establishSession } from './sessions.ts';
-import { attemptSubject } from './trusted-devices.ts';
-import { usernameKey } from './usernames.ts';
+import type { CheckedFactor, Factor } from './factor.ts';
 
 type User = Pick<SessionData, 'userId' | 'username'>;
 
@@ -14,12 +14,12 @@ export async function secondFactorSubject(
   request: FastifyRequest,
   user: User,
 ): Promise<string> {
-  const deviceId = await app.trustedDevices.recognise(request, usernameKey(user.username));
-  return attemptSubject(user.userId, deviceId);
+  const browserId = await app.trustedBrowsers.recognise(request, usernameKey(user.username));
+  return attemptSubject(user.userId, browserId);
 }
 
 /** The account's failures across every second factor, from browsers not trusted for it. */
-export const LONG_TERM_SCOPE = 'second-factor-long';
+export const LONG_TERM_SCOPE = 'second-factor-long' as const;
 
 export interface SecondFactorAttempt {
   /** Whose budget of this factor was spent: the account's, or this trusted browser's own. */
@@ -40,22 +40,15 @@ export async function spendSecondFactorAttempt(
   app: FastifyInstance,
   request: FastifyRequest,
   user: User,
-  step: LoginStep,
+  factor: Factor,
 ): Promise<SecondFactorAttempt> {
-  const { limits } = app.config;
+  const { step, budget } = factor;
   const subject = await secondFactorSubject(app, request, user);
   const trusted = subject !== user.userId;
   // Both budgets are counted at once (one round trip of waiting, not two).
   const [verdict, longTerm] = await Promise.all([
-    app.regulator.consume(step, subject, limits.secondFactorFailures, limits.lockoutSeconds),
-    trusted
-      ? undefined
-      : app.regulator.consume(
-          LONG_TERM_SCOPE,
-          user.userId,
-          limits.secondFactorFailuresLongTerm,
-          limits.longTermSeconds,
-        ),
+    app.regulator.consume(budget, subject),
+    trusted ? undefined : app.regulator.consume(LONG_TERM_SCOPE, user.userId),
   ]);
   if (!verdict.allowed || (longTerm && !longTerm.allowed)) {
     await app.recordStep(request, {
@@ -70,11 +63,36 @@ export async function spendSecondFactorAttempt(
     subject,
     succeeded: async () => {
       await Promise.all([
-        app.regulator.reset(step, subject),
+        app.regulator.reset(budget, subject),
         longTerm ? app.regulator.refund(LONG_TERM_SCOPE, user.userId) : undefined,
       ]);
     },
   };
+}
+
+/**
+ * The login's second step with a factor checked in one request: the attempt is spent before the
+ * check (factor budget and long-term cap), a failure is recorded and answered uniformly, a success
+ * gives the attempt back, regenerates the session as fully signed in and trusts this browser.
+ */
+export async function signInWithFactor<Input>(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  factor: CheckedFactor<Input>,
+  input: Input,
+): Promise<{ state: 'authenticated' }> {
+  const user = currentUser(request);
+  const attempt = await spendSecondFactorAttempt(app, request, user, factor);
+  const verdict = await factor.verify(app, request, user, input);
+  if (!verdict.ok) {
+    await app.recordStep(request, { step: factor.step, result: 'failure', ...user, detail: verdict.detail });
+    throw invalidCode();
+  }
+  await attempt.succeeded();
+  await completeLogin(app, request, reply, user, factor);
+  await app.recordStep(request, { step: factor.step, result: 'success', ...user });
+  return { state: 'authenticated' };
 }
 
 /**
@@ -88,6 +106,7 @@ export async function completeLogin(
   request: FastifyRequest,
   reply: FastifyReply,
   user: User,
+  factor: Pick<Factor, 'amr'>,
 ) {
   const provenAtLogin = request.session.state === 'password_verified';
   // On the regenerated session, in its one write: the proof goes with the new id, never with the
@@ -98,9 +117,9 @@ export async function completeLogin(
       userId: user.userId,
       username: user.username,
       state: 'authenticated',
-      ...(provenAtLogin ? { secondFactorAt: Date.now() } : {}),
+      ...(provenAtLogin ? { secondFactorAt: Date.now(), amr: ['pwd', factor.amr] } : {}),
     },
     app.config.session.absoluteSeconds,
   );
-  await app.trustedDevices.remember(request, reply, usernameKey(user.username));
+  await app.trustedBrowsers.remember(request, reply, usernameKey(user.username));
 }

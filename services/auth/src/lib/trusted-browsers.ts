@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 
-export const DEVICE_COOKIE = 'twofold_device';
-const DEVICE_TTL_SECONDS = 30 * 24 * 3600;
+/** The cookie's and the Redis keys' names keep their first spelling ("device"): browsers and counters hold them. */
+export const BROWSER_COOKIE = 'twofold_device';
+const BROWSER_TTL_SECONDS = 30 * 24 * 3600;
 
 /**
  * The lockout rule for the rightful user: a browser that has completed a login for an account gets
@@ -11,7 +12,7 @@ const DEVICE_TTL_SECONDS = 30 * 24 * 3600;
  * who knows a username (or even the password) can exhaust the account's shared budget, but not the
  * budget of the user's own browser, so a lockout cannot be used to keep the user out.
  */
-export class TrustedDevices {
+export class TrustedBrowsers {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
@@ -21,9 +22,9 @@ export class TrustedDevices {
     return `${this.prefix}devices:${accountKey}`;
   }
 
-  /** The device id of this browser if it is trusted for the account, else undefined. */
+  /** The id of this browser if it is trusted for the account, else undefined. */
   async recognise(request: FastifyRequest, accountKey: string): Promise<string | undefined> {
-    const raw = request.cookies[DEVICE_COOKIE];
+    const raw = request.cookies[BROWSER_COOKIE];
     if (!raw) return undefined;
     const unsigned = request.unsignCookie(raw);
     if (!unsigned.valid || !unsigned.value) return undefined;
@@ -33,18 +34,18 @@ export class TrustedDevices {
 
   /** After a complete login: trust this browser for the account (for 30 days, renewed at each login). */
   async remember(request: FastifyRequest, reply: FastifyReply, accountKey: string): Promise<void> {
-    const deviceId = (await this.recognise(request, accountKey)) ?? randomBytes(18).toString('base64url');
+    const browserId = (await this.recognise(request, accountKey)) ?? randomBytes(18).toString('base64url');
     await this.redis
       .multi()
-      .sadd(this.key(accountKey), deviceId)
-      .expire(this.key(accountKey), DEVICE_TTL_SECONDS)
+      .sadd(this.key(accountKey), browserId)
+      .expire(this.key(accountKey), BROWSER_TTL_SECONDS)
       .exec();
-    reply.setCookie(DEVICE_COOKIE, deviceId, {
+    reply.setCookie(BROWSER_COOKIE, browserId, {
       signed: true,
       httpOnly: true,
       sameSite: 'lax',
       path: '/api/v1/login',
-      maxAge: DEVICE_TTL_SECONDS,
+      maxAge: BROWSER_TTL_SECONDS,
       secure: request.protocol === 'https',
     });
   }
@@ -55,6 +56,6 @@ export class TrustedDevices {
 }
 
 /** The subject a brute-force counter is kept under: the account, or the account as seen from a trusted browser. */
-export function attemptSubject(account: string, deviceId: string | undefined): string {
-  return deviceId ? `${account}:device:${deviceId}` : account;
+export function attemptSubject(account: string, browserId: string | undefined): string {
+  return browserId ? `${account}:device:${browserId}` : account;
 }
