@@ -13,6 +13,7 @@
     recovery: 'Recovery codes',
     email: 'Email codes',
     push: 'Twofold app',
+    webauthn: 'Security keys and passkeys',
   };
   const RECENT_EVENTS = 10;
 
@@ -72,6 +73,18 @@
       success: 'Sign-in code sent to your phone',
       locked: 'Too many phone codes requested',
     },
+    webauthn: {
+      success: 'Signed in with a security key',
+      failure: 'Security key refused',
+      locked: 'Locked out after too many refused security keys',
+    },
+    passkey: {
+      success: 'Signed in with a passkey',
+      failure: 'Passkey refused',
+      locked: 'Too many refused passkeys',
+    },
+    'webauthn-added': { success: 'Security key added', failure: 'Could not add a security key' },
+    'webauthn-removed': { success: 'Security key removed' },
   };
   // Applications' steps (the verification API, linking): the application's name follows the text.
   const applicationTexts = {

@@ -15,7 +15,7 @@ export const recoveryFactor: CheckedFactor<string> = {
     const accepted =
       code !== undefined && (await app.recoveryCodes.consume(user.userId, hashRecoveryCode(code)));
     if (!accepted) return { ok: false };
-    request.log.info({ userId: user.userId }, 'signed in with a recovery code');
+    request.log.info({ userId: user.userId }, 'a recovery code was used');
     return { ok: true };
   },
 };

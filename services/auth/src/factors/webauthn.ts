@@ -14,7 +14,7 @@ export const webauthnFactor: CheckedFactor<unknown> = {
   listed: (facts) => facts.hasAuthenticator && facts.securityKeys > 0,
   async verify(app, request, user, response) {
     if (!app.webauthn) return { ok: false, detail: { reason: 'not_configured' } };
-    const verdict = await app.webauthn.verifySecondFactor(user.userId, response);
+    const verdict = await app.webauthn.verifySecondFactor(user.userId, response, request.session.sessionId);
     if (verdict === 'accepted') return { ok: true };
     if (verdict === 'cloned')
       request.log.warn({ userId: user.userId }, 'a security key signed with a counter gone back: a clone?');

@@ -10,6 +10,8 @@ export interface WebAuthnChallengeGrant {
   userId?: string;
   /** Registration only: a passkey (resident key, user verification) was asked for. */
   passkey?: boolean;
+  /** The session it was issued to: only that session may answer it. */
+  sessionId?: string;
 }
 
 const CHALLENGE = /^[A-Za-z0-9_-]{1,128}$/;
@@ -28,7 +30,8 @@ const isStored = (value: unknown): value is Stored => {
     v !== null &&
     typeof v.purpose === 'string' &&
     (v.userId === undefined || typeof v.userId === 'string') &&
-    (v.passkey === undefined || typeof v.passkey === 'boolean')
+    (v.passkey === undefined || typeof v.passkey === 'boolean') &&
+    (v.sessionId === undefined || typeof v.sessionId === 'string')
   );
 };
 
@@ -47,7 +50,7 @@ export class WebAuthnChallenges {
     challenge: string,
     purpose: WebAuthnPurpose,
     userId?: string,
-    details: { passkey?: boolean } = {},
+    details: { passkey?: boolean; sessionId?: string } = {},
   ): Promise<void> {
     if (!isChallenge(challenge)) throw new Error('a WebAuthn challenge is base64url, at most 128 characters');
     const stored: Stored = { purpose, ...(userId ? { userId } : {}), ...details };
@@ -73,6 +76,7 @@ export class WebAuthnChallenges {
     return {
       ...(stored.userId !== undefined ? { userId: stored.userId } : {}),
       ...(stored.passkey !== undefined ? { passkey: stored.passkey } : {}),
+      ...(stored.sessionId !== undefined ? { sessionId: stored.sessionId } : {}),
     };
   }
 }

@@ -42,11 +42,15 @@ export interface WebAuthnUser {
 
 export type RegistrationResult =
   | { ok: true; credential: WebAuthnCredentialView }
-  | { ok: false; reason: 'invalid' | 'too_many' };
+  | { ok: false; reason: 'invalid' | 'too_many' | 'no_second_factor' };
 
 export type SecondFactorResult = 'accepted' | 'rejected' | 'cloned';
 
-export type PasskeyResult = { ok: true; userId: string } | { ok: false; reason: 'rejected' | 'cloned' };
+export type PasskeyResult =
+  | { ok: true; userId: string }
+  | { ok: false; reason: 'rejected' }
+  /** A genuine signature with its counter gone back: the key is suspended; whose it is, for the audit. */
+  | { ok: false; reason: 'cloned'; userId: string };
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -66,6 +70,8 @@ export function challengeOf(response: unknown): string | undefined {
     return undefined;
   }
   if (!isRecord(clientData) || typeof clientData.challenge !== 'string') return undefined;
+  // Our pages are never framed (frame-ancestors 'none'): an answer made inside a frame is not theirs.
+  if (clientData.crossOrigin === true) return undefined;
   return isChallenge(clientData.challenge) ? clientData.challenge : undefined;
 }
 
@@ -147,7 +153,7 @@ export class WebAuthn {
    */
   async registrationOptions(
     user: WebAuthnUser,
-    { passkey }: { passkey: boolean },
+    { passkey, sessionId }: { passkey: boolean; sessionId: string },
   ): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const options = await generateRegistrationOptions({
       rpName: this.config.rpName,
@@ -161,19 +167,24 @@ export class WebAuthn {
         ? { residentKey: 'required', userVerification: 'required' }
         : { residentKey: 'discouraged', userVerification: 'preferred' },
     });
-    await this.challenges.issue(options.challenge, 'registration', user.userId, { passkey });
+    await this.challenges.issue(options.challenge, 'registration', user.userId, { passkey, sessionId });
     return options;
   }
 
   /** Verifies what navigator.credentials.create() answered to registrationOptions, and keeps the key. */
-  async register(user: WebAuthnUser, name: string, response: unknown): Promise<RegistrationResult> {
+  async register(
+    user: WebAuthnUser,
+    name: string,
+    response: unknown,
+    sessionId: string,
+  ): Promise<RegistrationResult> {
     const invalid = { ok: false, reason: 'invalid' } as const;
     const label = typeof name === 'string' ? name.trim() : '';
     if (!NAME.test(label)) return invalid;
     const challenge = challengeOf(response);
     if (!challenge) return invalid;
     const grant = await this.challenges.take(challenge, 'registration');
-    if (!grant || grant.userId !== user.userId) return invalid;
+    if (!grant || grant.userId !== user.userId || grant.sessionId !== sessionId) return invalid;
     const passkey = grant.passkey === true;
     const registration = asRegistrationResponse(response);
     if (!registration) return invalid;
@@ -205,12 +216,16 @@ export class WebAuthn {
       aaguid: info.aaguid,
     });
     if (added === 'too_many') return { ok: false, reason: 'too_many' };
+    if (added === 'no_second_factor') return { ok: false, reason: 'no_second_factor' };
     if (added === 'duplicate') return invalid;
     return { ok: true, credential: added };
   }
 
   /** What navigator.credentials.get() needs to confirm a login with one of the user's keys; undefined if they have none. */
-  async secondFactorOptions(userId: string): Promise<PublicKeyCredentialRequestOptionsJSON | undefined> {
+  async secondFactorOptions(
+    userId: string,
+    sessionId: string,
+  ): Promise<PublicKeyCredentialRequestOptionsJSON | undefined> {
     const allowCredentials = await this.credentials.listCredentialIdsForUser(userId);
     if (allowCredentials.length === 0) return undefined;
     const options = await generateAuthenticationOptions({
@@ -218,16 +233,20 @@ export class WebAuthn {
       allowCredentials,
       userVerification: 'preferred',
     });
-    await this.challenges.issue(options.challenge, 'second-factor', userId);
+    await this.challenges.issue(options.challenge, 'second-factor', userId, { sessionId });
     return options;
   }
 
   /** Checks an assertion answering secondFactorOptions(userId), made with one of that user's keys. */
-  async verifySecondFactor(userId: string, response: unknown): Promise<SecondFactorResult> {
+  async verifySecondFactor(
+    userId: string,
+    response: unknown,
+    sessionId: string,
+  ): Promise<SecondFactorResult> {
     const challenge = challengeOf(response);
     if (!challenge) return 'rejected';
     const grant = await this.challenges.take(challenge, 'second-factor');
-    if (!grant || grant.userId !== userId) return 'rejected';
+    if (!grant || grant.userId !== userId || grant.sessionId !== sessionId) return 'rejected';
     const assertion = asAuthenticationResponse(response);
     if (!assertion) return 'rejected';
     const credential = await this.credentials.findByCredentialId(assertion.id);
@@ -259,7 +278,8 @@ export class WebAuthn {
     if (assertion.response.userHandle !== owner) return rejected;
     const outcome = await this.checkAssertion(credential, assertion, challenge, true);
     if (outcome === 'accepted') return { ok: true, userId: credential.userId };
-    return { ok: false, reason: outcome };
+    if (outcome === 'cloned') return { ok: false, reason: 'cloned', userId: credential.userId };
+    return rejected;
   }
 
   /**
@@ -273,6 +293,7 @@ export class WebAuthn {
     challenge: string,
     requireUserVerification: boolean,
   ): Promise<SecondFactorResult> {
+    if (credential.cloned) return 'cloned';
     let info: Awaited<ReturnType<typeof verifyAuthenticationResponse>>['authenticationInfo'];
     try {
       const verification = await verifyAuthenticationResponse({
@@ -293,12 +314,14 @@ export class WebAuthn {
     } catch {
       return 'rejected';
     }
-    if (!counterAdvanced(credential.counter, info.newCounter)) return 'cloned';
-    const recorded = await this.credentials.recordUse(
-      credential.id,
-      info.newCounter,
-      info.credentialBackedUp,
-    );
-    return recorded ? 'accepted' : 'cloned';
+    const recorded =
+      counterAdvanced(credential.counter, info.newCounter) &&
+      (await this.credentials.recordUse(credential.id, info.newCounter, info.credentialBackedUp));
+    if (recorded) return 'accepted';
+    // A genuine signature with a counter below the one stored: a copy of the key; neither copy is
+    // trusted any more. (An equal counter is refused but suspends nothing: it is also what a retry of
+    // recordUse through a database failover would see after its first try committed.)
+    if (info.newCounter < credential.counter) await this.credentials.suspendAsCloned(credential.id);
+    return 'cloned';
   }
 }

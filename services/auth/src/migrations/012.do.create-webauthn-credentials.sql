@@ -2,7 +2,9 @@
 -- gave it (COSE), and the private half never leaves the authenticator. counter is the authenticator's
 -- signature counter, which must grow (0 forever on authenticators that keep none): one that goes back
 -- betrays a cloned key. discoverable: registered as a passkey (resident key, user verification), so
--- it may log in without a username or password. The push replicas' role gets no grant on it.
+-- it may log in without a username or password. cloned_at: when a genuine signature came with a
+-- counter gone back; the key is refused from then on, until its owner removes it and adds it again.
+-- The push replicas' role gets no grant on it.
 CREATE TABLE webauthn_credentials (
   id uuid PRIMARY KEY,
   user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -16,7 +18,8 @@ CREATE TABLE webauthn_credentials (
   backed_up boolean NOT NULL,
   aaguid text,
   created_at timestamptz NOT NULL DEFAULT now(),
-  last_used_at timestamptz
+  last_used_at timestamptz,
+  cloned_at timestamptz
 );
 
 CREATE INDEX webauthn_credentials_user ON webauthn_credentials (user_id);

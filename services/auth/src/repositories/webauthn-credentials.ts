@@ -29,9 +29,11 @@ export interface StoredWebAuthnCredential {
   discoverable: boolean;
   backupEligible: boolean;
   backedUp: boolean;
+  /** A copy of it signed with a counter gone back: refused until removed. */
+  cloned: boolean;
 }
 
-export interface NewWebAuthnCredential extends StoredWebAuthnCredential {
+export interface NewWebAuthnCredential extends Omit<StoredWebAuthnCredential, 'cloned'> {
   name: string;
   aaguid: string | null;
 }
@@ -49,6 +51,7 @@ interface CredentialRow {
   backed_up: boolean;
   created_at: Date;
   last_used_at: Date | null;
+  cloned_at: Date | null;
 }
 
 const toView = (r: CredentialRow): WebAuthnCredentialView => ({
@@ -70,6 +73,7 @@ const toStored = (r: CredentialRow): StoredWebAuthnCredential => ({
   discoverable: r.discoverable,
   backupEligible: r.backup_eligible,
   backedUp: r.backed_up,
+  cloned: r.cloned_at !== null,
 });
 
 /** The bytes of a canonical base64url credential id; undefined for anything else. */
@@ -89,11 +93,19 @@ export class WebAuthnCredentialsRepository {
    * the user's row, so two registrations at once cannot pass the limit. A retry after a commit whose
    * answer a failover swallowed finds its own row and returns it.
    */
-  async add(credential: NewWebAuthnCredential): Promise<WebAuthnCredentialView | 'too_many' | 'duplicate'> {
+  async add(
+    credential: NewWebAuthnCredential,
+  ): Promise<WebAuthnCredentialView | 'too_many' | 'duplicate' | 'no_second_factor'> {
     const credentialId = credentialIdBytes(credential.credentialId);
     if (!credentialId) return 'duplicate';
     return this.db.transaction(async (client) => {
       await client.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [credential.userId]);
+      // A key hangs on the authenticator app (removing it removes them, under the same lock).
+      const { rows: anchor } = await client.query(
+        'SELECT 1 FROM totp_credentials WHERE user_id = $1 AND confirmed_at IS NOT NULL AND device_id IS NULL',
+        [credential.userId],
+      );
+      if (anchor.length === 0) return 'no_second_factor';
       const { rows: mine } = await client.query<CredentialRow>(
         'SELECT * FROM webauthn_credentials WHERE id = $1',
         [credential.id],
@@ -176,6 +188,14 @@ export class WebAuthnCredentialsRepository {
       [id, counter, backedUp],
     );
     return rowCount === 1;
+  }
+
+  /** Refuses the credential from now on (its owner removes it and adds the key again). */
+  async suspendAsCloned(id: string): Promise<void> {
+    await this.db.query(
+      'UPDATE webauthn_credentials SET cloned_at = coalesce(cloned_at, now()) WHERE id = $1',
+      [id],
+    );
   }
 
   /** Only the owner's own credential; true if one was removed. An id that is no uuid removes nothing. */

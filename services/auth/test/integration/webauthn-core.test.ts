@@ -17,6 +17,8 @@ import { type Cbor, cbor, SoftAuthenticator } from '../helpers/soft-authenticato
 const ORIGIN = 'http://localhost:9080';
 const CONFIG = { rpId: 'localhost', rpName: 'Twofold', origins: [ORIGIN, 'http://localhost:9081'] };
 const b64url = (bytes: Uint8Array | string) => Buffer.from(bytes).toString('base64url');
+/** The session the options are issued to, and answered from. */
+const SESSION = 'session-of-the-ceremony';
 
 describe('WebAuthn: security keys and passkeys, on real PostgreSQL and Redis', () => {
   let pool: pg.Pool;
@@ -48,6 +50,11 @@ describe('WebAuthn: security keys and passkeys, on real PostgreSQL and Redis', (
       `INSERT INTO users (id, username, username_key, email, password_hash) VALUES ($1, $2, $2, NULL, 'x')`,
       [userId, username],
     );
+    // Keys hang on a confirmed authenticator app.
+    await pool.query(
+      `INSERT INTO totp_credentials (id, user_id, secret_envelope, confirmed_at) VALUES ($1, $2, 'x', now())`,
+      [randomUUID(), userId],
+    );
     return { userId, username };
   }
 
@@ -57,16 +64,16 @@ describe('WebAuthn: security keys and passkeys, on real PostgreSQL and Redis', (
     passkey = false,
     name = 'My key',
   ) {
-    const options = await webauthn.registrationOptions(user, { passkey });
-    const result = await webauthn.register(user, name, authenticator.register(options));
+    const options = await webauthn.registrationOptions(user, { passkey, sessionId: SESSION });
+    const result = await webauthn.register(user, name, authenticator.register(options), SESSION);
     assert.ok(result.ok, `registration refused: ${JSON.stringify(result)}`);
     return result.credential;
   }
 
   async function secondFactor(user: WebAuthnUser, authenticator: SoftAuthenticator, use = {}) {
-    const options = await webauthn.secondFactorOptions(user.userId);
+    const options = await webauthn.secondFactorOptions(user.userId, SESSION);
     assert.ok(options, 'the user has keys');
-    return webauthn.verifySecondFactor(user.userId, authenticator.authenticate(options, use));
+    return webauthn.verifySecondFactor(user.userId, authenticator.authenticate(options, use), SESSION);
   }
 
   const storedCounter = async (authenticator: SoftAuthenticator, index = 0) =>
@@ -75,7 +82,7 @@ describe('WebAuthn: security keys and passkeys, on real PostgreSQL and Redis', (
   it('registers a security key and confirms logins with it', async () => {
     const user = await newUser();
     const key = new SoftAuthenticator(ORIGIN);
-    const options = await webauthn.registrationOptions(user, { passkey: false });
+    const options = await webauthn.registrationOptions(user, { passkey: false, sessionId: SESSION });
     assert.equal(options.attestation, 'none');
     assert.equal(options.rp.id, 'localhost');
     assert.equal(options.user.id, b64url(userHandleOf(user.userId)));
@@ -84,7 +91,7 @@ describe('WebAuthn: security keys and passkeys, on real PostgreSQL and Redis', (
     assert.equal(options.authenticatorSelection?.residentKey, 'discouraged');
     assert.equal(options.authenticatorSelection?.userVerification, 'preferred');
 
-    const result = await webauthn.register(user, '  Blue key ', key.register(options));
+    const result = await webauthn.register(user, '  Blue key ', key.register(options), SESSION);
     assert.ok(result.ok);
     assert.equal(result.credential.name, 'Blue key');
     assert.equal(result.credential.passkey, false);
@@ -96,13 +103,13 @@ describe('WebAuthn: security keys and passkeys, on real PostgreSQL and Redis', (
     assert.deepEqual(stored?.transports, ['usb', 'nfc']);
     assert.equal(stored?.discoverable, false);
 
-    const request = await webauthn.secondFactorOptions(user.userId);
+    const request = await webauthn.secondFactorOptions(user.userId, SESSION);
     assert.deepEqual(request?.allowCredentials, [
       { id: b64url(key.credentials[0]?.id as Buffer), type: 'public-key', transports: ['usb', 'nfc'] },
     ]);
     assert.equal(request?.userVerification, 'preferred');
     assert.equal(
-      await webauthn.verifySecondFactor(user.userId, key.authenticate(request as never)),
+      await webauthn.verifySecondFactor(user.userId, key.authenticate(request as never), SESSION),
       'accepted',
     );
     assert.equal(await storedCounter(key), 1);
@@ -114,8 +121,13 @@ describe('WebAuthn: security keys and passkeys, on real PostgreSQL and Redis', (
   it('takes a key that does not verify its user as a second factor, and one without a counter', async () => {
     const user = await newUser();
     const plain = new SoftAuthenticator(ORIGIN, { counter: 'none' });
-    const options = await webauthn.registrationOptions(user, { passkey: false });
-    const result = await webauthn.register(user, 'U2F', plain.register(options, { flags: { uv: false } }));
+    const options = await webauthn.registrationOptions(user, { passkey: false, sessionId: SESSION });
+    const result = await webauthn.register(
+      user,
+      'U2F',
+      plain.register(options, { flags: { uv: false } }),
+      SESSION,
+    );
     assert.ok(result.ok);
     for (let i = 0; i < 3; i += 1)
       assert.equal(await secondFactor(user, plain, { flags: { uv: false } }), 'accepted');
@@ -128,14 +140,14 @@ describe('WebAuthn: security keys and passkeys, on real PostgreSQL and Redis', (
     const first = new SoftAuthenticator(ORIGIN);
     const second = new SoftAuthenticator(ORIGIN);
     await enrol(user, first);
-    const options = await webauthn.registrationOptions(user, { passkey: false });
+    const options = await webauthn.registrationOptions(user, { passkey: false, sessionId: SESSION });
     assert.deepEqual(
       options.excludeCredentials?.map((c) => c.id),
       [b64url(first.credentials[0]?.id as Buffer)],
     );
     assert.throws(() => first.register(options), /InvalidStateError/);
-    assert.ok((await webauthn.register(user, 'Second', second.register(options))).ok);
-    const again = await webauthn.registrationOptions(user, { passkey: true });
+    assert.ok((await webauthn.register(user, 'Second', second.register(options), SESSION)).ok);
+    const again = await webauthn.registrationOptions(user, { passkey: true, sessionId: SESSION });
     assert.equal(again.excludeCredentials?.length, 2);
     assert.deepEqual(again.excludeCredentials?.[1]?.transports, ['usb', 'nfc']);
   });
@@ -143,16 +155,23 @@ describe('WebAuthn: security keys and passkeys, on real PostgreSQL and Redis', (
   it('accepts each challenge once, and not after it expired', async () => {
     const user = await newUser();
     const key = new SoftAuthenticator(ORIGIN);
-    const registration = key.register(await webauthn.registrationOptions(user, { passkey: false }));
-    assert.ok((await webauthn.register(user, 'Key', registration)).ok);
-    assert.deepEqual(await webauthn.register(user, 'Key', registration), { ok: false, reason: 'invalid' });
+    const registration = key.register(
+      await webauthn.registrationOptions(user, { passkey: false, sessionId: SESSION }),
+    );
+    assert.ok((await webauthn.register(user, 'Key', registration, SESSION)).ok);
+    assert.deepEqual(await webauthn.register(user, 'Key', registration, SESSION), {
+      ok: false,
+      reason: 'invalid',
+    });
 
-    const assertion = key.authenticate((await webauthn.secondFactorOptions(user.userId)) as never);
-    assert.equal(await webauthn.verifySecondFactor(user.userId, assertion), 'accepted');
-    assert.equal(await webauthn.verifySecondFactor(user.userId, assertion), 'rejected', 'a replay');
+    const assertion = key.authenticate((await webauthn.secondFactorOptions(user.userId, SESSION)) as never);
+    assert.equal(await webauthn.verifySecondFactor(user.userId, assertion, SESSION), 'accepted');
+    assert.equal(await webauthn.verifySecondFactor(user.userId, assertion, SESSION), 'rejected', 'a replay');
 
     const shortLived = new WebAuthn(CONFIG, credentials, new WebAuthnChallenges(redis, prefix, 1));
-    const staleOptions = (await shortLived.secondFactorOptions(user.userId)) as { challenge: string };
+    const staleOptions = (await shortLived.secondFactorOptions(user.userId, SESSION)) as {
+      challenge: string;
+    };
     assert.equal(await redis.exists(`${prefix}webauthn:challenge:${staleOptions.challenge}`), 1);
     await sleep(1_500);
     assert.equal(
@@ -161,7 +180,7 @@ describe('WebAuthn: security keys and passkeys, on real PostgreSQL and Redis', (
       'Redis forgot it',
     );
     assert.equal(
-      await shortLived.verifySecondFactor(user.userId, key.authenticate(staleOptions as never)),
+      await shortLived.verifySecondFactor(user.userId, key.authenticate(staleOptions as never), SESSION),
       'rejected',
     );
   });
@@ -175,28 +194,33 @@ describe('WebAuthn: security keys and passkeys, on real PostgreSQL and Redis', (
     await enrol(bob, bobKey);
 
     // Bob answers a challenge issued to Alice with his own key.
-    const forAlice = (await webauthn.secondFactorOptions(alice.userId)) as never;
+    const forAlice = (await webauthn.secondFactorOptions(alice.userId, SESSION)) as never;
     assert.equal(
       await webauthn.verifySecondFactor(
         bob.userId,
         bobKey.authenticate(forAlice, { credential: bobKey.credentials[0] }),
+        SESSION,
       ),
       'rejected',
     );
     // Alice's login confirmed with Bob's key.
-    const forAlice2 = (await webauthn.secondFactorOptions(alice.userId)) as never;
+    const forAlice2 = (await webauthn.secondFactorOptions(alice.userId, SESSION)) as never;
     assert.equal(
       await webauthn.verifySecondFactor(
         alice.userId,
         bobKey.authenticate(forAlice2, { credential: bobKey.credentials[0] }),
+        SESSION,
       ),
       'rejected',
     );
     // Bob registers a key on a registration challenge issued to Alice.
     const registration = new SoftAuthenticator(ORIGIN).register(
-      await webauthn.registrationOptions(alice, { passkey: false }),
+      await webauthn.registrationOptions(alice, { passkey: false, sessionId: SESSION }),
     );
-    assert.deepEqual(await webauthn.register(bob, 'Stolen', registration), { ok: false, reason: 'invalid' });
+    assert.deepEqual(await webauthn.register(bob, 'Stolen', registration, SESSION), {
+      ok: false,
+      reason: 'invalid',
+    });
     assert.equal(await credentials.countForUser(bob.userId), 1);
   });
 
@@ -204,25 +228,30 @@ describe('WebAuthn: security keys and passkeys, on real PostgreSQL and Redis', (
     const user = await newUser();
     const key = new SoftAuthenticator(ORIGIN);
     await enrol(user, key, true);
-    const registrationChallenge = (await webauthn.registrationOptions(user, { passkey: false })).challenge;
-    const login = (await webauthn.secondFactorOptions(user.userId)) as never;
+    const registrationChallenge = (
+      await webauthn.registrationOptions(user, { passkey: false, sessionId: SESSION })
+    ).challenge;
+    const login = (await webauthn.secondFactorOptions(user.userId, SESSION)) as never;
     const forRegistration = key.authenticate(login, { challenge: registrationChallenge });
-    assert.equal(await webauthn.verifySecondFactor(user.userId, forRegistration), 'rejected');
+    assert.equal(await webauthn.verifySecondFactor(user.userId, forRegistration, SESSION), 'rejected');
 
     const passkeyChallenge = (await webauthn.passkeyOptions()).challenge;
     const forPasskey = key.authenticate(login, { challenge: passkeyChallenge });
-    assert.equal(await webauthn.verifySecondFactor(user.userId, forPasskey), 'rejected');
+    assert.equal(await webauthn.verifySecondFactor(user.userId, forPasskey, SESSION), 'rejected');
 
-    const secondFactorOptions = (await webauthn.secondFactorOptions(user.userId)) as never;
+    const secondFactorOptions = (await webauthn.secondFactorOptions(user.userId, SESSION)) as never;
     assert.deepEqual(await webauthn.verifyPasskey(key.authenticate(secondFactorOptions)), {
       ok: false,
       reason: 'rejected',
     });
     const registration = new SoftAuthenticator(ORIGIN).register(
-      await webauthn.registrationOptions(user, { passkey: false }),
+      await webauthn.registrationOptions(user, { passkey: false, sessionId: SESSION }),
       { challenge: (await webauthn.passkeyOptions()).challenge },
     );
-    assert.deepEqual(await webauthn.register(user, 'Key', registration), { ok: false, reason: 'invalid' });
+    assert.deepEqual(await webauthn.register(user, 'Key', registration, SESSION), {
+      ok: false,
+      reason: 'invalid',
+    });
   });
 
   it('refuses another origin or relying party, and accepts every configured origin', async () => {
@@ -234,8 +263,14 @@ describe('WebAuthn: security keys and passkeys, on real PostgreSQL and Redis', (
       { rpId: 'evil.example' },
       { type: 'webauthn.get' },
     ]) {
-      const response = key.register(await webauthn.registrationOptions(user, { passkey: false }), overrides);
-      assert.deepEqual(await webauthn.register(user, 'Key', response), { ok: false, reason: 'invalid' });
+      const response = key.register(
+        await webauthn.registrationOptions(user, { passkey: false, sessionId: SESSION }),
+        overrides,
+      );
+      assert.deepEqual(await webauthn.register(user, 'Key', response, SESSION), {
+        ok: false,
+        reason: 'invalid',
+      });
     }
     await enrol(user, key);
     for (const overrides of [
@@ -251,13 +286,14 @@ describe('WebAuthn: security keys and passkeys, on real PostgreSQL and Redis', (
   it('logs in with a passkey alone, and only with user verification', async () => {
     const user = await newUser();
     const phone = new SoftAuthenticator(ORIGIN, { backup: true });
-    const options = await webauthn.registrationOptions(user, { passkey: true });
+    const options = await webauthn.registrationOptions(user, { passkey: true, sessionId: SESSION });
     assert.equal(options.authenticatorSelection?.residentKey, 'required');
     assert.equal(options.authenticatorSelection?.userVerification, 'required');
     const unverified = await webauthn.register(
       user,
       'Phone',
       phone.register(options, { flags: { uv: false } }),
+      SESSION,
     );
     assert.deepEqual(unverified, { ok: false, reason: 'invalid' });
 
@@ -312,35 +348,72 @@ describe('WebAuthn: security keys and passkeys, on real PostgreSQL and Redis', (
     assert.equal(await storedCounter(phone), 0, 'nothing recorded');
   });
 
-  it('calls a key whose counter goes back a clone, and keeps the counter it had', async () => {
+  it('refuses a key whose counter does not grow, and suspends one whose counter goes back', async () => {
     const user = await newUser();
     const key = new SoftAuthenticator(ORIGIN);
     await enrol(user, key);
     for (let i = 0; i < 5; i += 1) assert.equal(await secondFactor(user, key), 'accepted');
     assert.equal(await storedCounter(key), 5);
-    assert.equal(await secondFactor(user, key, { signCount: 3 }), 'cloned');
-    assert.equal(await secondFactor(user, key, { signCount: 5 }), 'cloned', 'the same counter again');
-    assert.equal(await secondFactor(user, key, { signCount: 0 }), 'cloned', 'a counter that stopped');
-    assert.equal(await storedCounter(key), 5);
 
     // A forged signature never reports a clone, whatever counter it carries.
-    const forged = key.authenticate((await webauthn.secondFactorOptions(user.userId)) as never, {
+    const forged = key.authenticate((await webauthn.secondFactorOptions(user.userId, SESSION)) as never, {
       signCount: 1,
     });
     forged.response.signature = b64url(randomBytes(72));
-    assert.equal(await webauthn.verifySecondFactor(user.userId, forged), 'rejected');
+    assert.equal(await webauthn.verifySecondFactor(user.userId, forged, SESSION), 'rejected');
+
+    // The same counter again is refused, and suspends nothing (a retried write would see it too).
+    assert.equal(await secondFactor(user, key, { signCount: 5 }), 'cloned', 'the same counter again');
+    assert.equal(await secondFactor(user, key), 'accepted', 'the key itself goes on');
+    assert.equal(await storedCounter(key), 6);
+    // A counter gone back is a copy: neither copy signs in any more.
+    assert.equal(await secondFactor(user, key, { signCount: 3 }), 'cloned');
+    assert.equal(await secondFactor(user, key), 'cloned', 'the original, suspended with its copy');
+    assert.equal(await storedCounter(key), 6);
 
     const phone = new SoftAuthenticator(ORIGIN);
     await enrol(user, phone, true);
     assert.ok((await webauthn.verifyPasskey(phone.authenticate(await webauthn.passkeyOptions()))).ok);
-    assert.deepEqual(
-      await webauthn.verifyPasskey(phone.authenticate(await webauthn.passkeyOptions(), { signCount: 1 })),
-      {
-        ok: false,
-        reason: 'cloned',
-      },
-    );
+    const clone = phone.authenticate(await webauthn.passkeyOptions(), { signCount: 0 });
+    assert.deepEqual(await webauthn.verifyPasskey(clone), {
+      ok: false,
+      reason: 'cloned',
+      userId: user.userId,
+    });
+    const original = phone.authenticate(await webauthn.passkeyOptions());
+    assert.deepEqual(await webauthn.verifyPasskey(original), {
+      ok: false,
+      reason: 'cloned',
+      userId: user.userId,
+    });
     assert.equal(await storedCounter(phone), 1);
+  });
+
+  it('takes an answer only from the session its options were issued to', async () => {
+    const user = await newUser();
+    const key = new SoftAuthenticator(ORIGIN);
+    const registration = await webauthn.registrationOptions(user, { passkey: false, sessionId: 'first' });
+    const elsewhere = await webauthn.register(user, 'Key', key.register(registration), 'second');
+    assert.deepEqual(elsewhere, { ok: false, reason: 'invalid' });
+    const enrolled = new SoftAuthenticator(ORIGIN);
+    await enrol(user, enrolled);
+    const options = (await webauthn.secondFactorOptions(user.userId, 'first')) as never;
+    assert.equal(
+      await webauthn.verifySecondFactor(user.userId, enrolled.authenticate(options), 'second'),
+      'rejected',
+    );
+  });
+
+  it('adds no key to an account without its authenticator app', async () => {
+    const user = await newUser();
+    await pool.query('DELETE FROM totp_credentials WHERE user_id = $1', [user.userId]);
+    const key = new SoftAuthenticator(ORIGIN);
+    const options = await webauthn.registrationOptions(user, { passkey: false, sessionId: SESSION });
+    assert.deepEqual(await webauthn.register(user, 'Key', key.register(options), SESSION), {
+      ok: false,
+      reason: 'no_second_factor',
+    });
+    assert.equal(await credentials.countForUser(user.userId), 0);
   });
 
   it('forgets a removed key: its owner only may remove it, and it no longer verifies', async () => {
@@ -348,14 +421,17 @@ describe('WebAuthn: security keys and passkeys, on real PostgreSQL and Redis', (
     const other = await newUser();
     const key = new SoftAuthenticator(ORIGIN);
     const view = await enrol(user, key);
-    const pending = (await webauthn.secondFactorOptions(user.userId)) as never;
+    const pending = (await webauthn.secondFactorOptions(user.userId, SESSION)) as never;
     assert.equal(await credentials.remove(other.userId, view.id), false);
     for (const bad of ['not-a-uuid', '', "'; DROP TABLE users; --", view.id.toUpperCase()])
       assert.equal(await credentials.remove(user.userId, bad), false);
     assert.equal(await credentials.remove(user.userId, view.id), true);
     assert.equal(await credentials.remove(user.userId, view.id), false);
-    assert.equal(await webauthn.verifySecondFactor(user.userId, key.authenticate(pending)), 'rejected');
-    assert.equal(await webauthn.secondFactorOptions(user.userId), undefined);
+    assert.equal(
+      await webauthn.verifySecondFactor(user.userId, key.authenticate(pending), SESSION),
+      'rejected',
+    );
+    assert.equal(await webauthn.secondFactorOptions(user.userId, SESSION), undefined);
     assert.deepEqual(await credentials.listForUser(user.userId), []);
   });
 
@@ -365,10 +441,10 @@ describe('WebAuthn: security keys and passkeys, on real PostgreSQL and Redis', (
     await enrol(user, key, true);
     const issued = async (kind: 'registration' | 'second-factor' | 'passkey') =>
       kind === 'registration'
-        ? (await webauthn.registrationOptions(user, { passkey: false })).challenge
+        ? (await webauthn.registrationOptions(user, { passkey: false, sessionId: SESSION })).challenge
         : kind === 'passkey'
           ? (await webauthn.passkeyOptions()).challenge
-          : ((await webauthn.secondFactorOptions(user.userId))?.challenge as string);
+          : ((await webauthn.secondFactorOptions(user.userId, SESSION))?.challenge as string);
     const clientData = (challenge: unknown, type = 'webauthn.get') =>
       b64url(JSON.stringify({ type, challenge, origin: ORIGIN }));
     const credentialId = b64url(key.credentials[0]?.id as Buffer);
@@ -494,22 +570,22 @@ describe('WebAuthn: security keys and passkeys, on real PostgreSQL and Redis', (
         const where = `${kind} #${i}`;
         if (kind === 'registration')
           assert.deepEqual(
-            await webauthn.register(user, 'Key', garbage),
+            await webauthn.register(user, 'Key', garbage, SESSION),
             { ok: false, reason: 'invalid' },
             where,
           );
         else if (kind === 'second-factor')
-          assert.equal(await webauthn.verifySecondFactor(user.userId, garbage), 'rejected', where);
+          assert.equal(await webauthn.verifySecondFactor(user.userId, garbage, SESSION), 'rejected', where);
         else
           assert.deepEqual(await webauthn.verifyPasskey(garbage), { ok: false, reason: 'rejected' }, where);
       }
     }
     for (const name of ['', '   ', 'x'.repeat(65), 'line\nbreak', 42 as unknown as string]) {
       const response = new SoftAuthenticator(ORIGIN).register(
-        await webauthn.registrationOptions(user, { passkey: false }),
+        await webauthn.registrationOptions(user, { passkey: false, sessionId: SESSION }),
       );
       assert.deepEqual(
-        await webauthn.register(user, name, response),
+        await webauthn.register(user, name, response, SESSION),
         { ok: false, reason: 'invalid' },
         String(name),
       );
@@ -518,7 +594,10 @@ describe('WebAuthn: security keys and passkeys, on real PostgreSQL and Redis', (
     const named = await webauthn.register(
       user,
       emoji,
-      new SoftAuthenticator(ORIGIN).register(await webauthn.registrationOptions(user, { passkey: false })),
+      new SoftAuthenticator(ORIGIN).register(
+        await webauthn.registrationOptions(user, { passkey: false, sessionId: SESSION }),
+      ),
+      SESSION,
     );
     assert.ok(named.ok && named.credential.name === emoji, '64 characters, whatever their UTF-16 length');
     assert.equal(await credentials.findByCredentialId('not base64url!'), undefined);
@@ -529,10 +608,10 @@ describe('WebAuthn: security keys and passkeys, on real PostgreSQL and Redis', (
   it('holds at most 20 keys per user, and a credential id once', async () => {
     const user = await newUser();
     for (let i = 1; i <= 20; i += 1) await enrol(user, new SoftAuthenticator(ORIGIN), false, `Key ${i}`);
-    const options = await webauthn.registrationOptions(user, { passkey: false });
+    const options = await webauthn.registrationOptions(user, { passkey: false, sessionId: SESSION });
     assert.equal(options.excludeCredentials?.length, 20);
     assert.deepEqual(
-      await webauthn.register(user, 'Key 21', new SoftAuthenticator(ORIGIN).register(options)),
+      await webauthn.register(user, 'Key 21', new SoftAuthenticator(ORIGIN).register(options), SESSION),
       {
         ok: false,
         reason: 'too_many',

@@ -135,6 +135,51 @@ describe('security keys and passkeys', () => {
     );
   });
 
+  it('refusals spent by others at a shared address never keep a genuine passkey out', async (t: TestContext) => {
+    const base = await testConfig();
+    const config = { ...base, limits: { ...base.limits, passwordFailuresPerIp: 3 } };
+    const app = await buildTestApp(t, config);
+    const user = await enrolledUser(app);
+    const phone = new SoftAuthenticator(ORIGIN);
+    await addKey(user, phone, { passkey: true });
+    const junk = { id: 'AAAA', rawId: 'AAAA', type: 'public-key', response: {} };
+    const answers = [];
+    for (let i = 0; i < 5; i += 1) {
+      answers.push((await new TestClient(app).post('/api/v1/passkey/login', { response: junk })).statusCode);
+    }
+    assert.deepEqual(answers, [401, 401, 401, 429, 429], 'refusals past the budget are told to wait');
+    const client = new TestClient(app);
+    const { options } = expectStatus(await client.post('/api/v1/passkey/options', {}), 200).json();
+    const signed = await client.post('/api/v1/passkey/login', { response: phone.authenticate(options) });
+    assert.deepEqual(expectStatus(signed, 200).json(), { state: 'authenticated' });
+  });
+
+  it('a cloned passkey is suspended, and its owner is named in the audit log', async (t: TestContext) => {
+    const app = await buildTestApp(t);
+    const user = await enrolledUser(app);
+    const phone = new SoftAuthenticator(ORIGIN);
+    await addKey(user, phone, { passkey: true });
+    const signIn = async (use = {}) => {
+      const client = new TestClient(app);
+      const { options } = expectStatus(await client.post('/api/v1/passkey/options', {}), 200).json();
+      return (await client.post('/api/v1/passkey/login', { response: phone.authenticate(options, use) }))
+        .statusCode;
+    };
+    assert.deepEqual(
+      [await signIn(), await signIn(), await signIn({ signCount: 1 }), await signIn()],
+      [200, 200, 401, 401],
+    );
+    const audit = await app.db.query<{ user_id: string | null; detail: { reason?: string } }>(
+      "SELECT user_id, detail FROM audit_events WHERE step = 'passkey' AND result = 'failure' ORDER BY id",
+    );
+    assert.deepEqual(
+      audit.rows.map((r) => r.detail.reason),
+      ['cloned', 'cloned'],
+    );
+    const me = expectStatus(await user.client.get('/api/v1/me'), 200).json();
+    assert.ok(audit.rows.every((r) => r.user_id === me.user.id));
+  });
+
   it('a security key registered without user verification cannot sign in alone', async (t: TestContext) => {
     const app = await buildTestApp(t);
     const user = await enrolledUser(app);

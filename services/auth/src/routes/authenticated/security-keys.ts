@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ApiError, webauthnUnavailable } from '../../errors.ts';
-import { hasSecondFactor } from '../../factors/registry.ts';
 import { elevated, noSecondFactor } from '../../factors/step-up.ts';
 import { currentUser } from '../../lib/sessions.ts';
 import {
@@ -76,7 +75,9 @@ export const securityKeys: FastifyPluginAsyncTypebox = async (app) => {
       if ((await app.webauthnCredentials.countForUser(user.userId)) >= MAX_WEBAUTHN_CREDENTIALS)
         throw tooMany();
       reply.header('cache-control', 'no-store');
-      return { options: await app.webauthn.registrationOptions(user, { passkey: request.body.passkey }) };
+      const { passkey } = request.body;
+      const { sessionId } = request.session;
+      return { options: await app.webauthn.registrationOptions(user, { passkey, sessionId }) };
     },
   );
 
@@ -86,9 +87,8 @@ export const securityKeys: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       if (!app.webauthn) throw webauthnUnavailable();
       const user = currentUser(request);
-      // The authenticator app it hangs on may have been removed since the options were issued.
-      if (!hasSecondFactor(await app.factorFacts.of(user.userId))) throw noSecondFactor();
-      const result = await app.webauthn.register(user, request.body.name, request.body.response);
+      const { name, response } = request.body;
+      const result = await app.webauthn.register(user, name, response, request.session.sessionId);
       if (!result.ok) {
         await app.recordStep(request, {
           step: 'webauthn-added',
@@ -96,6 +96,8 @@ export const securityKeys: FastifyPluginAsyncTypebox = async (app) => {
           ...user,
           detail: { reason: result.reason },
         });
+        // no_second_factor: the authenticator app it hangs on was removed since the options were issued.
+        if (result.reason === 'no_second_factor') throw noSecondFactor();
         throw result.reason === 'too_many' ? tooMany() : refused();
       }
       const { credential } = result;

@@ -14,7 +14,10 @@ const noSecurityKey = () =>
 export const loginWebauthn: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/api/v1/login/webauthn/options', { schema: { body: Empty } }, async (request, reply) => {
     if (!app.webauthn) throw webauthnUnavailable();
-    const options = await app.webauthn.secondFactorOptions(currentUser(request).userId);
+    const options = await app.webauthn.secondFactorOptions(
+      currentUser(request).userId,
+      request.session.sessionId,
+    );
     if (!options) throw noSecurityKey();
     reply.header('cache-control', 'no-store');
     return { options };
@@ -22,7 +25,13 @@ export const loginWebauthn: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/api/v1/login/webauthn',
-    { schema: { body: WebAuthnResponseBody, response: { 200: StateResponse } } },
+    {
+      schema: { body: WebAuthnResponseBody, response: { 200: StateResponse } },
+      // Said before an attempt is spent: without an origin no key can be checked.
+      preHandler: async () => {
+        if (!app.webauthn) throw webauthnUnavailable();
+      },
+    },
     (request, reply) => signInWithFactor(app, request, reply, webauthnFactor, request.body.response),
   );
 };
