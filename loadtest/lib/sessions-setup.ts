@@ -11,7 +11,7 @@ export async function signInSessions(
   const sessions: ReadySession[] = [];
   const wanted = Math.min(count, ctx.users.size);
   for (let i = 0; i < wanted; i += 1) {
-    const user = ctx.users.take();
+    const user = await ctx.users.takeForSetup();
     try {
       const client = ctx.client('setup', user.address);
       client.baseUrl = lbs[i % lbs.length] as string;

@@ -3,7 +3,7 @@
 import { createHmac } from 'node:crypto';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-const STEP_MS = 30_000;
+export const STEP_MS = 30_000;
 
 export const totpStep = (atMs = Date.now()): number => Math.floor(atMs / STEP_MS);
 

@@ -3,7 +3,7 @@
 // as flows dropped for "no-free-user", never as replayed codes failing.
 import type { LoadUser } from '../seeded-users.ts';
 import { NotStartedError } from './flow-errors.ts';
-import { totpStep } from './totp.ts';
+import { STEP_MS, totpStep } from './totp.ts';
 
 export interface PoolUser extends LoadUser {
   /** The virtual client's source address: this user's logins always come from it. */
@@ -39,6 +39,20 @@ export class UserPool {
       }
     }
     throw new NotStartedError('no-free-user');
+  }
+
+  /**
+   * For the setup, which has no rate to keep: a user whose code is unspent, waiting for the next
+   * TOTP step when every user spent this one (accounts enrolled in a step's last seconds do).
+   */
+  async takeForSetup(): Promise<PoolUser> {
+    try {
+      return this.take();
+    } catch (error) {
+      if (!(error instanceof NotStartedError)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, (totpStep() + 1) * STEP_MS - Date.now() + 50));
+      return this.take();
+    }
   }
 
   /** Any user not in a flow, whatever its TOTP step (for flows that send no code). */
