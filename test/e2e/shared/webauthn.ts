@@ -249,7 +249,7 @@ describe('security keys and passkeys in headless Chromium, through nginx', () =>
     await keyPage.locator('#webauthn-credentials li', { hasText: 'last used' }).waitFor();
 
     // Through lb-b, until the challenge and the answer to it were served by different replicas:
-    // the challenge lives in the shared session, not in a replica.
+    // the challenge lives in Redis, shared by every replica, not in the one that issued it.
     const served: string[] = [];
     for (let attempt = 0; attempt < 8; attempt += 1) {
       await logOut(keyPage, lbB);
