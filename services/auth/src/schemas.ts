@@ -9,6 +9,9 @@ export const CodeBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** A POST that carries nothing: `{}` and only that. */
+export const EmptyBody = Type.Object({}, { additionalProperties: false });
+
 export const UserSummary = Type.Object({ id: Type.String(), username: Type.String() });
 
 export const StateResponse = Type.Object({ state: Type.String() });

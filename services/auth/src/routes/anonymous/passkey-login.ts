@@ -1,10 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import { invalidCredentials, tooManyAttempts, webauthnUnavailable } from '../../errors.ts';
 import { establishSession } from '../../lib/sessions.ts';
-import { StateResponse, WebAuthnResponseBody } from '../../schemas.ts';
-
-const Empty = Type.Object({}, { additionalProperties: false });
+import { EmptyBody, StateResponse, WebAuthnResponseBody } from '../../schemas.ts';
 
 /** RFC 8176: a key held by the user (hwk), unlocked by them (user verification): both factors at once. */
 const PASSKEY_AMR = ['hwk', 'mfa'];
@@ -16,7 +13,7 @@ const PASSKEY_AMR = ['hwk', 'mfa'];
  * are counted per address; past the budget they are answered 429 instead of 401.
  */
 export const passkeyLogin: FastifyPluginAsyncTypebox = async (app) => {
-  app.post('/api/v1/passkey/options', { schema: { body: Empty } }, async (_request, reply) => {
+  app.post('/api/v1/passkey/options', { schema: { body: EmptyBody } }, async (_request, reply) => {
     if (!app.webauthn) throw webauthnUnavailable();
     reply.header('cache-control', 'no-store');
     return { options: await app.webauthn.passkeyOptions() };

@@ -8,9 +8,8 @@ import { signInWithFactor } from '../../factors/login-attempt.ts';
 import { hashOneTimeCode, maskEmail, newOneTimeCode, oneTimeCodeKey } from '../../lib/one-time-codes.ts';
 import { currentUser } from '../../lib/sessions.ts';
 import { MailUnavailableError } from '../../plugins/external/mailer.ts';
-import { CodeBody, StateResponse } from '../../schemas.ts';
+import { CodeBody, EmptyBody, StateResponse } from '../../schemas.ts';
 
-const SendBody = Type.Object({}, { additionalProperties: false });
 const SendResponse = Type.Object({ sent: Type.Literal(true), to: Type.String() });
 
 const noEmail = () => new ApiError(400, 'no_email', 'Your account has no email address to send a code to.');
@@ -30,7 +29,7 @@ export const loginEmail: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/api/v1/login/email/send',
-    { schema: { body: SendBody, response: { 200: SendResponse } } },
+    { schema: { body: EmptyBody, response: { 200: SendResponse } } },
     async (request, reply) => {
       const user = currentUser(request);
       if (!app.mailer.enabled) throw emailUnavailable();

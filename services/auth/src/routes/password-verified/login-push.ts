@@ -9,9 +9,8 @@ import { pushCodeFactor } from '../../factors/push-code.ts';
 import { numberMatch } from '../../lib/number-match.ts';
 import { hashOneTimeCode, newOneTimeCode, oneTimeCodeKey } from '../../lib/one-time-codes.ts';
 import { currentUser } from '../../lib/sessions.ts';
-import { CodeBody, StateResponse, Uuid } from '../../schemas.ts';
+import { CodeBody, EmptyBody, StateResponse, Uuid } from '../../schemas.ts';
 
-const Empty = Type.Object({}, { additionalProperties: false });
 const PromptResponse = Type.Object({
   challengeId: Type.String(),
   number: Type.Integer(),
@@ -45,7 +44,7 @@ export const loginPush: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/api/v1/login/push',
-    { schema: { body: Empty, response: { 200: PromptResponse } } },
+    { schema: { body: EmptyBody, response: { 200: PromptResponse } } },
     async (request, reply) => {
       const user = currentUser(request);
       const devices = await app.devices.listForUser(user.userId);
@@ -116,7 +115,7 @@ export const loginPush: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/api/v1/login/push-code/send',
-    { schema: { body: Empty, response: { 200: SentResponse } } },
+    { schema: { body: EmptyBody, response: { 200: SentResponse } } },
     async (request, reply) => {
       const user = currentUser(request);
       const devices = await app.devices.listForUser(user.userId);

@@ -1,18 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import { ApiError, webauthnUnavailable } from '../../errors.ts';
 import { signInWithFactor } from '../../factors/login-attempt.ts';
 import { webauthnFactor } from '../../factors/webauthn.ts';
 import { currentUser } from '../../lib/sessions.ts';
-import { StateResponse, WebAuthnResponseBody } from '../../schemas.ts';
+import { EmptyBody, StateResponse, WebAuthnResponseBody } from '../../schemas.ts';
 
-const Empty = Type.Object({}, { additionalProperties: false });
 const noSecurityKey = () =>
   new ApiError(400, 'no_security_key', 'No security key is registered for this account.');
 
 /** The second step with a security key or passkey: options with the account's keys, then the signature. */
 export const loginWebauthn: FastifyPluginAsyncTypebox = async (app) => {
-  app.post('/api/v1/login/webauthn/options', { schema: { body: Empty } }, async (request, reply) => {
+  app.post('/api/v1/login/webauthn/options', { schema: { body: EmptyBody } }, async (request, reply) => {
     if (!app.webauthn) throw webauthnUnavailable();
     const options = await app.webauthn.secondFactorOptions(
       currentUser(request).userId,
