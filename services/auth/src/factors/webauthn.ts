@@ -1,4 +1,13 @@
+import type { FastifyInstance } from 'fastify';
+import { webauthnUnavailable } from '../errors.ts';
+import type { WebAuthn } from '../lib/webauthn.ts';
 import type { CheckedFactor } from './factor.ts';
+
+/** The relying party, or 409 `webauthn_unavailable` when no origin is configured. */
+export function configuredWebAuthn(app: FastifyInstance): WebAuthn {
+  if (!app.webauthn) throw webauthnUnavailable();
+  return app.webauthn;
+}
 
 /**
  * Security keys and passkeys (WebAuthn) as the second factor: a signature over a single-use

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { invalidCredentials, tooManyAttempts, webauthnUnavailable } from '../../errors.ts';
+import { invalidCredentials, tooManyAttempts } from '../../errors.ts';
+import { configuredWebAuthn } from '../../factors/webauthn.ts';
 import { establishSession } from '../../lib/sessions.ts';
 import { EmptyBody, StateResponse, WebAuthnResponseBody } from '../../schemas.ts';
 
@@ -14,17 +15,17 @@ const PASSKEY_AMR = ['hwk', 'mfa'];
  */
 export const passkeyLogin: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/api/v1/passkey/options', { schema: { body: EmptyBody } }, async (_request, reply) => {
-    if (!app.webauthn) throw webauthnUnavailable();
+    const webauthn = configuredWebAuthn(app);
     reply.header('cache-control', 'no-store');
-    return { options: await app.webauthn.passkeyOptions() };
+    return { options: await webauthn.passkeyOptions() };
   });
 
   app.post(
     '/api/v1/passkey/login',
     { schema: { body: WebAuthnResponseBody, response: { 200: StateResponse } } },
     async (request) => {
-      if (!app.webauthn) throw webauthnUnavailable();
-      const verdict = await app.webauthn.verifyPasskey(request.body.response);
+      const webauthn = configuredWebAuthn(app);
+      const verdict = await webauthn.verifyPasskey(request.body.response);
       const user = verdict.ok ? await app.users.findById(verdict.userId) : undefined;
       if (!verdict.ok || !user) {
         if (!verdict.ok && verdict.reason === 'cloned') {

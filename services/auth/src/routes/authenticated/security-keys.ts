@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { ApiError, webauthnUnavailable } from '../../errors.ts';
+import { ApiError } from '../../errors.ts';
 import { elevated, noSecondFactor } from '../../factors/step-up.ts';
+import { configuredWebAuthn } from '../../factors/webauthn.ts';
 import { currentUser } from '../../lib/sessions.ts';
 import {
   MAX_WEBAUTHN_CREDENTIALS,
@@ -59,7 +60,7 @@ export const securityKeys: FastifyPluginAsyncTypebox = async (app) => {
       schema: { body: OptionsBody },
       preHandler: [
         async () => {
-          if (!app.webauthn) throw webauthnUnavailable();
+          configuredWebAuthn(app);
         },
         elevated(app, {
           step: 'webauthn-added',
@@ -70,14 +71,14 @@ export const securityKeys: FastifyPluginAsyncTypebox = async (app) => {
       ],
     },
     async (request, reply) => {
-      if (!app.webauthn) throw webauthnUnavailable();
+      const webauthn = configuredWebAuthn(app);
       const user = currentUser(request);
       if ((await app.webauthnCredentials.countForUser(user.userId)) >= MAX_WEBAUTHN_CREDENTIALS)
         throw tooMany();
       reply.header('cache-control', 'no-store');
       const { passkey } = request.body;
       const { sessionId } = request.session;
-      return { options: await app.webauthn.registrationOptions(user, { passkey, sessionId }) };
+      return { options: await webauthn.registrationOptions(user, { passkey, sessionId }) };
     },
   );
 
@@ -85,10 +86,10 @@ export const securityKeys: FastifyPluginAsyncTypebox = async (app) => {
     '/api/v1/me/webauthn',
     { schema: { body: AddBody, response: { 201: Type.Object({ credential: Credential }) } } },
     async (request, reply) => {
-      if (!app.webauthn) throw webauthnUnavailable();
+      const webauthn = configuredWebAuthn(app);
       const user = currentUser(request);
       const { name, response } = request.body;
-      const result = await app.webauthn.register(user, name, response, request.session.sessionId);
+      const result = await webauthn.register(user, name, response, request.session.sessionId);
       if (!result.ok) {
         await app.recordStep(request, {
           step: 'webauthn-added',

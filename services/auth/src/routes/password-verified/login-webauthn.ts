@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ApiError, webauthnUnavailable } from '../../errors.ts';
+import { ApiError } from '../../errors.ts';
 import { signInWithFactor } from '../../factors/login-attempt.ts';
-import { webauthnFactor } from '../../factors/webauthn.ts';
+import { configuredWebAuthn, webauthnFactor } from '../../factors/webauthn.ts';
 import { currentUser } from '../../lib/sessions.ts';
 import { EmptyBody, StateResponse, WebAuthnResponseBody } from '../../schemas.ts';
 
@@ -11,8 +11,8 @@ const noSecurityKey = () =>
 /** The second step with a security key or passkey: options with the account's keys, then the signature. */
 export const loginWebauthn: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/api/v1/login/webauthn/options', { schema: { body: EmptyBody } }, async (request, reply) => {
-    if (!app.webauthn) throw webauthnUnavailable();
-    const options = await app.webauthn.secondFactorOptions(
+    const webauthn = configuredWebAuthn(app);
+    const options = await webauthn.secondFactorOptions(
       currentUser(request).userId,
       request.session.sessionId,
     );
@@ -27,7 +27,7 @@ export const loginWebauthn: FastifyPluginAsyncTypebox = async (app) => {
       schema: { body: WebAuthnResponseBody, response: { 200: StateResponse } },
       // Said before an attempt is spent: without an origin no key can be checked.
       preHandler: async () => {
-        if (!app.webauthn) throw webauthnUnavailable();
+        configuredWebAuthn(app);
       },
     },
     (request, reply) => signInWithFactor(app, request, reply, webauthnFactor, request.body.response),
