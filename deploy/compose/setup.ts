@@ -108,7 +108,7 @@ async function rotate(): Promise<void> {
     log: (line) => console.log(line),
   });
   console.log(
-    `key ${result.current} encrypts; ${result.reencrypted} TOTP secret(s) re-encrypted; retired [${result.retired.join(',')}]`,
+    `key ${result.current} encrypts; ${result.reencrypted} TOTP, ${result.clientSecrets} OIDC client secret(s) and ${result.signingKeys} signing key(s) re-encrypted; retired [${result.retired.join(',')}]`,
   );
 }
 

@@ -16,6 +16,7 @@ const commands: Record<string, () => Promise<Command>> = {
   logs: async () => (await import('./commands/logs.ts')).logsCommand,
   users: async () => (await import('./commands/users.ts')).usersCommand,
   apps: async () => (await import('./commands/apps.ts')).appsCommand,
+  clients: async () => (await import('./commands/clients.ts')).clientsCommand,
   bans: async () => (await import('./commands/bans.ts')).bansCommand,
   keys: async () => (await import('./commands/keys.ts')).keysCommand,
 };

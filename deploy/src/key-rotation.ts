@@ -2,7 +2,14 @@
 // key-ring-watch.ts) and report their key ids in /readyz, so each step waits until all have it.
 import { chmod, chown, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { reencryptTotpSecrets } from '../../services/auth/src/admin/reencrypt.ts';
+import {
+  type ReencryptReport,
+  reencryptOidcClientSecrets,
+  reencryptTotpSecrets,
+} from '../../services/auth/src/admin/reencrypt.ts';
+import { reencryptSigningKeys } from '../../services/auth/src/oidc/signing-keys.ts';
+import { OidcClientsRepository } from '../../services/auth/src/repositories/oidc-clients.ts';
+import { OidcSigningKeysRepository } from '../../services/auth/src/repositories/oidc-signing-keys.ts';
 import { TotpRepository } from '../../services/auth/src/repositories/totp.ts';
 import { Database } from '../../services/common/src/database.ts';
 import { createPgPool } from '../../services/common/src/pg-pool.ts';
@@ -31,9 +38,18 @@ export interface RotationOptions {
 const specOf = (ring: Array<{ id: string; key: Buffer }>) =>
   ring.map((k) => `${k.id}:${k.key.toString('base64')}`).join(',');
 
-export async function rotateKeys(
-  options: RotationOptions,
-): Promise<{ retired: string[]; current: string; reencrypted: number }> {
+export interface RotationResult {
+  retired: string[];
+  current: string;
+  /** TOTP secrets re-encrypted. */
+  reencrypted: number;
+  /** OpenID Connect client secrets re-encrypted. */
+  clientSecrets: number;
+  /** Private halves of the ID-token signing keys re-encrypted. */
+  signingKeys: number;
+}
+
+export async function rotateKeys(options: RotationOptions): Promise<RotationResult> {
   const log = options.log ?? (() => {});
   const old = parseKeyRing((await readFile(options.keysFile, 'utf8')).trim());
   const nextId = String(Math.max(0, ...old.map((k) => Number(k.id)).filter(Number.isFinite)) + 1);
@@ -56,30 +72,51 @@ export async function rotateKeys(
     connectionString: options.databaseUrl,
     applicationName: 'twofold-keys-rotate',
   });
-  let reencrypted = 0;
+  const counts = { totp: 0, clients: 0, signing: 0 };
   try {
-    const totp = new TotpRepository(new Database(pool, 15_000));
+    const db = new Database(pool, 15_000);
     const box = new SecretBox(withNewFirst);
-    reencrypted += await reencryptOrFail(totp, box);
-    log(`re-encrypted ${reencrypted} TOTP secret(s) under key ${fresh.id}`);
+    const totp = new TotpRepository(db);
+    const clients = new OidcClientsRepository(db);
+    const signing = new OidcSigningKeysRepository(db);
+    const pass = async () => ({
+      totp: await reencryptOrFail('TOTP secret', () => reencryptTotpSecrets(totp, box)),
+      clients: await reencryptOrFail('OIDC client secret', () => reencryptOidcClientSecrets(clients, box)),
+      signing: await reencryptOrFail('OIDC signing key', () => reencryptSigningKeys(signing, box)),
+    });
+    const first = await pass();
+    log(`re-encrypted ${first.totp} TOTP secret(s) under key ${fresh.id}`);
+    log(`re-encrypted ${first.clients} OIDC client secret(s) under key ${fresh.id}`);
+    log(`re-encrypted ${first.signing} OIDC signing key(s) under key ${fresh.id}`);
     await sleep(options.settleMs ?? 16_000);
-    const late = await reencryptOrFail(totp, box);
-    if (late > 0) log(`re-encrypted ${late} more, sealed under the old key just before the switch`);
-    reencrypted += late;
+    const late = await pass();
+    if (late.totp + late.clients + late.signing > 0)
+      log(
+        `re-encrypted ${late.totp} more TOTP secret(s), ${late.clients} OIDC client secret(s) and ${late.signing} signing key(s), sealed under the old key just before the switch`,
+      );
+    counts.totp = first.totp + late.totp;
+    counts.clients = first.clients + late.clients;
+    counts.signing = first.signing + late.signing;
   } finally {
     await pool.end();
   }
   // 4. Retire the old keys.
   await publishRing(options, [fresh]);
   await waitForRing(options, [fresh.id], log, 'drop the old keys');
-  return { retired: old.map((k) => k.id), current: fresh.id, reencrypted };
+  return {
+    retired: old.map((k) => k.id),
+    current: fresh.id,
+    reencrypted: counts.totp,
+    clientSecrets: counts.clients,
+    signingKeys: counts.signing,
+  };
 }
 
-async function reencryptOrFail(totp: TotpRepository, box: SecretBox): Promise<number> {
-  const report = await reencryptTotpSecrets(totp, box);
+async function reencryptOrFail(what: string, run: () => Promise<ReencryptReport>): Promise<number> {
+  const report = await run();
   if (report.unreadable.length > 0) {
     throw new Error(
-      `${report.unreadable.length} TOTP secret(s) decrypt under no key (${report.unreadable.slice(0, 5).join(', ')}); old keys kept`,
+      `${report.unreadable.length} ${what}(s) decrypt under no key (${report.unreadable.slice(0, 5).join(', ')}); old keys kept`,
     );
   }
   return report.reencrypted;

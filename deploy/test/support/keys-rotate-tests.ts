@@ -153,4 +153,45 @@ export function keysRotateTests(
     await loginWithTotp('keys-c', secrets.get('keys-c') as string, clusterOf().lbB);
     await loginWithTotp('keys-d', secrets.get('keys-d') as string, clusterOf().lbA);
   });
+
+  test('the ID-token signing keys are re-sealed too; rotate-signing publishes new keys everywhere, then signs with them', async () => {
+    const sealed = await query<{ key_id: string }>(
+      `SELECT DISTINCT split_part(private_envelope, '.', 2) AS key_id FROM oidc_signing_keys`,
+    );
+    assert.deepEqual(
+      sealed.map((row) => row.key_id),
+      ['3'],
+    );
+    const jwks = async () =>
+      ((await (await fetch(`${clusterOf().lbA}oidc/jwks`)).json()) as { keys: Array<{ kid: string }> }).keys
+        .map((key) => key.kid)
+        .sort();
+    const before = await jwks();
+    assert.equal(before.length, 2, before.join());
+
+    const result = await run('keys', 'rotate-signing', '--overlap-seconds', '600');
+    assert.equal(result.code, 0, `${result.stdout}${result.stderr}`);
+    assert.match(result.stdout, /^every replica has taken the change \(publish the new keys\)$/m);
+    assert.match(result.stdout, /^every replica has taken the change \(sign with the new keys\)$/m);
+    const after = await jwks();
+    assert.equal(after.length, 4, 'the old keys stay published for the overlap');
+    for (const kid of before) assert.ok(after.includes(kid));
+    const signing = await Promise.all(
+      clusterOf().ports.auth.map(async (port) => {
+        const ready = await (await fetch(`http://127.0.0.1:${port}/readyz`)).json();
+        return (ready as { checks: { oidcKeys: { signing: string[] } } }).checks.oidcKeys.signing.sort();
+      }),
+    );
+    assert.equal(
+      new Set(signing.map((kids) => kids.join())).size,
+      1,
+      'every replica signs with the same keys',
+    );
+    assert.ok(
+      signing[0]?.every((kid) => !before.includes(kid)),
+      'and they are the new ones',
+    );
+    const usage = await run('keys', 'rotate-signing', '--overlap-seconds', '5');
+    assert.equal(usage.code, 2);
+  });
 }

@@ -120,9 +120,10 @@
     if (rd) {
       try {
         const answer = await api('GET', `/api/v1/session/redirect?rd=${encodeURIComponent(rd)}`);
-        if (typeof answer?.location === 'string' && /^https?:\/\//i.test(answer.location)) {
+        const location = answer?.location;
+        if (typeof location === 'string' && /^(https?:\/\/|\/oidc\/interaction\/)/i.test(location)) {
           navigating = true;
-          window.location.assign(answer.location);
+          window.location.assign(location);
           return;
         }
       } catch {

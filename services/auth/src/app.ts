@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { loggerOptions } from '../../common/src/logger-options.ts';
 import type { AuthConfig } from './config.ts';
+import oidcPlugin from './plugins/app/oidc.ts';
 import servicesPlugin from './plugins/app/services.ts';
 import stepsPlugin from './plugins/app/steps.ts';
 import errorsPlugin from './plugins/external/errors.ts';
@@ -22,6 +23,7 @@ import { applicationRoutes } from './routes/application/index.ts';
 import { authenticatedRoutes } from './routes/authenticated/index.ts';
 import { deviceRoutes } from './routes/device/index.ts';
 import { enrollingRoutes } from './routes/enrolling/index.ts';
+import { oidcRoutes } from './routes/oidc/index.ts';
 import { opsRoutes } from './routes/ops/index.ts';
 import { passwordVerifiedRoutes } from './routes/password-verified/index.ts';
 import './session-types.ts';
@@ -80,6 +82,7 @@ export async function buildApp(config: AuthConfig, options: BuildOptions = {}): 
   await app.register(pagesPlugin);
   await app.register(servicesPlugin, { config });
   await app.register(stepsPlugin);
+  await app.register(oidcPlugin, { config });
 
   await app.register(opsRoutes);
   await app.register(anyRoutes);
@@ -90,5 +93,6 @@ export async function buildApp(config: AuthConfig, options: BuildOptions = {}): 
   await app.register(deviceRoutes);
   await app.register(applicationRoutes);
   await app.register(adminRoutes);
+  await app.register(oidcRoutes);
   return app;
 }

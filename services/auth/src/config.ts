@@ -19,6 +19,7 @@ import {
   loginChallengeConfigFrom,
 } from './config-login-challenge.ts';
 import { type MailConfig, MailEnvSchema, mailConfigFrom } from './config-mail.ts';
+import { type OidcConfig, OidcEnvSchema, oidcConfigFrom } from './config-oidc.ts';
 import { type OpsConfig, OpsEnvSchema, opsConfigFrom } from './config-ops.ts';
 import { type PushConfig, PushEnvSchema, pushConfigFrom } from './config-push.ts';
 import { type WebAuthnConfig, WebAuthnEnvSchema, webAuthnConfigFrom } from './config-webauthn.ts';
@@ -60,6 +61,7 @@ export const EnvSchema = Type.Object({
   ...ApplicationsEnvSchema.properties,
   ...OpsEnvSchema.properties,
   ...WebAuthnEnvSchema.properties,
+  ...OidcEnvSchema.properties,
 });
 
 export interface AuthConfig extends ServiceConfig {
@@ -97,6 +99,8 @@ export interface AuthConfig extends ServiceConfig {
   ops: OpsConfig;
   /** Security keys and passkeys; undefined when they are not offered (no public URL, no origins). */
   webauthn: WebAuthnConfig | undefined;
+  /** The OpenID Connect provider; undefined when no issuer can be derived (no public URL). */
+  oidc: OidcConfig | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
@@ -144,5 +148,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
     applications: applicationsConfigFrom(e),
     ops: opsConfigFrom(e),
     webauthn: webAuthnConfigFrom(e),
+    oidc: oidcConfigFrom(e),
   };
 }

@@ -51,3 +51,18 @@ export const webauthnUnavailable = () =>
     'webauthn_unavailable',
     'Security keys cannot be used until an operator sets the public URL (TWOFOLD_PUBLIC_URL).',
   );
+
+export const oidcUnavailable = () =>
+  new ApiError(
+    404,
+    'oidc_unavailable',
+    'OpenID Connect is not offered until an operator sets the public URL.',
+  );
+export const interactionExpired = () =>
+  new ApiError(
+    400,
+    'interaction_expired',
+    'This sign-in request has expired. Go back to the application and start again.',
+  );
+export const interactionNotYours = () =>
+  new ApiError(403, 'forbidden', 'This sign-in request belongs to another session.');

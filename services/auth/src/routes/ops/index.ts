@@ -33,7 +33,13 @@ export const opsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       check('redis', () => app.redis.ping()),
     ]);
     // Key ids (never keys) let `twofold keys rotate` see when every replica has the new ring.
-    const checks = { postgres, redis, draining: app.draining, keyIds: app.secretBox.keyIds };
+    const checks = {
+      postgres,
+      redis,
+      draining: app.draining,
+      keyIds: app.secretBox.keyIds,
+      oidcKeys: app.oidc?.keys,
+    };
     if (app.draining || postgres === 'down' || redis === 'down') {
       const reason = app.draining ? 'draining' : 'a dependency is down';
       return reply.code(503).send({ error: { code: 'not_ready', message: `Not ready: ${reason}.` }, checks });
