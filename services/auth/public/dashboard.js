@@ -102,6 +102,10 @@
     'rp-expired': { failure: 'Request not answered in time from' },
     'application-linked': { success: 'Linked the application', failure: 'Could not link' },
     'application-unlinked': { success: 'Unlinked the application' },
+    'oidc-authorize': { success: 'Signed in with Twofold to', failure: 'Sign-in not completed for' },
+    'oidc-token': { success: 'Tokens issued to', failure: 'Token request refused for' },
+    'oidc-revoke': { success: 'Tokens revoked by' },
+    'oidc-logout': { success: 'Signed out of' },
   };
   const resultBadges = { failure: 'Failed', locked: 'Locked' };
 

@@ -246,6 +246,8 @@ function auditMiddleware(deps: ProviderDeps) {
       result: failed ? 'failure' : 'success',
       userId,
       detail: {
+        // The user's activity names the application (as for the verification API's steps).
+        application: ctx.oidc.client?.clientName ?? null,
         client: ctx.oidc.client?.clientId ?? null,
         ...(step === 'oidc-token' ? { grantType: ctx.oidc.params?.grant_type ?? null } : {}),
         ...(failed && body?.error ? { error: body.error } : {}),

@@ -101,4 +101,6 @@ test('discovery, the code flow with PKCE, userinfo, refresh rotation and logout,
   const steps = audit.rows.map((row) => `${row.step}:${row.result}`);
   assert.ok(steps.filter((step) => step === 'oidc-token:success').length >= 3, steps.join(' '));
   assert.ok(steps.includes('oidc-token:failure'), 'the reused refresh token is audited');
+  const metrics = await op.app.metrics.registry.getSingleMetricAsString('twofold_oidc_events_total');
+  assert.match(metrics, /twofold_oidc_events_total\{step="oidc-token",result="success"[^}]*\} [3-9]/);
 });

@@ -182,7 +182,7 @@ test('signing keys rotate online: old tokens verify during the overlap, not afte
     keysFile,
     authUrls: [op.baseUrl],
     databaseUrl: op.config.databaseUrl,
-    overlapSeconds: 3,
+    overlapSeconds: 2,
     log: (line) => lines.push(line),
   });
   assert.ok(retired.includes(oldKid as string), `retired ${retired.join(',')}`);
@@ -196,7 +196,7 @@ test('signing keys rotate online: old tokens verify during the overlap, not afte
 
   // Past the overlap (and a key poll), the retired key is gone: its tokens no longer verify, and
   // the provider itself refuses one as an id_token_hint.
-  await new Promise((resolve) => setTimeout(resolve, 5_000));
+  await new Promise((resolve) => setTimeout(resolve, 3_500));
   const fresh = createRemoteJWKSet(new URL(`${op.issuer}/jwks`), { cacheMaxAge: 0, cooldownDuration: 0 });
   await assert.rejects(
     jwtVerify(before.id_token as string, fresh, { issuer: op.issuer }),

@@ -8,6 +8,7 @@ import {
   OidcBrowser,
   signIn,
 } from '../../../../test/support/oidc-flow.ts';
+import { totpCode } from '../../../../test/support/totp-codes.ts';
 import { oauthError, REDIRECT_URI, startOidcApp } from '../helpers/oidc-app.ts';
 
 const checksOf = (pending: Awaited<ReturnType<typeof authorizationRequest>>) => ({
@@ -97,14 +98,22 @@ test('prompt=none without a Twofold sign-in answers login_required; prompt=login
   const account = await op.newAccount();
   const first = await authorizationRequest(config, REDIRECT_URI);
   await driveLogin(browser, first.url.href, REDIRECT_URI, account);
-  // Wait for the next TOTP step: the same code cannot sign in twice.
-  await new Promise((resolve) => setTimeout(resolve, 30_000 - (Date.now() % 30_000) + 100));
   const again = await authorizationRequest(config, REDIRECT_URI, { prompt: 'login' });
-  const { callback, hops } = await driveLogin(browser, again.url.href, REDIRECT_URI, account);
-  assert.ok(
-    hops.some((h) => h.location?.includes('/login?rd=')),
-    'prompt=login sent the user to sign in again',
+  const start = await browser.request('GET', again.url.href);
+  const interaction = await browser.request('GET', start.location as string);
+  assert.match(
+    interaction.location as string,
+    /\/login\?rd=/,
+    'prompt=login sends the user to sign in again',
   );
+  assert.equal((await browser.request('GET', '/api/v1/session')).status, 401, 'the old sign-in is over');
+  // This step's code is spent: the next step's (one step of clock skew is allowed).
+  await browser.request('POST', '/api/v1/login', { username: account.username, password: account.password });
+  const code = await browser.request('POST', '/api/v1/login/totp', {
+    code: await totpCode(account.totpSecret, Date.now() + 30_000),
+  });
+  assert.equal(code.status, 200, code.text);
+  const { callback } = await driveLogin(browser, start.location as string, REDIRECT_URI, account);
   const claims = (await oidc.authorizationCodeGrant(config, callback, checksOf(again))).claims();
   assert.ok((claims?.auth_time as number) >= Math.floor(Date.now() / 1000) - 5);
 });

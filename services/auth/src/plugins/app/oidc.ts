@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { Counter } from 'prom-client';
 import type { AuthConfig } from '../../config.ts';
 import { SessionRecordSigner } from '../../lib/session-store.ts';
 import { clientMetadataOf } from '../../oidc/clients.ts';
@@ -27,6 +28,12 @@ export default fp(
       return;
     }
     const clients = new OidcClientsRepository(app.db);
+    const audited = new Counter({
+      name: 'twofold_oidc_events_total',
+      help: 'OpenID Connect codes issued, token requests, revocations and logouts, by outcome',
+      labelNames: ['step', 'result'] as const,
+      registers: [app.metrics.registry],
+    });
     const redis = {
       redis: app.redis,
       prefix: `${config.redisKeyPrefix}oidc:`,
@@ -55,6 +62,7 @@ export default fp(
           },
           findAccount: (id) => app.users.findById(id),
           audit: async (ctx, event) => {
+            audited.inc({ step: event.step, result: event.result });
             const twofold = ctx.req as unknown as { headers: Record<string, string | undefined> };
             try {
               await app.audit.record({

@@ -3,7 +3,7 @@ import { errors, type InteractionResults } from 'oidc-provider';
 import { interactionExpired, interactionNotYours, oidcUnavailable } from '../../errors.ts';
 import { hasSecondFactor } from '../../factors/registry.ts';
 import { errorHtml, PAGE_HEADERS } from '../../oidc/pages.ts';
-import { loginResult, meetsPolicy, signInOf } from '../../oidc/sign-in.ts';
+import { loginResult, meetsPolicy, signInOf, type TwofoldSignIn } from '../../oidc/sign-in.ts';
 
 type Interaction = Awaited<
   ReturnType<NonNullable<FastifyInstance['oidc']>['provider']['interactionDetails']>
@@ -16,6 +16,19 @@ const Params = {
   required: ['uid'],
   additionalProperties: false,
 } as const;
+
+const REAUTH = 'twofoldReauth';
+const loginPage = (uid: string) => `/login?rd=${encodeURIComponent(`/oidc/interaction/${uid}`)}`;
+
+/** prompt=login not yet answered by a new sign-in, or max_age past the Twofold session's last factor. */
+function needsNewSignIn(interaction: Interaction, signIn: TwofoldSignIn | undefined): boolean {
+  const reasons = interaction.prompt.reasons;
+  const reauthenticated = (interaction.result as Record<string, unknown> | undefined)?.[REAUTH] === true;
+  if (reasons.includes('login_prompt') && !reauthenticated) return true;
+  if (!reasons.includes('max_age') || !signIn) return false;
+  const maxAge = Number(interaction.params.max_age);
+  return !(Number.isFinite(maxAge) && signIn.authTime + maxAge >= Math.floor(Date.now() / 1000));
+}
 
 /**
  * The provider's interaction, /oidc/interaction/:uid: a login prompt is answered by the Twofold
@@ -60,10 +73,14 @@ export async function oidcInteraction(app: FastifyInstance) {
     const signIn = signInOf(request.session);
     const client = await providerOf().Client.find(String(interaction.params.client_id));
     const policy = client?.metadata().twofold_policy === 'one_factor' ? 'one_factor' : 'two_factor';
-    const fresh = signIn !== undefined && signIn.authTime >= (interaction.iat ?? 0);
-    const needsFresh =
-      interaction.prompt.reasons.includes('login_prompt') || interaction.prompt.reasons.includes('max_age');
-    if (signIn && meetsPolicy(signIn, policy) && (fresh || !needsFresh)) {
+    if (needsNewSignIn(interaction, signIn)) {
+      // prompt=login, or a sign-in older than max_age: this one ends, and the one the user makes next
+      // counts (marked on the interaction, so that coming back here does not ask again).
+      if (signIn) await request.session.destroy();
+      await finish(request, reply, { [REAUTH]: true });
+      return reply.redirect(loginPage(interaction.uid), 303);
+    }
+    if (signIn && meetsPolicy(signIn, policy)) {
       return reply.redirect(await finish(request, reply, { login: loginResult(signIn) }), 303);
     }
     if (signIn && policy === 'two_factor' && signIn.state === 'authenticated' && !signIn.secondFactor) {
@@ -78,10 +95,10 @@ export async function oidcInteraction(app: FastifyInstance) {
         return reply.redirect(await finish(request, reply, error), 303);
       }
     }
-    // prompt=login, an old login for max_age, or not signed in enough: the login pages, and back here.
-    if (signIn && (needsFresh || signIn.state === 'authenticated')) await request.session.destroy();
-    const back = `/oidc/interaction/${interaction.uid}`;
-    return reply.redirect(`/login?rd=${encodeURIComponent(back)}`, 303);
+    // Not signed in enough for this client: the login pages, and back here. A session signed in
+    // without the second factor it has (e.g. just enrolled) ends, so that the login asks for it.
+    if (signIn?.state === 'authenticated') await request.session.destroy();
+    return reply.redirect(loginPage(interaction.uid), 303);
   });
 
   /** Consent is given by the user the provider's session is for, in this browser's Twofold session. */
