@@ -11,6 +11,7 @@ import './shared/forward-auth.ts';
 import './shared/ops-dashboard.ts';
 import './shared/webauthn.ts';
 import '../../loadtest/test/shared-cluster-smoke.ts';
+import './shared/oidc.ts';
 import './shared/push-login.ts';
 
 after(destroySharedTestCluster);

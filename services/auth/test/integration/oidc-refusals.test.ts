@@ -208,3 +208,23 @@ test('signing keys rotate online: old tokens verify during the overlap, not afte
   assert.equal(refused.status, 400);
   assert.match(refused.text, /id_token_hint/);
 });
+
+test('Redis gone in the middle of a sign-in: the interaction answers 503 (retry), never a 500', async (t) => {
+  const op = await startOidcApp(t);
+  const { clientId, clientSecret } = await op.addClient('outage');
+  const config = await discover(op.issuer, clientId, clientSecret);
+  const browser = new OidcBrowser(op.baseUrl);
+  const pending = await authorizationRequest(config, REDIRECT_URI);
+  const start = await browser.request('GET', pending.url.href);
+  assert.equal(start.status, 303);
+  op.app.redis.disconnect(false);
+  for (const [method, suffix] of [
+    ['GET', ''],
+    ['GET', '/details'],
+    ['POST', '/confirm'],
+  ] as const) {
+    const answer = await browser.request(method, `${new URL(start.location as string).pathname}${suffix}`);
+    assert.equal(answer.status, 503, `${method} interaction${suffix}: ${answer.text}`);
+    assert.equal(JSON.parse(answer.text).error.code, 'service_unavailable');
+  }
+});

@@ -5,6 +5,7 @@ import { isRedisUnavailable } from '../../../../common/src/redis-client.ts';
 import { DependencyTimeoutError } from '../../../../common/src/with-timeout.ts';
 import { ApiError } from '../../errors.ts';
 import { PasswordHasherBusyError } from '../../lib/passwords.ts';
+import { ProviderUnavailable } from '../../oidc/unavailable.ts';
 
 /** Fastify's own 4xx errors, mapped onto the contract's codes. */
 const FRAMEWORK_CODES: Record<string, string> = {
@@ -49,7 +50,14 @@ export default fp(
       if (error.validation) {
         return send(reply, 400, 'invalid_request', `Invalid request: ${error.message}.`);
       }
-      if (error instanceof DependencyTimeoutError || isPgUnavailable(error) || isRedisUnavailable(error)) {
+      // ProviderUnavailable: the OpenID provider's storage (Redis, PostgreSQL) failed under the
+      // interaction routes, which call into the provider.
+      const unavailable =
+        error instanceof DependencyTimeoutError ||
+        error instanceof ProviderUnavailable ||
+        isPgUnavailable(error) ||
+        isRedisUnavailable(error);
+      if (unavailable) {
         request.log.warn({ err: error }, 'dependency unavailable');
         reply.header('retry-after', '1');
         return send(reply, 503, 'service_unavailable', 'The service is briefly unavailable. Please retry.');
