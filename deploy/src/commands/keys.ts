@@ -55,7 +55,8 @@ ${targetOptionsHelp}`,
 function overlapOf(value: unknown): number {
   if (value === undefined) return DEFAULT_OVERLAP_SECONDS;
   const seconds = Number(value);
-  if (typeof value !== 'string' || !/^\d{1,8}$/.test(value) || seconds < 60)
-    throw new UsageError('--overlap-seconds must be a whole number of seconds, at least 60');
+  // At least an ID token's lifetime: one signed just before the switch must verify until it expires.
+  if (typeof value !== 'string' || !/^\d{1,8}$/.test(value) || seconds < 3_600)
+    throw new UsageError('--overlap-seconds must be a whole number of seconds, at least 3600');
   return seconds;
 }

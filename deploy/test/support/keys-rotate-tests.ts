@@ -169,7 +169,7 @@ export function keysRotateTests(
     const before = await jwks();
     assert.equal(before.length, 2, before.join());
 
-    const result = await run('keys', 'rotate-signing', '--overlap-seconds', '600');
+    const result = await run('keys', 'rotate-signing', '--overlap-seconds', '3600');
     assert.equal(result.code, 0, `${result.stdout}${result.stderr}`);
     assert.match(result.stdout, /^every replica has taken the change \(publish the new keys\)$/m);
     assert.match(result.stdout, /^every replica has taken the change \(sign with the new keys\)$/m);

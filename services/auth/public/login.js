@@ -24,6 +24,7 @@
     expired: 'Your session has expired. Please sign in again.',
     signed_out: 'You have been signed out.',
     registered: 'Your account is ready. Sign in to set up two-factor authentication.',
+    reauth: 'The application asks you to sign in again.',
   };
   const reason = new URLSearchParams(window.location.search).get('reason');
   if (reason && Object.hasOwn(reasons, reason)) showNotice(reasons[reason]);
@@ -34,7 +35,9 @@
   const onward = hasPendingReturn()
     ? { password_verified: '/verify-2fa', enrollment_required: '/setup-2fa' }
     : {};
-  routeBySession({ ...onward, authenticated: () => goSignedIn() }).then((session) => {
+  // An application asked for a new sign-in (OpenID prompt=login): the form, whatever this session is.
+  const routes = reason === 'reauth' ? {} : { ...onward, authenticated: () => goSignedIn() };
+  routeBySession(routes).then((session) => {
     if (session) startAutofill();
   });
 

@@ -13,6 +13,11 @@ export interface SessionData {
    * optional) or by confirming a new authenticator, which takes nothing but the password.
    */
   secondFactorAt?: number;
+  /**
+   * Epoch ms of the last step this session proved (the password, a second factor, a passkey): an
+   * OpenID client's prompt=login or max_age asks for one made after a given moment.
+   */
+  provenAt?: number;
   /** How the session was signed in (RFC 8176 values, e.g. ['pwd', 'otp']), set with secondFactorAt. */
   amr?: string[];
   /** When and from where the password step happened, for the user's list of sessions. */

@@ -80,6 +80,12 @@ export function budgetTable(s: BudgetSettings) {
     ),
     'rp-code': lockout(s.secondFactorFailures, 'wrong codes an application sends, per user and application'),
     'link-code': lockout(s.linkCodeAttempts, 'link codes entered, per user'),
+    // Each one stores an interaction in Redis before anyone has signed in: a bound on that memory.
+    'oidc-authorize-ip': {
+      limit: 300,
+      windowSeconds: 600,
+      counts: 'OpenID Connect authorization requests, per client address',
+    },
   } satisfies Record<string, Budget>;
 }
 

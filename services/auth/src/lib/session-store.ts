@@ -3,6 +3,7 @@ import type { SessionStore } from '@fastify/session';
 import type { Session } from 'fastify';
 import type { Redis } from 'ioredis';
 import { redisScript } from '../../../common/src/redis-script.ts';
+import { ReplicaWait } from './replica-wait.ts';
 
 type Callback = (error?: unknown) => void;
 type GetCallback = (error: unknown, session?: Session | null) => void;
@@ -28,9 +29,6 @@ redis.call('ZADD', KEYS[2], 'XX', tonumber(ARGV[2]) + math.floor(ttl), ARGV[3])
 return value
 `;
 const touchSession = redisScript('twofoldTouchSession', TOUCH_SCRIPT, 2);
-
-/** How long session writes stop waiting for replicas after one WAIT timed out. */
-const DEGRADED_MS = 5_000;
 
 interface StoredSession {
   expiresAt?: number;
@@ -91,8 +89,8 @@ export interface UserSession {
  * `WAIT` for replicas after each write, so that an acknowledged login survives a master kill.
  */
 export class RedisSessionStore implements SessionStore {
-  /** Until then (performance.now()), session writes do not wait for replicas the master does not have. */
-  #unreplicatedUntil = 0;
+  /** The WAIT after each write, shared with the replica's other writers that must survive a failover. */
+  readonly replication: ReplicaWait;
 
   constructor(
     private readonly redis: Redis,
@@ -106,7 +104,9 @@ export class RedisSessionStore implements SessionStore {
       /** Called when a write was not acknowledged by enough replicas in time. */
       onUnreplicated?: (acknowledged: number) => void;
     },
-  ) {}
+  ) {
+    this.replication = new ReplicaWait(redis, options);
+  }
 
   private key(sessionId: string): string {
     return `${this.options.prefix ?? 'twofold:sess:'}${sessionId}`;
@@ -219,38 +219,6 @@ export class RedisSessionStore implements SessionStore {
     } else {
       await this.redis.set(this.key(sessionId), this.signer.seal(sessionId, session), 'PX', ttlMs);
     }
-    if (this.options.waitReplicas > 0) await this.waitForReplicas();
-  }
-
-  /**
-   * WAIT blocks the connection it is sent on, which every request of this replica shares: with no
-   * replica to acknowledge, each session write would hold every other command back for the whole
-   * timeout, and under a few logins a second they queue past their own timeouts (the load test's
-   * Redis master kill: 503s for the 25 s until a replica came back). So when a WAIT times out and
-   * the master says it has fewer replicas than wanted, session writes stand on the master alone (as
-   * that WAIT's did) without one for DEGRADED_MS, and then one full WAIT probes again. A replica that
-   * is there but slow keeps every write waiting. Not a shorter WAIT: Redis times WAITs out on its
-   * 100 ms clock.
-   */
-  private async waitForReplicas(): Promise<void> {
-    const { waitReplicas, waitTimeoutMs } = this.options;
-    if (performance.now() < this.#unreplicatedUntil) return;
-    const acknowledged = Number(await this.redis.wait(waitReplicas, waitTimeoutMs));
-    if (acknowledged >= waitReplicas) return;
-    // With no replica to acknowledge, refusing every login would turn one lost replica into an
-    // outage; the session is kept (on the master only) and the degraded durability is reported.
-    this.options.onUnreplicated?.(acknowledged);
-    if ((await this.connectedReplicas()) < waitReplicas)
-      this.#unreplicatedUntil = performance.now() + DEGRADED_MS;
-  }
-
-  /** Replicas the master has now (INFO replication); on an error, as many as wanted (keep waiting). */
-  private async connectedReplicas(): Promise<number> {
-    try {
-      const info = await this.redis.info('replication');
-      return Number(/^connected_slaves:(\d+)/m.exec(info)?.[1] ?? 0);
-    } catch {
-      return this.options.waitReplicas;
-    }
+    await this.replication.afterWrite();
   }
 }

@@ -24,6 +24,7 @@ export async function establishSession(
   request.session.username = data.username;
   request.session.state = data.state;
   request.session.expiresAt = expiresAt;
+  request.session.provenAt = Date.now();
   if (data.state === 'authenticated') request.session.authenticatedAt = Date.now();
   if (data.secondFactorAt) request.session.secondFactorAt = data.secondFactorAt;
   if (data.amr) request.session.amr = data.amr;

@@ -1,6 +1,7 @@
 // oidc-provider's configuration for Twofold: storage, accounts, clients, the login pages as the
 // interaction, and the audit of every token issued. Protocol logic is the library's, never ours.
 import { createHmac } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
 import Provider, {
   type Adapter,
   type ClientMetadata,
@@ -13,7 +14,7 @@ import type { OidcArtifactsRepository } from '../repositories/oidc-artifacts.ts'
 import { DurableOidcAdapter } from './durable-adapter.ts';
 import { errorPage, logoutPage, signedOutPage } from './pages.ts';
 import { type RedisAdapterDeps, RedisOidcAdapter } from './redis-adapter.ts';
-import { ACR_MFA, ACR_PASSWORD, meetsPolicy, twofoldOf } from './sign-in.ts';
+import { ACR_MFA, ACR_PASSWORD, loginResult, meetsPolicy, twofoldOf } from './sign-in.ts';
 import type { SigningJwk } from './signing-keys.ts';
 import { storage } from './unavailable.ts';
 
@@ -41,11 +42,13 @@ export interface ProviderDeps {
   /** The provider's own session lasts as long as a Twofold session may. */
   sessionSeconds: number;
   audit(ctx: KoaContextWithOIDC, event: OidcAuditEvent): Promise<void>;
+  log: FastifyBaseLogger;
 }
 
 export const SCOPES = ['openid', 'profile', 'email', 'offline_access'] as const;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const DURABLE = new Set(['Grant', 'RefreshToken']);
+const DAY = 86_400;
 
 /** The client's policy (extra metadata `twofold_policy`); two_factor unless it says otherwise. */
 export function clientPolicy(ctx: KoaContextWithOIDC): Policy {
@@ -64,7 +67,14 @@ function twofoldPolicy() {
       (ctx) => {
         if (ctx.oidc.result?.login) return Check.NO_NEED_TO_PROMPT;
         const signIn = twofoldOf(ctx.req)?.signIn;
-        const same = signIn !== undefined && signIn.userId === ctx.oidc.session?.accountId;
+        const session = ctx.oidc.session;
+        // The same user, and the same sign-in: acr, amr and auth_time come from the provider's
+        // session, which must not outlive the Twofold sign-in it was made from.
+        const same =
+          signIn !== undefined &&
+          signIn.userId === session?.accountId &&
+          signIn.authTime === session.loginTs &&
+          loginResult(signIn).acr === session.acr;
         return same && meetsPolicy(signIn, clientPolicy(ctx))
           ? Check.NO_NEED_TO_PROMPT
           : Check.REQUEST_PROMPT;
@@ -96,7 +106,11 @@ export function buildProvider(deps: ProviderDeps): Provider {
     },
     scopes: [...SCOPES],
     // acr, amr and auth_time go with the openid scope: applications see how the user signed in.
-    claims: { openid: ['sub', 'acr', 'amr', 'auth_time'], profile: ['preferred_username'], email: ['email'] },
+    claims: {
+      openid: ['sub', 'acr', 'amr', 'auth_time'],
+      profile: ['preferred_username'],
+      email: ['email', 'email_verified'],
+    },
     acrValues: [ACR_MFA, ACR_PASSWORD],
     extraClientMetadata: {
       properties: ['twofold_policy'],
@@ -118,7 +132,9 @@ export function buildProvider(deps: ProviderDeps): Provider {
         claims: async () => ({
           sub: account.id,
           preferred_username: account.username,
-          ...(account.email ? { email: account.email } : {}),
+          // Twofold does not verify addresses at registration: an application must not link
+          // accounts by this address (email_verified says so).
+          ...(account.email ? { email: account.email, email_verified: false } : {}),
         }),
       };
     },
@@ -140,10 +156,22 @@ export function buildProvider(deps: ProviderDeps): Provider {
       policy: twofoldPolicy(),
       url: (_ctx, interaction) => `/oidc/interaction/${interaction.uid}`,
     },
+    responseTypes: ['code'],
+    // PKCE for every client, confidential ones too (RFC 9700).
+    pkce: { required: () => true },
     features: {
       devInteractions: { enabled: false },
-      introspection: { enabled: true },
-      revocation: { enabled: true },
+      // Pushed requests would let anyone store 56 kB per request for an interaction's lifetime.
+      pushedAuthorizationRequests: { enabled: false },
+      // A client sees and revokes its own tokens only.
+      introspection: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
       userinfo: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
@@ -164,19 +192,29 @@ export function buildProvider(deps: ProviderDeps): Provider {
     revokeGrantPolicy: (ctx) => ctx.oidc.route !== 'revocation',
     clientBasedCORS: (_ctx, origin, client) =>
       client.clientAuthMethod === 'none' &&
+      /^https?:\/\//.test(origin) &&
       client.redirectUris?.some((uri) => originOf(uri) === origin) === true,
     ttl: {
       AccessToken: 600,
       AuthorizationCode: 60,
       IdToken: 3_600,
-      Interaction: 900,
+      Interaction: 600,
       Session: deps.sessionSeconds,
       Grant: 365 * 24 * 3_600,
-      RefreshToken: 30 * 24 * 3_600,
+      // 30 days from each rotation, but never past 90 days from the sign-in that began the family.
+      RefreshToken: (_ctx, token) => {
+        const now = Math.floor(Date.now() / 1000);
+        const left = (token.iiat ?? now) + 90 * DAY - now;
+        return Math.max(1, Math.min(30 * DAY, left));
+      },
     },
   };
   const provider = new Provider(deps.issuer, configuration);
   provider.proxy = true;
+  // The library answers these 500 server_error itself; the cause goes to our log.
+  provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) =>
+    deps.log.error({ err: error, route: ctx.oidc?.route }, 'OIDC provider error'),
+  );
   provider.use(auditMiddleware(deps));
   provider.use(singleSignOut);
   return provider;
@@ -220,6 +258,7 @@ async function singleSignOut(ctx: KoaContextWithOIDC, next: () => Promise<void>)
 }
 
 const AUDITED: Record<string, string> = {
+  authorization: 'oidc-authorize',
   token: 'oidc-token',
   resume: 'oidc-authorize',
   revocation: 'oidc-revoke',
@@ -231,8 +270,12 @@ function auditMiddleware(deps: ProviderDeps) {
   return async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
     await next();
     const step = ctx.oidc?.route ? AUDITED[ctx.oidc.route] : undefined;
-    if (!step) return;
+    // Requests from no known client are counted by nginx and the metrics, not written down one by one.
+    if (!step || !ctx.oidc.client) return;
     const entities = ctx.oidc.entities as Record<string, { accountId?: string } | undefined>;
+    // The authorization endpoint mostly sends the browser to the interaction: only a code it issues
+    // at once (a returning user) is an event.
+    if (ctx.oidc.route === 'authorization' && !entities.AuthorizationCode) return;
     const userId =
       entities.Account?.accountId ??
       entities.AuthorizationCode?.accountId ??

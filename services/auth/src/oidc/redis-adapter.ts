@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
 import { redisScript } from '../../../common/src/redis-script.ts';
+import type { ReplicaWait } from '../lib/replica-wait.ts';
 import type { SessionRecordSigner } from '../lib/session-store.ts';
 import { storage } from './unavailable.ts';
 
@@ -23,9 +24,8 @@ export interface RedisAdapterDeps {
   prefix: string;
   /** Artefacts are sealed like login sessions: whoever can write Redis cannot mint a code. */
   signer: SessionRecordSigner;
-  /** Replicas a write waits for (WAIT), as session writes do, so an acknowledged step survives a failover. */
-  waitReplicas: number;
-  waitTimeoutMs: number;
+  /** The WAIT after each write that session writes also use (and its fallback with no Redis replica). */
+  replication: ReplicaWait;
 }
 
 /**
@@ -57,7 +57,13 @@ export class RedisOidcAdapter implements Adapter {
       if (payload.grantId) {
         const grant = this.indexKey('grant', payload.grantId);
         // The family's index outlives its longest member.
-        multi.rpush(grant, key).expire(grant, seconds, 'NX').expire(grant, seconds, 'GT');
+        // Trimmed: a grant refreshed for months would otherwise list every access token it ever had
+        // (they live 10 minutes; the last 200 are more than a grant holds at once).
+        multi
+          .rpush(grant, key)
+          .ltrim(grant, -200, -1)
+          .expire(grant, seconds, 'NX')
+          .expire(grant, seconds, 'GT');
       }
       if (payload.uid) multi.set(this.indexKey('uid', payload.uid), id, 'EX', seconds);
       if (payload.userCode) multi.set(this.indexKey('userCode', payload.userCode), id, 'EX', seconds);
@@ -115,8 +121,7 @@ export class RedisOidcAdapter implements Adapter {
     });
   }
 
-  private async replicate(): Promise<void> {
-    if (this.deps.waitReplicas > 0)
-      await this.deps.redis.wait(this.deps.waitReplicas, this.deps.waitTimeoutMs);
+  private replicate(): Promise<void> {
+    return this.deps.replication.afterWrite();
   }
 }

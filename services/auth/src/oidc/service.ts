@@ -60,6 +60,19 @@ export class OidcService {
     return this.#callback(req, res);
   }
 
+  /**
+   * Everything OpenID applications hold for a user: grants (consent), refresh tokens, and the access
+   * tokens and codes in Redis. After a password change or the removal of a factor.
+   */
+  async revokeUser(userId: string): Promise<void> {
+    const grantIds = await this.deps.artifacts.deleteForAccount(userId);
+    const { AccessToken, AuthorizationCode } = this.#provider;
+    for (const grantId of grantIds) {
+      await AccessToken.adapter.revokeByGrantId(grantId);
+      await AuthorizationCode.adapter.revokeByGrantId(grantId);
+    }
+  }
+
   async reload(): Promise<void> {
     const { jwks, fingerprint } = await publishedKeys(this.deps.keys, this.deps.box, this.deps.log);
     if (fingerprint === this.#fingerprint) return;

@@ -16,6 +16,8 @@ export interface TwofoldSignIn {
   amr: string[];
   /** Seconds since the epoch: when the last factor was proven. */
   authTime: number;
+  /** The same in ms, to tell a sign-in made after a given moment. */
+  provenAt: number;
   /** A second factor was proven at this login (not merely enrolled). */
   secondFactor: boolean;
 }
@@ -45,13 +47,16 @@ export function signInOf(session: Partial<Session> | undefined): TwofoldSignIn |
   const secondFactor = session.state === 'authenticated' && typeof session.secondFactorAt === 'number';
   const amr = secondFactor ? [...(session.amr ?? ['pwd', 'otp'])] : ['pwd'];
   if (secondFactor && !amr.includes('mfa')) amr.push('mfa');
-  const provenAt = secondFactor ? (session.secondFactorAt as number) : (session.createdAt ?? Date.now());
+  const provenAt =
+    session.provenAt ??
+    (secondFactor ? (session.secondFactorAt as number) : (session.createdAt ?? Date.now()));
   return {
     userId: session.userId,
     username: session.username,
     state: session.state,
     amr,
     authTime: Math.floor(provenAt / 1000),
+    provenAt,
     secondFactor,
   };
 }

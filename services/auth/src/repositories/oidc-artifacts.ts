@@ -52,6 +52,15 @@ export class OidcArtifactsRepository {
     await this.db.query('DELETE FROM oidc_artifacts WHERE kind = $1 AND grant_id = $2', [kind, grantId]);
   }
 
+  /** Every grant and refresh token of a user; returns the grant ids, to revoke what Redis holds. */
+  async deleteForAccount(accountId: string): Promise<string[]> {
+    const { rows } = await this.db.query<{ grant_id: string | null }>(
+      'DELETE FROM oidc_artifacts WHERE account_id = $1 RETURNING grant_id',
+      [accountId],
+    );
+    return [...new Set(rows.map((row) => row.grant_id).filter((id): id is string => id !== null))];
+  }
+
   /** The grant a user last gave a client (what consent remembers), if it has not expired. */
   async latestGrantId(accountId: string, clientId: string): Promise<string | undefined> {
     const { rows } = await this.db.query<{ id: string }>(
@@ -63,10 +72,14 @@ export class OidcArtifactsRepository {
     return rows[0]?.id;
   }
 
-  /** Expired rows, a day after they expired (a day of grace for the audit of a late reuse). */
+  /**
+   * Expired rows a day after they expired, and spent refresh tokens a week after their rotation
+   * (kept that long so that a stolen one replayed still revokes its family).
+   */
   async deleteExpired(): Promise<number> {
     const { rowCount } = await this.db.query(
-      `DELETE FROM oidc_artifacts WHERE expires_at < now() - interval '1 day'`,
+      `DELETE FROM oidc_artifacts WHERE expires_at < now() - interval '1 day'
+         OR (kind = 'RefreshToken' AND consumed_at < now() - interval '7 days')`,
     );
     return rowCount ?? 0;
   }

@@ -60,9 +60,14 @@ export class OidcSigningKeysRepository {
     });
   }
 
-  /** Adds keys as `next`: published by every replica that reloads, used by none yet. */
+  /**
+   * Adds keys as `next`: published by every replica that reloads, used by none yet. A rotation that
+   * stopped half-way left `next` keys of its own: they go.
+   */
   async addNext(keys: Array<Pick<SigningKeyRow, 'kid' | 'alg' | 'privateEnvelope'>>): Promise<void> {
     await this.db.transaction(async (client) => {
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext('twofold:oidc-signing-keys'))`);
+      await client.query(`DELETE FROM oidc_signing_keys WHERE state = 'next'`);
       for (const key of keys) {
         await client.query(
           `INSERT INTO oidc_signing_keys (kid, alg, private_envelope, state) VALUES ($1, $2, $3, 'next')

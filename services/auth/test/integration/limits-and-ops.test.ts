@@ -87,7 +87,11 @@ describe('operations endpoints', () => {
     assert.equal((await app.inject('/healthz')).statusCode, 200);
     const ready = await app.inject('/readyz');
     assert.equal(ready.statusCode, 200);
-    assert.deepEqual(ready.json().checks, { postgres: 'up', redis: 'up', draining: false, keyIds: ['1'] });
+    const { oidcKeys, ...checks } = ready.json().checks;
+    assert.deepEqual(checks, { postgres: 'up', redis: 'up', draining: false, keyIds: ['1'] });
+    // The OpenID signing keys (ids, never keys): one per algorithm, each signing and published.
+    assert.equal(oidcKeys.signing.length, 2);
+    assert.deepEqual(oidcKeys.published, oidcKeys.signing);
     app.draining = true;
     const draining = await app.inject('/readyz');
     assert.equal(draining.statusCode, 503);

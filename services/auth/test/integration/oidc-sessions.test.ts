@@ -103,10 +103,11 @@ test('prompt=none without a Twofold sign-in answers login_required; prompt=login
   const interaction = await browser.request('GET', start.location as string);
   assert.match(
     interaction.location as string,
-    /\/login\?rd=/,
+    /\/login\?reason=reauth&rd=/,
     'prompt=login sends the user to sign in again',
   );
-  assert.equal((await browser.request('GET', '/api/v1/session')).status, 401, 'the old sign-in is over');
+  // Not by ending the session: a link on any site to prompt=login must not sign the user out.
+  assert.equal((await browser.request('GET', '/api/v1/session')).status, 200);
   // This step's code is spent: the next step's (one step of clock skew is allowed).
   await browser.request('POST', '/api/v1/login', { username: account.username, password: account.password });
   const code = await browser.request('POST', '/api/v1/login/totp', {

@@ -43,8 +43,15 @@ test('what the provider learns of a Twofold session: amr, acr and the time of th
     state: 'authenticated',
     amr: ['pwd', 'otp', 'mfa'],
     authTime: 1_700_000_000,
+    provenAt: 1_700_000_000_500,
     secondFactor: true,
   });
+  // The last step proven, when the session says (the password step of a returning user, too).
+  assert.equal(
+    signInOf({ userId: 'u', username: 'a', state: 'password_verified', createdAt: 1, provenAt: 9_000 })
+      ?.authTime,
+    9,
+  );
   assert.equal(loginResult(both as NonNullable<typeof both>).acr, ACR_MFA);
   const passkey = signInOf({
     userId: 'u',

@@ -6,6 +6,7 @@ import { SessionRecordSigner } from '../../lib/session-store.ts';
 import { clientMetadataOf } from '../../oidc/clients.ts';
 import { buildProvider } from '../../oidc/provider.ts';
 import { OidcService } from '../../oidc/service.ts';
+import { twofoldOf } from '../../oidc/sign-in.ts';
 import { OidcArtifactsRepository } from '../../repositories/oidc-artifacts.ts';
 import { OidcClientsRepository } from '../../repositories/oidc-clients.ts';
 import { OidcSigningKeysRepository } from '../../repositories/oidc-signing-keys.ts';
@@ -38,8 +39,7 @@ export default fp(
       redis: app.redis,
       prefix: `${config.redisKeyPrefix}oidc:`,
       signer: new SessionRecordSigner(`${config.sessionSecret}\noidc artefacts`),
-      waitReplicas: config.redisWaitReplicas,
-      waitTimeoutMs: Math.max(50, Math.floor(config.timeouts.redisCommandMs / 2)),
+      replication: app.sessionStore.replication,
     };
     const issuer = config.oidc.issuer;
     const service = new OidcService({
@@ -63,22 +63,23 @@ export default fp(
           findAccount: (id) => app.users.findById(id),
           audit: async (ctx, event) => {
             audited.inc({ step: event.step, result: event.result });
-            const twofold = ctx.req as unknown as { headers: Record<string, string | undefined> };
+            const twofold = twofoldOf(ctx.req);
             try {
               await app.audit.record({
                 userId: event.userId,
                 username: null,
                 step: event.step,
                 result: event.result,
-                ip: ctx.ip ?? null,
-                userAgent: twofold.headers['user-agent']?.slice(0, 256) ?? null,
-                requestId: twofold.headers['x-request-id'] ?? null,
+                ip: twofold?.ip ?? null,
+                userAgent: twofold?.userAgent?.slice(0, 256) ?? null,
+                requestId: twofold?.requestId ?? null,
                 detail: event.detail,
               });
             } catch (error) {
               app.log.error({ err: error, audit: event }, 'audit event not recorded');
             }
           },
+          log: app.log,
         }),
     });
     await service.start();

@@ -13,7 +13,7 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export default fp(
   async function sameOrigin(app: FastifyInstance) {
     app.addHook('onRequest', async (request) => {
-      if (!UNSAFE.has(request.method) || isProviderEndpoint(request.url)) return;
+      if (!UNSAFE.has(request.method) || request.routeOptions.url === PROVIDER_ROUTE) return;
       const site = request.headers['sec-fetch-site'];
       if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') throw crossSite();
       const origin = request.headers.origin;
@@ -45,9 +45,7 @@ function isSameOrigin(origin: string, protocol: string, hostHeader: string | und
  * token request, an application's logout form) and authenticate their callers themselves (client
  * secrets, PKCE, the logout form's anti-forgery token). Its interaction is Twofold's and is checked.
  */
-function isProviderEndpoint(url: string): boolean {
-  return url.startsWith('/oidc/') && !url.startsWith('/oidc/interaction/');
-}
+const PROVIDER_ROUTE = '/oidc/*';
 
 const crossSite = () =>
   new ApiError(403, 'cross_site_request', 'Requests from other sites are not accepted.');

@@ -47,13 +47,17 @@ const CodeOnly = Type.Object(
 
 /** The account page's API: sessions, password, recovery codes, removing the authenticator. */
 export const account: FastifyPluginAsyncTypebox = async (app) => {
-  /** Ends the user's other sessions and forgets their trusted browsers; returns how many sessions ended. */
+  /**
+   * Ends the user's other sessions, forgets their trusted browsers and revokes what OpenID
+   * applications hold (their tokens outlive no password change); returns how many sessions ended.
+   */
   async function signOutEverywhereElse(request: FastifyRequest, user: { userId: string; username: string }) {
     const others = (await app.sessionStore.listForUser(user.userId))
       .map((s) => s.sessionId)
       .filter((id) => id !== request.session.sessionId);
     await app.sessionStore.destroyForUser(user.userId, others);
     await app.trustedBrowsers.forgetAll(usernameKey(user.username));
+    await app.oidc?.revokeUser(user.userId);
     return others.length;
   }
 

@@ -17,14 +17,26 @@ const Params = {
   additionalProperties: false,
 } as const;
 
-const REAUTH = 'twofoldReauth';
-const loginPage = (uid: string) => `/login?rd=${encodeURIComponent(`/oidc/interaction/${uid}`)}`;
+const REAUTH = 'twofoldReauthSince';
+const loginPage = (uid: string, reason?: string) =>
+  `/login?${reason ? `reason=${reason}&` : ''}rd=${encodeURIComponent(`/oidc/interaction/${uid}`)}`;
 
-/** prompt=login not yet answered by a new sign-in, or max_age past the Twofold session's last factor. */
+/** When this interaction asked for a new sign-in (ms), if it did. */
+function reauthSince(interaction: Interaction): number | undefined {
+  const since = (interaction.result as Record<string, unknown> | undefined)?.[REAUTH];
+  return typeof since === 'number' ? since : undefined;
+}
+
+/**
+ * prompt=login, or max_age past the Twofold sign-in's last factor: a sign-in made after the
+ * interaction asked for it. (Never by ending the session here: a link to /oidc/auth?prompt=login
+ * on any site would then sign users out.)
+ */
 function needsNewSignIn(interaction: Interaction, signIn: TwofoldSignIn | undefined): boolean {
+  const since = reauthSince(interaction);
+  if (since !== undefined) return !signIn || signIn.provenAt < since;
   const reasons = interaction.prompt.reasons;
-  const reauthenticated = (interaction.result as Record<string, unknown> | undefined)?.[REAUTH] === true;
-  if (reasons.includes('login_prompt') && !reauthenticated) return true;
+  if (reasons.includes('login_prompt')) return true;
   if (!reasons.includes('max_age') || !signIn) return false;
   const maxAge = Number(interaction.params.max_age);
   return !(Number.isFinite(maxAge) && signIn.authTime + maxAge >= Math.floor(Date.now() / 1000));
@@ -74,11 +86,8 @@ export async function oidcInteraction(app: FastifyInstance) {
     const client = await providerOf().Client.find(String(interaction.params.client_id));
     const policy = client?.metadata().twofold_policy === 'one_factor' ? 'one_factor' : 'two_factor';
     if (needsNewSignIn(interaction, signIn)) {
-      // prompt=login, or a sign-in older than max_age: this one ends, and the one the user makes next
-      // counts (marked on the interaction, so that coming back here does not ask again).
-      if (signIn) await request.session.destroy();
-      await finish(request, reply, { [REAUTH]: true });
-      return reply.redirect(loginPage(interaction.uid), 303);
+      if (reauthSince(interaction) === undefined) await finish(request, reply, { [REAUTH]: Date.now() });
+      return reply.redirect(loginPage(interaction.uid, 'reauth'), 303);
     }
     if (signIn && meetsPolicy(signIn, policy)) {
       return reply.redirect(await finish(request, reply, { login: loginResult(signIn) }), 303);
@@ -96,9 +105,11 @@ export async function oidcInteraction(app: FastifyInstance) {
       }
     }
     // Not signed in enough for this client: the login pages, and back here. A session signed in
-    // without the second factor it has (e.g. just enrolled) ends, so that the login asks for it.
-    if (signIn?.state === 'authenticated') await request.session.destroy();
-    return reply.redirect(loginPage(interaction.uid), 303);
+    // without the second factor it has (e.g. just enrolled) is shown the form again, to sign in with it.
+    return reply.redirect(
+      loginPage(interaction.uid, signIn?.state === 'authenticated' ? 'reauth' : undefined),
+      303,
+    );
   });
 
   /** Consent is given by the user the provider's session is for, in this browser's Twofold session. */
