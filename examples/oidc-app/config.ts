@@ -1,6 +1,7 @@
-// The OpenID Connect example's settings, from OIDC_APP_* variables; a bad one is an error naming the variable.
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { ConfigError, secretFrom } from '../shared/config.ts';
+
+export { ConfigError, secretFrom };
 
 export type TokenAuthMethod = 'client_secret_basic' | 'client_secret_post';
 
@@ -24,25 +25,8 @@ export interface OidcAppConfig {
   appName: string;
 }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
 export const DEFAULT_PORT = 3005;
 export const DEFAULT_SCOPE = 'openid profile email offline_access';
-
-/** A value or the contents of the file named by NAME_FILE (the project's `_FILE` convention). */
-export function secretFrom(env: NodeJS.ProcessEnv, name: string): string | undefined {
-  const file = env[`${name}_FILE`];
-  if (file) {
-    try {
-      return readFileSync(file, 'utf8').trim();
-    } catch (error) {
-      throw new ConfigError(`${name}_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code})`);
-    }
-  }
-  return env[name]?.trim() || undefined;
-}
 
 /** localhost, 127.0.0.0/8 and ::1: where plain http never leaves the machine. */
 export function isLoopbackHost(hostname: string): boolean {

@@ -1,5 +1,6 @@
-// The web example's settings, from RP_WEB_* variables; a bad one is an error naming the variable.
-import { readFileSync } from 'node:fs';
+import { ConfigError, secretFrom } from '../shared/config.ts';
+
+export { ConfigError, secretFrom };
 
 export interface RpWebConfig {
   port: number;
@@ -17,23 +18,6 @@ export interface RpWebConfig {
   publicOrigin?: string;
   /** A demo user seeded into memory at start (not written to the users file). */
   demoUser?: { username: string; password: string };
-}
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
-/** A value or the contents of the file named by NAME_FILE (the project's `_FILE` convention). */
-export function secretFrom(env: NodeJS.ProcessEnv, name: string): string | undefined {
-  const file = env[`${name}_FILE`];
-  if (file) {
-    try {
-      return readFileSync(file, 'utf8').trim();
-    } catch (error) {
-      throw new ConfigError(`${name}_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code})`);
-    }
-  }
-  return env[name]?.trim() || undefined;
 }
 
 export function usersFileFrom(env: NodeJS.ProcessEnv): string {

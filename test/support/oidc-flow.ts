@@ -138,6 +138,26 @@ export async function authorizationRequest(
   return { url, verifier, state, nonce };
 }
 
+/** What openid-client checks the callback against: the PKCE verifier, state and nonce sent. */
+export const checksOf = (pending: PendingLogin) => ({
+  pkceCodeVerifier: pending.verifier,
+  expectedState: pending.state,
+  expectedNonce: pending.nonce,
+});
+
+/** A whole sign-in: the authorization request, the login and consent, the code exchanged for tokens. */
+export async function codeFlow(
+  config: oidc.Configuration,
+  browser: OidcBrowser,
+  redirectUri: string,
+  account: Account,
+) {
+  const pending = await authorizationRequest(config, redirectUri);
+  const { callback, hops } = await driveLogin(browser, pending.url.href, redirectUri, account);
+  const tokens = await oidc.authorizationCodeGrant(config, callback, checksOf(pending));
+  return { tokens, callback, hops, pending };
+}
+
 /**
  * Follows the flow from `start` until the browser is sent to `redirectUri`: signs in through the
  * login API when sent to the login page, allows the consent page when shown. Returns the callback URL.

@@ -18,6 +18,7 @@ import { enrolSteps } from '../../support/login-workers.ts';
 import {
   type Account,
   authorizationRequest,
+  checksOf,
   discover,
   driveLogin,
   FlowStopped,
@@ -37,12 +38,6 @@ interface User {
   id: string;
   account: Account;
 }
-
-const checksOf = (pending: PendingLogin) => ({
-  pkceCodeVerifier: pending.verifier,
-  expectedState: pending.state,
-  expectedNonce: pending.nonce,
-});
 
 /** The HTTP status behind an openid-client error: an OAuth error's, or the raw answer's (nginx's 502). */
 function statusOf(error: unknown): number | undefined {

@@ -4,18 +4,13 @@ import { test } from 'node:test';
 import * as oidc from 'openid-client';
 import {
   authorizationRequest,
+  checksOf,
+  codeFlow,
   discover,
   driveLogin,
   OidcBrowser,
 } from '../../../../test/support/oidc-flow.ts';
 import { oauthError, REDIRECT_URI, startOidcApp } from '../helpers/oidc-app.ts';
-
-type Pending = Awaited<ReturnType<typeof authorizationRequest>>;
-const checksOf = (pending: Pending) => ({
-  pkceCodeVerifier: pending.verifier,
-  expectedState: pending.state,
-  expectedNonce: pending.nonce,
-});
 
 test('the provider session does not outlive the Twofold sign-in: a later password-only sign-in gets acr pwd', async (t) => {
   const op = await startOidcApp(t);
@@ -47,9 +42,7 @@ test('a password change revokes what OpenID applications hold; refresh tokens ar
   const config = await discover(op.issuer, clientId, clientSecret);
   const account = await op.newAccount();
   const browser = new OidcBrowser(op.baseUrl);
-  const pending = await authorizationRequest(config, REDIRECT_URI);
-  const { callback } = await driveLogin(browser, pending.url.href, REDIRECT_URI, account);
-  const tokens = await oidc.authorizationCodeGrant(config, callback, checksOf(pending));
+  const { tokens } = await codeFlow(config, browser, REDIRECT_URI, account);
   const refresh = tokens.refresh_token as string;
   const stored = await op.app.db.query(
     `SELECT 1 FROM oidc_artifacts WHERE id = $1 OR payload::text LIKE $2`,
@@ -74,14 +67,12 @@ test("a client cannot introspect or revoke another client's tokens", async (t) =
   const b = await op.addClient('beta');
   const configA = await discover(op.issuer, a.clientId, a.clientSecret);
   const configB = await discover(op.issuer, b.clientId, b.clientSecret);
-  const pending = await authorizationRequest(configA, REDIRECT_URI);
-  const { callback } = await driveLogin(
+  const { tokens } = await codeFlow(
+    configA,
     new OidcBrowser(op.baseUrl),
-    pending.url.href,
     REDIRECT_URI,
     await op.newAccount(),
   );
-  const tokens = await oidc.authorizationCodeGrant(configA, callback, checksOf(pending));
   assert.equal((await oidc.tokenIntrospection(configB, tokens.access_token)).active, false);
   await oidc.tokenRevocation(configB, tokens.refresh_token as string).catch(() => {});
   assert.equal(

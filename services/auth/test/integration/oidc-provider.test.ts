@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import * as oidc from 'openid-client';
 import {
   authorizationRequest,
+  checksOf,
   discover,
   driveLogin,
   OidcBrowser,
@@ -38,11 +39,7 @@ test('discovery, the code flow with PKCE, userinfo, refresh rotation and logout,
     'consent was asked on first use',
   );
 
-  const tokens = await oidc.authorizationCodeGrant(config, callback, {
-    pkceCodeVerifier: pending.verifier,
-    expectedState: pending.state,
-    expectedNonce: pending.nonce,
-  });
+  const tokens = await oidc.authorizationCodeGrant(config, callback, checksOf(pending));
   const claims = tokens.claims();
   assert.ok(claims);
   const user = await op.app.users.findByUsernameKey(account.username.toLowerCase());
@@ -56,11 +53,7 @@ test('discovery, the code flow with PKCE, userinfo, refresh rotation and logout,
   const again = await authorizationRequest(config, REDIRECT_URI);
   const second = await driveLogin(browser, again.url.href, REDIRECT_URI, account);
   assert.ok(second.hops.every((hop) => hop.status !== 200 && !hop.location?.includes('/login')));
-  const tokens2 = await oidc.authorizationCodeGrant(config, second.callback, {
-    pkceCodeVerifier: again.verifier,
-    expectedState: again.state,
-    expectedNonce: again.nonce,
-  });
+  const tokens2 = await oidc.authorizationCodeGrant(config, second.callback, checksOf(again));
 
   // Rotation: each refresh spends the token it used; a spent one coming back revokes the family
   // (the grant, which the second sign-in shared).

@@ -8,6 +8,7 @@ import * as oidc from 'openid-client';
 import { rotateSigningKeys } from '../../../../deploy/src/signing-key-rotation.ts';
 import {
   authorizationRequest,
+  checksOf,
   discover,
   driveLogin,
   OidcBrowser,
@@ -42,11 +43,7 @@ test('a code works once: a second use is refused and revokes what the first gave
     REDIRECT_URI,
     await op.newAccount(),
   );
-  const checks = {
-    pkceCodeVerifier: pending.verifier,
-    expectedState: pending.state,
-    expectedNonce: pending.nonce,
-  };
+  const checks = checksOf(pending);
   const tokens = await oidc.authorizationCodeGrant(config, callback, checks);
   await assert.rejects(oidc.authorizationCodeGrant(config, callback, checks), oauthError('invalid_grant'));
   const claims = tokens.claims();
@@ -74,11 +71,7 @@ test('a code is refused to another client, and a wrong PKCE verifier or client s
     REDIRECT_URI,
     await op.newAccount(),
   );
-  const checks = {
-    pkceCodeVerifier: pending.verifier,
-    expectedState: pending.state,
-    expectedNonce: pending.nonce,
-  };
+  const checks = checksOf(pending);
   await assert.rejects(oidc.authorizationCodeGrant(other, callback, checks), oauthError('invalid_grant'));
   await assert.rejects(
     oidc.authorizationCodeGrant(wrongSecret, callback, checks),
@@ -118,11 +111,7 @@ test('a public client must use PKCE: a request without it goes back with invalid
     REDIRECT_URI,
     await op.newAccount(),
   );
-  const tokens = await oidc.authorizationCodeGrant(config, callback, {
-    pkceCodeVerifier: pending.verifier,
-    expectedState: pending.state,
-    expectedNonce: pending.nonce,
-  });
+  const tokens = await oidc.authorizationCodeGrant(config, callback, checksOf(pending));
   assert.ok(tokens.id_token);
 });
 
@@ -165,11 +154,7 @@ test('signing keys rotate online: old tokens verify during the overlap, not afte
     const pending = await authorizationRequest(config, REDIRECT_URI);
     const account = await op.newAccount();
     const { callback } = await driveLogin(browser, pending.url.href, REDIRECT_URI, account);
-    return oidc.authorizationCodeGrant(config, callback, {
-      pkceCodeVerifier: pending.verifier,
-      expectedState: pending.state,
-      expectedNonce: pending.nonce,
-    });
+    return oidc.authorizationCodeGrant(config, callback, checksOf(pending));
   };
   const before = await login();
   const oldKid = decodeProtectedHeader(before.id_token as string).kid;

@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import * as oidc from 'openid-client';
 import {
   authorizationRequest,
+  checksOf,
+  codeFlow,
   discover,
   driveLogin,
   OidcBrowser,
@@ -10,12 +12,6 @@ import {
 } from '../../../../test/support/oidc-flow.ts';
 import { totpCode } from '../../../../test/support/totp-codes.ts';
 import { oauthError, REDIRECT_URI, startOidcApp } from '../helpers/oidc-app.ts';
-
-const checksOf = (pending: Awaited<ReturnType<typeof authorizationRequest>>) => ({
-  pkceCodeVerifier: pending.verifier,
-  expectedState: pending.state,
-  expectedNonce: pending.nonce,
-});
 
 test("another user signing in to Twofold in the same browser gets their own tokens, never the first user's", async (t) => {
   const op = await startOidcApp(t);
@@ -123,14 +119,7 @@ test('revocation and introspection for confidential clients; removing a client e
   const op = await startOidcApp(t);
   const { clientId, clientSecret } = await op.addClient('api');
   const config = await discover(op.issuer, clientId, clientSecret);
-  const pending = await authorizationRequest(config, REDIRECT_URI);
-  const { callback } = await driveLogin(
-    new OidcBrowser(op.baseUrl),
-    pending.url.href,
-    REDIRECT_URI,
-    await op.newAccount(),
-  );
-  const tokens = await oidc.authorizationCodeGrant(config, callback, checksOf(pending));
+  const { tokens } = await codeFlow(config, new OidcBrowser(op.baseUrl), REDIRECT_URI, await op.newAccount());
   const active = await oidc.tokenIntrospection(config, tokens.access_token);
   assert.equal(active.active, true);
   assert.equal(active.client_id, clientId);
