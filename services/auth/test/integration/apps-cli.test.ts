@@ -1,8 +1,9 @@
 // Issue 10: `twofold apps add|list|set|rotate-key|remove|link|unlink` and `twofold users groups`, run as an
-// operator runs them (bin/twofold.js, a child process) against this test's database.
+// operator runs them (deploy/src/cli.ts `main`, in this process: the cluster tests run the binary)
+// against this test's database.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { twofold } from '../../../../test/support/twofold-cli.ts';
+import { twofoldInProcess } from '../../../../test/support/twofold-cli.ts';
 import { verifyApiKey } from '../../src/lib/api-keys.ts';
 import { buildTestApp, testConfig } from '../helpers/build-app.ts';
 import { enrolledUser, expectStatus } from '../helpers/client.ts';
@@ -12,7 +13,7 @@ const KEY = /^api key: (tfk_\S+)$/m;
 describe('twofold apps and twofold users groups', async () => {
   const config = await testConfig();
   const app = await buildTestApp({ after }, config);
-  const cli = async (...args: string[]) => twofold([...args, '--database-url', config.databaseUrl]).done;
+  const cli = (...args: string[]) => twofoldInProcess([...args, '--database-url', config.databaseUrl]);
   const ok = async (...args: string[]) => {
     const result = await cli(...args);
     assert.equal(result.code, 0, `twofold ${args.join(' ')}: ${result.stderr}`);

@@ -1,11 +1,11 @@
-// `twofold clients add|list|rotate-secret|remove`, run as an operator runs them (bin/twofold.js, a
-// child process) against this test's database, sealing with a key ring file as the replicas' own.
+// `twofold clients add|list|rotate-secret|remove` against this test's database, sealing with a key
+// ring file as the replicas' own: in this process (deploy/src/cli.ts `main`), and once as the binary.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { twofold } from '../../../../test/support/twofold-cli.ts';
+import { twofold, twofoldInProcess } from '../../../../test/support/twofold-cli.ts';
 import { generateKeySpec, parseKeyRing, SecretBox, SecretBoxError } from '../../../common/src/secret-box.ts';
 import { openClientSecret } from '../../src/lib/oidc-client-secrets.ts';
 import { OidcClientsRepository } from '../../src/repositories/oidc-clients.ts';
@@ -24,8 +24,8 @@ describe('twofold clients', async () => {
   await writeFile(keysFile, `${keySpec}\n`, { mode: 0o600 });
   const box = new SecretBox(parseKeyRing(keySpec));
 
-  const cli = async (...args: string[]) =>
-    twofold([...args, '--database-url', url, '--keys-file', keysFile]).done;
+  const cli = (...args: string[]) =>
+    twofoldInProcess([...args, '--database-url', url, '--keys-file', keysFile]);
   const ok = async (...args: string[]) => {
     const result = await cli(...args);
     assert.equal(result.code, 0, `twofold ${args.join(' ')}: ${result.stderr}`);
@@ -149,7 +149,7 @@ describe('twofold clients', async () => {
       assert.equal(result.code, 2, `${args.join(' ')}: ${result.stdout}${result.stderr}`);
       assert.match(result.stderr, message, args.join(' '));
     }
-    const noRing = await twofold(['clients', 'add', 'new-app', ...uri, '--database-url', url]).done;
+    const noRing = await twofoldInProcess(['clients', 'add', 'new-app', ...uri, '--database-url', url]);
     assert.equal(noRing.code, 2, noRing.stderr);
     assert.match(noRing.stderr, /with --database-url, name the key ring of that cluster with --keys-file/);
     assert.deepEqual(
@@ -170,7 +170,7 @@ describe('twofold clients', async () => {
       assert.match(result.stderr, message);
     }
     const missing = path.join(dir, 'missing');
-    const result = await twofold([
+    const result = await twofoldInProcess([
       'clients',
       'add',
       'new-app',
@@ -179,7 +179,7 @@ describe('twofold clients', async () => {
       url,
       '--keys-file',
       missing,
-    ]).done;
+    ]);
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /cannot read the key ring .*missing/);
     assert.equal(await repo.findByName('new-app'), undefined);
