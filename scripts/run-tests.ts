@@ -19,10 +19,13 @@ import { type RedisServer, startRedis } from '../deploy/src/redis.ts';
 import {
   DEFAULT_TEST_TIMEOUT_MS,
   findTestFiles,
+  isUnitTest,
   selectTestFiles,
   TEST_ROOTS,
   testRunnerArgs,
 } from './test-selection.ts';
+
+const UNIT_CONCURRENCY = 2;
 
 interface Harness {
   env: NodeJS.ProcessEnv;
@@ -68,9 +71,10 @@ async function startHarness(): Promise<Harness> {
   };
 }
 
-function runTests(files: string[], env: NodeJS.ProcessEnv): Promise<number> {
+function runTests(files: string[], env: NodeJS.ProcessEnv, concurrency = 1): Promise<number> {
+  if (files.length === 0) return Promise.resolve(0);
   const timeoutMs = Number(process.env.TWOFOLD_TEST_TIMEOUT_MS ?? DEFAULT_TEST_TIMEOUT_MS);
-  const child = spawn(process.execPath, [...testRunnerArgs(timeoutMs), ...files], {
+  const child = spawn(process.execPath, [...testRunnerArgs(timeoutMs, concurrency), ...files], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: 'inherit',
@@ -116,17 +120,25 @@ async function main(): Promise<number> {
   };
   process.on('SIGINT', remember);
   process.on('SIGTERM', remember);
+  // Unit tests (pure logic: no server, no shared state) run two at a time, while the servers for
+  // the others start; the others run one at a time, as clusters and timings need the machine.
+  const unitFiles = files.filter(isUnitTest);
+  const others = files.filter((file) => !isUnitTest(file));
   let harness: Harness | undefined;
-  if (!values.unit) {
+  const units = runTests(unitFiles, {}, UNIT_CONCURRENCY);
+  if (others.length > 0) {
     try {
       harness = await startHarness();
     } catch {
+      await units;
       return 1;
     }
   }
   try {
+    const unitCode = await units;
     if (interrupted) return 128 + constants.signals[interrupted];
-    return await runTests(files, harness?.env ?? {});
+    const otherCode = await runTests(others, harness?.env ?? {});
+    return unitCode !== 0 ? unitCode : otherCode;
   } finally {
     await harness?.stop().catch((error) => console.error(`test harness: stopping failed: ${error.message}`));
   }

@@ -44,7 +44,7 @@ export interface Selection {
  * those whose path starts with a filter (`deploy/`) or whose name contains one (`totp`).
  */
 export function selectTestFiles(files: string[], options: { unit: boolean; filters: string[] }): Selection {
-  const kinds = files.filter((file) => !options.unit || file.split(path.sep).includes('unit'));
+  const kinds = files.filter((file) => !options.unit || isUnitTest(file));
   const matches = (file: string, filter: string) =>
     file.startsWith(filter) || path.basename(file).includes(filter);
   return {
@@ -59,6 +59,11 @@ export function selectTestFiles(files: string[], options: { unit: boolean; filte
 /** Each test and hook fails after this long, so a lost await fails the run instead of hanging CI. */
 export const DEFAULT_TEST_TIMEOUT_MS = 8 * 60_000;
 
-export function testRunnerArgs(timeoutMs: number): string[] {
-  return ['--import', 'tsx', '--test', '--test-concurrency=1', `--test-timeout=${timeoutMs}`];
+export function testRunnerArgs(timeoutMs: number, concurrency = 1): string[] {
+  return ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${timeoutMs}`];
+}
+
+/** A file under a `unit` folder: pure logic, safe to run beside another. */
+export function isUnitTest(file: string): boolean {
+  return file.split(path.sep).includes('unit');
 }

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { selectTestFiles, testRunnerArgs } from '../../test-selection.ts';
+import { isUnitTest, selectTestFiles, testRunnerArgs } from '../../test-selection.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const FILES = [
@@ -61,4 +61,10 @@ describe('npm test: selection and timeouts', () => {
     assert.match(run.stdout, /test timed out after 1000ms/);
     assert.match(run.stdout, /# cancelled 1/);
   });
+});
+
+test('unit tests are the files under a unit folder (they run two at a time)', () => {
+  assert.equal(isUnitTest(path.join('services', 'auth', 'test', 'unit', 'totp.test.ts')), true);
+  assert.equal(isUnitTest(path.join('services', 'auth', 'test', 'integration', 'unit-ish.test.ts')), false);
+  assert.equal(isUnitTest(path.join('test', 'e2e', 'failover.cluster.test.ts')), false);
 });
