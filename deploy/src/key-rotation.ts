@@ -5,9 +5,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type ReencryptReport,
   reencryptOidcClientSecrets,
+  reencryptSigningKeys,
   reencryptTotpSecrets,
 } from '../../services/auth/src/admin/reencrypt.ts';
-import { reencryptSigningKeys } from '../../services/auth/src/oidc/signing-keys.ts';
 import { OidcClientsRepository } from '../../services/auth/src/repositories/oidc-clients.ts';
 import { OidcSigningKeysRepository } from '../../services/auth/src/repositories/oidc-signing-keys.ts';
 import { TotpRepository } from '../../services/auth/src/repositories/totp.ts';

@@ -1,7 +1,9 @@
 import type { SecretBox } from '../../../common/src/secret-box.ts';
 import { clientSecretAssociatedData } from '../lib/oidc-client-secrets.ts';
 import { totpAssociatedData } from '../lib/totp-secrets.ts';
+import { signingKeyAssociatedData } from '../oidc/signing-keys.ts';
 import type { OidcClientsRepository } from '../repositories/oidc-clients.ts';
+import type { OidcSigningKeysRepository } from '../repositories/oidc-signing-keys.ts';
 import type { TotpRepository } from '../repositories/totp.ts';
 
 export interface ReencryptReport {
@@ -78,6 +80,25 @@ export function reencryptOidcClientSecrets(
       envelopeOf: (row) => row.secretEnvelope,
       associatedDataOf: (row) => clientSecretAssociatedData(row.clientId),
       replace: (row, replacement) => clients.replaceEnvelope(row.clientId, row.secretEnvelope, replacement),
+    },
+    box,
+    batchSize,
+  );
+}
+
+/** Every OpenID Connect signing key's private half (`twofold keys rotate`). */
+export function reencryptSigningKeys(
+  keys: OidcSigningKeysRepository,
+  box: SecretBox,
+  batchSize = 200,
+): Promise<ReencryptReport> {
+  return reencryptRows(
+    {
+      notSealedUnder: (keyId, limit) => keys.notSealedUnder(keyId, limit),
+      idOf: (row) => row.kid,
+      envelopeOf: (row) => row.privateEnvelope,
+      associatedDataOf: (row) => signingKeyAssociatedData(row.kid),
+      replace: (row, replacement) => keys.replaceEnvelope(row.kid, row.privateEnvelope, replacement),
     },
     box,
     batchSize,

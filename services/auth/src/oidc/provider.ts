@@ -51,8 +51,8 @@ const DURABLE = new Set(['Grant', 'RefreshToken']);
 const DAY = 86_400;
 
 /** The client's policy (extra metadata `twofold_policy`); two_factor unless it says otherwise. */
-export function clientPolicy(ctx: KoaContextWithOIDC): Policy {
-  const value = ctx.oidc.client?.metadata().twofold_policy;
+export function clientPolicy(client: { metadata(): ClientMetadata } | undefined): Policy {
+  const value = client?.metadata().twofold_policy;
   return typeof value === 'string' && isPolicy(value) ? value : 'two_factor';
 }
 
@@ -75,7 +75,7 @@ function twofoldPolicy() {
           signIn.userId === session?.accountId &&
           signIn.authTime === session.loginTs &&
           loginResult(signIn).acr === session.acr;
-        return same && meetsPolicy(signIn, clientPolicy(ctx))
+        return same && meetsPolicy(signIn, clientPolicy(ctx.oidc.client))
           ? Check.NO_NEED_TO_PROMPT
           : Check.REQUEST_PROMPT;
       },

@@ -25,7 +25,8 @@ export interface NewSigningKey {
   privateEnvelope: string;
 }
 
-const associatedData = (kid: string) => `oidc_signing_keys:${kid}`;
+/** Binds a sealed private key to its row. */
+export const signingKeyAssociatedData = (kid: string) => `oidc_signing_keys:${kid}`;
 
 /** A fresh private key as a JWK, sealed for its row. */
 export async function newSigningKey(box: SecretBox, alg: SigningAlg): Promise<NewSigningKey> {
@@ -35,7 +36,7 @@ export async function newSigningKey(box: SecretBox, alg: SigningAlg): Promise<Ne
       : await generate('rsa', { modulusLength: 2048 });
   const kid = randomBytes(12).toString('base64url');
   const jwk = privateKey.export({ format: 'jwk' });
-  return { kid, alg, privateEnvelope: box.seal(JSON.stringify(jwk), associatedData(kid)) };
+  return { kid, alg, privateEnvelope: box.seal(JSON.stringify(jwk), signingKeyAssociatedData(kid)) };
 }
 
 /** One current key per algorithm, made by whichever replica (or CLI) gets the lock first. */
@@ -69,7 +70,7 @@ export async function publishedKeys(
   for (const row of [...rows].sort((a, b) => order(a) - order(b))) {
     let jwk: JsonWebKey;
     try {
-      jwk = JSON.parse(box.open(row.privateEnvelope, associatedData(row.kid)).toString('utf8'));
+      jwk = JSON.parse(box.open(row.privateEnvelope, signingKeyAssociatedData(row.kid)).toString('utf8'));
     } catch (error) {
       if (!(error instanceof SecretBoxError)) throw error;
       log.error({ kid: row.kid, reason: error.message }, 'OIDC signing key failed to decrypt');
@@ -93,24 +94,4 @@ export function keyRoles(jwks: SigningJwk[]): { signing: string[]; published: st
     signing: jwks.filter((jwk) => !jwk.key_ops).map((jwk) => jwk.kid),
     published: jwks.map((jwk) => jwk.kid),
   };
-}
-
-/** Re-seals the private keys under the ring's current key (`twofold keys rotate`). */
-export async function reencryptSigningKeys(
-  keys: OidcSigningKeysRepository,
-  box: SecretBox,
-): Promise<{ reencrypted: number; unreadable: string[] }> {
-  const report = { reencrypted: 0, unreadable: [] as string[] };
-  for (const row of await keys.notSealedUnder(box.currentKeyId, 10_000)) {
-    let plaintext: Buffer;
-    try {
-      plaintext = box.open(row.privateEnvelope, associatedData(row.kid));
-    } catch {
-      report.unreadable.push(row.kid);
-      continue;
-    }
-    const sealed = box.seal(plaintext, associatedData(row.kid));
-    if (await keys.replaceEnvelope(row.kid, row.privateEnvelope, sealed)) report.reencrypted += 1;
-  }
-  return report;
 }

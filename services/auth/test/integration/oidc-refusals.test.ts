@@ -213,3 +213,17 @@ test('Redis gone in the middle of a sign-in: the interaction answers 503 (retry)
     assert.equal(JSON.parse(answer.text).error.code, 'service_unavailable');
   }
 });
+
+test('`twofold keys rotate` re-seals the signing keys: they open under the new key alone', async (t) => {
+  const op = await startOidcApp(t);
+  const { generateKeySpec, parseKeyRing, SecretBox } = await import('../../../common/src/secret-box.ts');
+  const { reencryptSigningKeys } = await import('../../src/admin/reencrypt.ts');
+  const { OidcSigningKeysRepository } = await import('../../src/repositories/oidc-signing-keys.ts');
+  const { publishedKeys } = await import('../../src/oidc/signing-keys.ts');
+  const fresh = parseKeyRing(generateKeySpec('9'));
+  const keys = new OidcSigningKeysRepository(op.app.db);
+  const report = await reencryptSigningKeys(keys, new SecretBox([...fresh, ...op.config.encryptionKeys]));
+  assert.deepEqual(report, { reencrypted: 2, unreadable: [] });
+  const { jwks } = await publishedKeys(keys, new SecretBox(fresh), op.app.log);
+  assert.equal(jwks.length, 2, 'both keys open under the new key alone');
+});

@@ -3,6 +3,7 @@ import { errors, type InteractionResults } from 'oidc-provider';
 import { interactionExpired, interactionNotYours, oidcUnavailable } from '../../errors.ts';
 import { hasSecondFactor } from '../../factors/registry.ts';
 import { errorHtml, PAGE_HEADERS } from '../../oidc/pages.ts';
+import { clientPolicy } from '../../oidc/provider.ts';
 import { loginResult, meetsPolicy, signInOf, type TwofoldSignIn } from '../../oidc/sign-in.ts';
 
 type Interaction = Awaited<
@@ -84,7 +85,7 @@ export async function oidcInteraction(app: FastifyInstance) {
     }
     const signIn = signInOf(request.session);
     const client = await providerOf().Client.find(String(interaction.params.client_id));
-    const policy = client?.metadata().twofold_policy === 'one_factor' ? 'one_factor' : 'two_factor';
+    const policy = clientPolicy(client);
     if (needsNewSignIn(interaction, signIn)) {
       if (reauthSince(interaction) === undefined) await finish(request, reply, { [REAUTH]: Date.now() });
       return reply.redirect(loginPage(interaction.uid, 'reauth'), 303);
