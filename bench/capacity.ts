@@ -3,7 +3,9 @@
 // second on all cores (the bound for logins), (2) full logins through nginx, (3) session checks
 // through nginx, closed loop and then open loop at half their peak, and (4) a bare Fastify hello
 // behind the same nginx configuration (the bound for session checks). Figures, never assertions.
+import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
+import path from 'node:path';
 import { defaultDataDir } from '../deploy/src/paths.ts';
 import { AddressPool } from './capacity-addresses.ts';
 import { benchArgon2Capacity, replicaHashing } from './capacity-argon2.ts';
@@ -11,6 +13,7 @@ import { exporterUrls } from './capacity-exporters.ts';
 import { loginFindings, sessionFindings } from './capacity-findings.ts';
 import { startHelloTarget } from './capacity-hello.ts';
 import { errorKind, send } from './capacity-http.ts';
+import { accessLogEnd, lbLatency } from './capacity-lb-latency.ts';
 import { LOGIN_TIMEOUT_MS, LoginDriver } from './capacity-login.ts';
 import { closedLoop, openLoop, type Timing } from './capacity-loops.ts';
 import { type CapacityOptions, parseCapacityOptions } from './capacity-options.ts';
@@ -123,6 +126,14 @@ async function loginLevels(run: Run, pool: UserPool, groups: ProcessGroup[], rep
   return { levels, steps, sessions };
 }
 
+/** The access log of the load balancer measured through, when it is a member of the cluster. */
+function lbAccessLog(run: Run): string | undefined {
+  const port = Number(new URL(run.lb).port || 80);
+  const lb = run.members.find((m) => m.role === 'load-balancer' && m.port === port);
+  const file = lb && path.join(run.options.dataDir, lb.name, 'logs', 'access.log');
+  return file && existsSync(file) ? file : undefined;
+}
+
 async function sessionPhases(run: Run, sessions: string[], groups: ProcessGroup[], replicaUrls: string[]) {
   const stores = exporterUrls(run.members, redisMasterPort(run.members));
   const addresses = new AddressPool(203, run.options.sessionConcurrency, 0, 4);
@@ -137,11 +148,22 @@ async function sessionPhases(run: Run, sessions: string[], groups: ProcessGroup[
     );
     printPhase(peak.result);
     const halfRate = Math.max(1, peak.result.ratePerSecond / 2);
+    const log = lbAccessLog(run);
+    const logFrom = log ? await accessLogEnd(log) : 0;
     const half = await measured(groups, replicaUrls, run.timing, (timing) =>
       openLoop('(3b) session checks at half of (3)', halfRate, timing, check),
     );
     printPhase(half.result);
-    return { peak, half };
+    const atLb = log
+      ? await lbLatency(log, logFrom, '127.203.', Math.round((halfRate * run.timing.warmupMs) / 1000))
+      : undefined;
+    console.log(
+      atLb
+        ? `  (3b) as the load balancer logged them ($request_time): p50 ${fixed(atLb.p50Ms)} ms, ` +
+            `p99 ${fixed(atLb.p99Ms)} ms, max ${fixed(atLb.maxMs)} ms over ${atLb.count} checks`
+        : `  (3b) as the load balancer logged them: no access log of ${run.lb} found under ${run.options.dataDir}`,
+    );
+    return { peak, half, atLb };
   } finally {
     addresses.close();
   }

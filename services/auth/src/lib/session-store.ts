@@ -189,6 +189,10 @@ export class RedisSessionStore implements SessionStore {
   }
 
   private async write(sessionId: string, session: StoredSession): Promise<void> {
+    // A session never established (no deadline) is never stored, so there is nothing to write or
+    // remove: this is @fastify/session's regenerate() saving the empty session under its new id,
+    // one round trip per factor for nothing. Every stored record carries a deadline.
+    if (session.expiresAt === undefined) return;
     const ttlMs = Math.min(
       this.options.idleSeconds * 1000,
       Math.floor((session.expiresAt ?? 0) - Date.now()),
