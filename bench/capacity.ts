@@ -155,7 +155,12 @@ async function sessionPhases(run: Run, sessions: string[], groups: ProcessGroup[
     );
     printPhase(half.result);
     const atLb = log
-      ? await lbLatency(log, logFrom, '127.203.', Math.round((halfRate * run.timing.warmupMs) / 1000))
+      ? await lbLatency(
+          log,
+          logFrom,
+          `127.${addresses.second}.`,
+          Math.round((halfRate * run.timing.warmupMs) / 1000),
+        )
       : undefined;
     console.log(
       atLb
@@ -163,7 +168,7 @@ async function sessionPhases(run: Run, sessions: string[], groups: ProcessGroup[
             `p99 ${fixed(atLb.p99Ms)} ms, max ${fixed(atLb.maxMs)} ms over ${atLb.count} checks`
         : `  (3b) as the load balancer logged them: no access log of ${run.lb} found under ${run.options.dataDir}`,
     );
-    return { peak, half, atLb };
+    return { peak, half };
   } finally {
     addresses.close();
   }

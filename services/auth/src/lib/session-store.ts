@@ -193,10 +193,7 @@ export class RedisSessionStore implements SessionStore {
     // remove: this is @fastify/session's regenerate() saving the empty session under its new id,
     // one round trip per factor for nothing. Every stored record carries a deadline.
     if (session.expiresAt === undefined) return;
-    const ttlMs = Math.min(
-      this.options.idleSeconds * 1000,
-      Math.floor((session.expiresAt ?? 0) - Date.now()),
-    );
+    const ttlMs = Math.min(this.options.idleSeconds * 1000, Math.floor(session.expiresAt - Date.now()));
     if (ttlMs <= 0) {
       await this.redis.multi().del(this.key(sessionId)).zrem(this.signedInKey(), sessionId).exec();
       return;
