@@ -3,6 +3,7 @@
 // its event loop and the scheduler's delays on a machine it shares with the whole cluster; this one
 // is the service's alone. Read from the access log that nginx/twofold.conf.template writes.
 import { open, stat } from 'node:fs/promises';
+import { figures } from './push-support.ts';
 
 export interface LbLatency {
   count: number;
@@ -17,11 +18,6 @@ export async function accessLogEnd(path: string): Promise<number> {
 }
 
 const LINE = /^(\S+) .*"GET \/auth\/verify [^"]*" (\d{3}) .* rt=([0-9.]+) /;
-
-/** `at` of a sorted list, by the nearest-rank method. */
-function rank(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
-}
 
 /**
  * The session checks from `clientPrefix` (the phase's own loopback block) logged after byte `from`,
@@ -49,12 +45,8 @@ export async function lbLatency(
     if (match?.[1]?.startsWith(clientPrefix) && match[2] === '200')
       times.push(Math.round(Number(match[3]) * 1000));
   }
-  const recorded = times.slice(skip).sort((a, b) => a - b);
+  const recorded = times.slice(skip);
   if (recorded.length === 0) return undefined;
-  return {
-    count: recorded.length,
-    p50Ms: rank(recorded, 0.5),
-    p99Ms: rank(recorded, 0.99),
-    maxMs: recorded.at(-1) as number,
-  };
+  const { n, p50, p99, max } = figures(recorded);
+  return { count: n, p50Ms: p50, p99Ms: p99, maxMs: max };
 }
