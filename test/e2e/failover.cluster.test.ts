@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { memberLogFile } from '../../deploy/src/paths.ts';
 import { startTestCluster, type TestCluster, waitUntilHealthy } from '../support/cluster.ts';
 import {
+  logoutPost,
   missingUsers,
   PASSWORD,
   passwordLogin,
@@ -18,7 +19,7 @@ import {
   uniqueName,
 } from '../support/failover-workers.ts';
 import { HttpClient, previousStepCode } from '../support/http-client.ts';
-import { listenerClosedAt, logHasLine } from '../support/in-flight.ts';
+import { listenerClosedAt, logHasLine, requestsLoggedBetween } from '../support/in-flight.ts';
 import {
   answeredWithin,
   longestGapSeconds,
@@ -114,10 +115,13 @@ describe('failover of every member under traffic', () => {
       const wrong = await client.post('/api/v1/login', { username: slowUser, password: `${PASSWORD} no` });
       assert.equal(wrong.status, 401, JSON.stringify(wrong.body));
     }
+    // Cheap POSTs back to back. A POST that meets auth-2's listener closing is answered 502 by nginx
+    // (it may have run): nginx must have stopped sending POSTs there before that instant.
     const traffic = startTraffic([
       sessionCheck(lbs, user.cookie),
       sessionCheck(lbs, user.cookie),
       passwordLogin(lbs, user.username),
+      ...Array.from({ length: 12 }, () => logoutPost(lbs)),
     ]);
     await sleep(1_000);
     const requestId = `drain-${process.pid}-${Date.now()}`;
@@ -152,6 +156,7 @@ describe('failover of every member under traffic', () => {
     report('auth-sigterm', {
       sessionChecks: checks,
       loginPosts: logins,
+      logoutPosts: summarize(outcomes, 'logout'),
       inFlightLogin: { status: answered.status, answeredAfterSigtermMs: answered.at - sigtermAt },
       listenerClosedAfterSigtermMs: closedAt === undefined ? null : closedAt - sigtermAt,
     });
@@ -159,7 +164,16 @@ describe('failover of every member under traffic', () => {
     assert.equal(answered.status, 200, JSON.stringify(answered.body));
     assert.equal(answered.body.state, 'enrollment_required');
     assert.ok(answered.at > closedAt, 'the login in flight was answered after the listener had closed');
-    assertTrafficRan(outcomes, sigtermAt, goneAt, { 'session-check': 20, login: 5 });
+    // Safe requests refused by the draining replica made both load balancers leave it out
+    // (services/auth/src/drain.ts): no POST reached it in the second before its listener closed.
+    const latePosts = await requestsLoggedBetween(
+      memberLogFile(cluster.dataDir, 'auth-2'),
+      'POST',
+      sigtermAt + 1_000,
+      closedAt,
+    );
+    assert.deepEqual(latePosts, [], 'no POST was sent to auth-2 in the last second of its drain');
+    assertTrafficRan(outcomes, sigtermAt, goneAt, { 'session-check': 20, login: 5, logout: 200 });
     assert.deepEqual(unexpectedFailures(outcomes), [], 'no request failed');
   });
 

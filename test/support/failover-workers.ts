@@ -61,6 +61,22 @@ export function passwordLogin(lbs: string[], username: string): Worker {
   };
 }
 
+/**
+ * A cheap POST (a logout with no session: 204), back to back: many of them make a replica's last
+ * instant before its listener closes likely to find one on its way, which nginx must not answer 502.
+ */
+export function logoutPost(lbs: string[]): Worker {
+  const next = alternating(lbs);
+  return {
+    kind: 'logout',
+    pauseMs: 0,
+    run: async () => {
+      const response = await new HttpClient(next(), { timeoutMs: TIMEOUT_MS }).post('/api/v1/logout', {});
+      return { status: response.status, ok: response.status === 204 };
+    },
+  };
+}
+
 /** A registration (a PostgreSQL write) of a new user each time; names answered 201 go to `acknowledged`. */
 export function registration(lbs: string[], acknowledged: string[], prefix: string): Worker {
   const next = alternating(lbs);

@@ -24,3 +24,17 @@ export async function listenerClosedAt(port: number, timeoutMs = 15_000): Promis
   }
   return undefined;
 }
+
+/** The `incoming request` lines of a replica's log for `method`, logged between `from` and `to` (ms). */
+export async function requestsLoggedBetween(logFile: string, method: string, from: number, to: number) {
+  const text = await readFile(logFile, 'utf8');
+  const requests: Array<{ time: number; url: string }> = [];
+  for (const line of text.split('\n')) {
+    if (!line.includes('"incoming request"')) continue;
+    const entry = JSON.parse(line) as { time: number; req: { method: string; url: string } };
+    if (entry.req.method === method && entry.time >= from && entry.time <= to) {
+      requests.push({ time: entry.time, url: entry.req.url });
+    }
+  }
+  return requests;
+}

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, test } from 'node:test';
 import { demoAppTemplateFile, renderNginxConfig, templateFile } from '../../src/nginx.ts';
+import { replicaEnv } from '../../src/replica.ts';
 import { renderTemplate } from '../../src/template.ts';
 
 describe('renderTemplate', () => {
@@ -53,6 +54,21 @@ describe('renderNginxConfig', () => {
     assert.doesNotMatch(config, /proxy_next_upstream [^;]*http_503/);
     assert.match(config, /proxy_next_upstream_tries 3;/);
     assert.doesNotMatch(config, /^\s*proxy_next_upstream [^;]*non_idempotent/m);
+  });
+
+  test("idle connections to a replica are let go before a draining replica's listener closes", async () => {
+    const config = renderNginxConfig(await readFile(templateFile, 'utf8'), options);
+    const upstream = config.slice(config.indexOf('upstream twofold_auth {'));
+    const timeout = /keepalive_timeout (\d+)s;/.exec(upstream.slice(0, upstream.indexOf('}')));
+    assert.ok(timeout, 'the auth upstream sets keepalive_timeout');
+    const env = replicaEnv('auth', {
+      dataDir: '/d',
+      index: 1,
+      port: 1,
+      databaseUrl: 'postgres://x',
+      redisUrl: 'redis://x',
+    });
+    assert.ok(Number(timeout[1]) * 1000 < Number(env.TWOFOLD_DRAIN_DELAY_MS), 'shorter than the drain');
   });
 
   test('the push upstream is the push replicas, least_conn, left out after one failed connect', async () => {

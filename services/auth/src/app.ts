@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { loggerOptions } from '../../common/src/logger-options.ts';
 import type { AuthConfig } from './config.ts';
+import { addDrainHooks } from './drain.ts';
 import oidcPlugin from './plugins/app/oidc.ts';
 import servicesPlugin from './plugins/app/services.ts';
 import stepsPlugin from './plugins/app/steps.ts';
@@ -52,14 +53,7 @@ export async function buildApp(config: AuthConfig, options: BuildOptions = {}): 
     return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  // On the root instance, so that setting it at SIGTERM is seen by every route.
-  app.decorate('draining', false);
-  // While draining, every answer closes its connection, so nginx's keepalive pool lets go of this
-  // replica and sends the next requests elsewhere before the listener closes. At send time, not when
-  // the request came: a slow login begun before SIGTERM closes its connection too.
-  app.addHook('onSend', async (_request, reply) => {
-    if (app.draining) reply.header('connection', 'close');
-  });
+  addDrainHooks(app);
   app.addHook('onRequest', async (request, reply) => {
     // No cache, shared or the browser's back button, may keep an answer about a session or an
     // account; set first, so that errors and refusals carry it too. (Pages set it themselves.)

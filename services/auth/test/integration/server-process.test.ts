@@ -38,6 +38,20 @@ describe('the auth replica process', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     const readiness = await fetch(`http://127.0.0.1:${port}/readyz`);
     assert.equal(readiness.status, 503, 'not ready while draining');
+    // A safe request is refused unanswered, which nginx retries elsewhere and counts against this
+    // replica, so that it leaves it out before the listener closes (src/drain.ts).
+    const refused = await fetch(`http://127.0.0.1:${port}/api/v1/session`).then(
+      (response) => `answered ${response.status}`,
+      () => 'closed unanswered',
+    );
+    assert.equal(refused, 'closed unanswered');
+    const logout = await fetch(`http://127.0.0.1:${port}/api/v1/logout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    assert.equal(logout.status, 204, 'a POST is still served while draining');
+    assert.equal(logout.headers.get('connection'), 'close');
     assert.equal((await inFlight).status, 201, 'the in-flight request completed');
     const [code] = await once(server.child, 'exit');
     assert.equal(code, 0, server.output());
