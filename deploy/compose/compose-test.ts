@@ -398,12 +398,26 @@ async function main(): Promise<void> {
   if (!keep) await tearDown();
 }
 
+/** The replicas' last warnings and errors (pino levels 40 and up), before the teardown takes their logs. */
+async function replicaTroubles(): Promise<string> {
+  const parts: string[] = [];
+  for (const service of [...AUTH_REPLICAS, ...PUSH_REPLICAS]) {
+    const output = await podman(['logs', '--tail', '5000', container(service)]).catch(
+      (error: Error) => `${error.message}\n`,
+    );
+    const lines = output.split('\n').filter((line) => /"level":(40|50|60)/.test(line));
+    parts.push(`${service}: ${lines.length} warnings and errors, the last ones:`, ...lines.slice(-15));
+  }
+  return parts.join('\n');
+}
+
 try {
   await main();
 } catch (error) {
   log(`FAILED: ${(error as Error).message}`);
   const logs = await compose(['ps']).catch(() => '');
   console.error(logs);
+  console.error(await replicaTroubles());
   if (!process.argv.includes('--keep')) await tearDown();
   process.exit(1);
 }

@@ -1,6 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
-const RETRYABLE_SOCKET_CODES = ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'];
+// Failed name lookups too: in Compose the database is reached by name, and Podman's DNS answers
+// ENOTFOUND for an instant whenever a container stops or starts (a lookup loop in auth-1 saw it at a
+// kill of pg-1 and at a start of auth-2), which is when a failover makes every replica reconnect.
+const RETRYABLE_SOCKET_CODES = [
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+];
 
 /**
  * Errors after which the same statement may well succeed on the next try: the connection broke, the

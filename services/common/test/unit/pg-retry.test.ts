@@ -11,6 +11,9 @@ describe('retrying statements through a failover', () => {
       pgError('25006', 'cannot execute INSERT in a read-only transaction'),
       pgError('08006'),
       pgError('ECONNREFUSED'),
+      // What pg gives when the database's name does not resolve, as in Podman's DNS during a failover.
+      pgError('EAI_AGAIN', 'getaddrinfo EAI_AGAIN haproxy'),
+      pgError('ENOTFOUND', 'getaddrinfo ENOTFOUND haproxy'),
       new Error('Connection terminated unexpectedly'),
       new Error('timeout exceeded when trying to connect'),
     ]) {
