@@ -85,6 +85,8 @@ function printPhase(result: PhaseResult): void {
 interface Run {
   options: CapacityOptions;
   lb: string;
+  /** The port of `lb`, to find its member (and its access log) in the cluster. */
+  lbPort: number;
   members: Member[];
   auth: Member[];
   timing: Timing;
@@ -128,8 +130,7 @@ async function loginLevels(run: Run, pool: UserPool, groups: ProcessGroup[], rep
 
 /** The access log of the load balancer measured through, when it is a member of the cluster. */
 function lbAccessLog(run: Run): string | undefined {
-  const port = Number(new URL(run.lb).port || 80);
-  const lb = run.members.find((m) => m.role === 'load-balancer' && m.port === port);
+  const lb = run.members.find((m) => m.role === 'load-balancer' && m.port === run.lbPort);
   const file = lb && path.join(run.options.dataDir, lb.name, 'logs', 'access.log');
   return file && existsSync(file) ? file : undefined;
 }
@@ -219,7 +220,7 @@ export async function benchCapacity(args: string[]): Promise<void> {
   const lb = options.lb ?? `http://127.0.0.1:${lbA?.port ?? 8080}`;
   const lbPort = Number(new URL(lb).port || 80);
   const timing: Timing = { warmupMs: options.warmupMs, durationMs: options.durationMs };
-  const run: Run = { options, lb, members, auth, timing };
+  const run: Run = { options, lb, lbPort, members, auth, timing };
   const replicaUrls = auth.map((m) => `http://127.0.0.1:${m.port}/`);
   const hashing = replicaHashing(auth[0]?.pid ?? undefined);
   console.log(
