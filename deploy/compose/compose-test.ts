@@ -4,18 +4,14 @@
 // balancers, kills an auth replica and then the PostgreSQL primary under logins, and tears it all down.
 // Root only (Podman as root, with runc and cgroupfs, as scripts/bare-machine-test.sh runs it).
 // Usage: node --import tsx deploy/compose/compose-test.ts [--keep]   (--keep: leave the stack running)
-import { execFile } from 'node:child_process';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
-import { parse } from 'yaml';
 import { HttpClient, totpCode } from '../../test/support/http-client.ts';
-import { repoRoot } from '../src/paths.ts';
 import { assertAtMostOneCut, journey, journeysFor } from './journeys.ts';
+import { buildImages, composeOf, composeServices, podman, prepareMachine } from './podman-machine.ts';
 import { AUTH_REPLICAS, LOAD_BALANCERS, POSTGRES_NODES, PUSH_REPLICAS } from './topology.ts';
 
-const run = promisify(execFile);
 // A project, state directory, network and ports of the test's own: a developer's stack in this
 // checkout (project `twofold`, ./.compose, 9080...) is never touched.
 const project = 'twofold-test';
@@ -41,153 +37,12 @@ const lbA = `http://127.0.0.1:${settings.TWOFOLD_COMPOSE_PORT_A}`;
 const lbB = `http://127.0.0.1:${settings.TWOFOLD_COMPOSE_PORT_B}`;
 const lbs = { a: lbA, b: lbB };
 const prometheusUrl = `http://127.0.0.1:${settings.TWOFOLD_COMPOSE_PROMETHEUS_PORT}`;
-const bases = {
-  TWOFOLD_BASE_IMAGE: {
-    image: 'localhost/debian:bookworm-slim',
-    suite: 'bookworm',
-    include: 'ca-certificates',
-  },
-  TWOFOLD_NODE_IMAGE: {
-    image: 'localhost/node:20-trixie-slim',
-    suite: 'trixie',
-    include: 'ca-certificates,nodejs,npm',
-  },
-} as const;
 const started = Date.now();
 const log = (line: string) =>
   console.log(`compose test [${((Date.now() - started) / 1000).toFixed(0)} s] ${line}`);
 
-async function sh(file: string, args: string[], timeoutMs = 120_000): Promise<string> {
-  try {
-    const { stdout } = await run(file, args, {
-      cwd: repoRoot,
-      env: process.env,
-      timeout: timeoutMs,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return stdout;
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${file} ${args.join(' ')} failed: ${e.message}\n${e.stderr ?? ''}${e.stdout ?? ''}`);
-  }
-}
-const podman = (args: string[], timeoutMs?: number) => sh('podman', args, timeoutMs);
-const compose = (args: string[], timeoutMs?: number) =>
-  sh('podman-compose', ['-p', project, ...args], timeoutMs);
+const compose = composeOf(project);
 const container = (service: string) => `${project}_${service}_1`;
-
-async function prepareMachine(): Promise<void> {
-  if (process.getuid?.() !== 0) throw new Error('the compose test runs Podman as root: run it as root');
-  const missing: string[] = [];
-  for (const [tool, pkg] of [
-    ['podman', 'podman'],
-    ['podman-compose', 'podman-compose'],
-    ['mmdebstrap', 'mmdebstrap'],
-    ['runc', 'runc'],
-  ]) {
-    await sh('sh', ['-c', `command -v ${tool}`]).catch(() => missing.push(pkg as string));
-  }
-  if (missing.length > 0) {
-    log(`installing ${missing.join(' ')}`);
-    await sh('apt-get', ['update', '-q'], 600_000);
-    await sh('apt-get', ['install', '-y', '-q', ...missing], 600_000);
-  }
-  // As in scripts/bare-machine-test.sh: runc and cgroupfs, and limits no higher than this sandbox's.
-  await mkdir(work, { recursive: true });
-  const hard = async (flag: string, most: number) => {
-    const value = (await sh('bash', ['-c', `ulimit -H${flag}`])).trim();
-    return value === 'unlimited' ? most : Math.min(Number(value), most);
-  };
-  const files = await hard('n', 20_000);
-  const processes = await hard('u', 4_096);
-  const conf = `${work}/containers.conf`;
-  await writeFile(
-    conf,
-    `[containers]\ndefault_ulimits = ["nofile=${files}:${files}", "nproc=${processes}:${processes}"]\n[engine]\nruntime = "runc"\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n`,
-  );
-  process.env.CONTAINERS_CONF = conf;
-  for (const [variable, base] of Object.entries(bases)) {
-    process.env[variable] = base.image;
-    const exists = await podman(['image', 'exists', base.image]).then(
-      () => true,
-      () => false,
-    );
-    if (exists) continue;
-    log(`building ${base.image} from Debian ${base.suite} packages (mmdebstrap)`);
-    const tar = `${work}/${base.suite}.tar`;
-    await sh(
-      'mmdebstrap',
-      ['--quiet', '--variant=minbase', `--include=${base.include}`, base.suite, tar],
-      900_000,
-    );
-    await podman(['import', '--quiet', tar, base.image], 300_000);
-    await rm(tar, { force: true });
-  }
-  // The npm registry is reached through this machine's extra certificate authorities, if it has any.
-  const extraCas = await sh('sh', ['-c', 'cat /usr/local/share/ca-certificates/*.crt 2>/dev/null || true']);
-  if (extraCas.trim()) process.env.TWOFOLD_NPM_EXTRA_CA = extraCas.trim();
-  // podman-compose creates the network without docker-compose.yml's subnet; made first, it is used as is.
-  const network = `${project}_default`;
-  if (
-    !(await podman(['network', 'exists', network]).then(
-      () => true,
-      () => false,
-    ))
-  ) {
-    await podman(['network', 'create', '--subnet', settings.TWOFOLD_COMPOSE_SUBNET, network]);
-  }
-}
-
-/**
- * Builds every image docker-compose.yml builds, as it says (file, target, arguments), with `podman
- * build`: podman-compose 1.0 leaves empty defaults unexpanded in build arguments and goes on past a
- * failed build. In Docker's format, since the OCI format has no HEALTHCHECK.
- */
-interface ComposeService {
-  image: string;
-  profiles?: string[];
-  build?: { dockerfile: string; target?: string; args?: Record<string, string> };
-}
-
-const composeServices = async () =>
-  (
-    parse(await readFile(path.join(repoRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
-      services: Record<string, ComposeService>;
-    }
-  ).services;
-
-async function buildImages(): Promise<void> {
-  const file = { services: await composeServices() };
-  const expand = (text: string) =>
-    text.replace(
-      /\$\{([A-Z0-9_]+):-([^}]*)\}/g,
-      (_, name: string, fallback: string) => process.env[name] || fallback,
-    );
-  for (const [name, service] of Object.entries(file.services)) {
-    if (!service.build) continue;
-    const image = expand(service.image);
-    const args = Object.entries(service.build.args ?? {}).flatMap(([key, value]) => [
-      '--build-arg',
-      `${key}=${expand(value)}`,
-    ]);
-    const from = Date.now();
-    await podman(
-      [
-        'build',
-        '--quiet',
-        '-t',
-        image,
-        '-f',
-        service.build.dockerfile,
-        ...(service.build.target ? ['--target', service.build.target] : []),
-        ...args,
-        '.',
-      ],
-      1_800_000,
-    );
-    log(`built ${image} (for ${name}) in ${((Date.now() - from) / 1000).toFixed(0)} s`);
-  }
-}
 
 async function tearDown(): Promise<void> {
   await compose(['down', '-v'], 300_000).catch((error) => log(`down: ${(error as Error).message}`));
@@ -269,9 +124,14 @@ async function prometheusTargets(): Promise<{ up: number; down: string[] }> {
 
 async function main(): Promise<void> {
   const keep = process.argv.includes('--keep');
-  await prepareMachine();
+  await prepareMachine({
+    work,
+    network: `${project}_default`,
+    subnet: settings.TWOFOLD_COMPOSE_SUBNET,
+    log,
+  });
   await tearDown();
-  await buildImages();
+  await buildImages(log);
   log('images built; podman-compose up -d');
   // Not the optional ones (Grafana: the official image, out of reach here); podman-compose 1.0
   // ignores `profiles`, so the others are named.
