@@ -2,7 +2,7 @@
 // networking.k8s.io/v1: a pod selected by a policy of a direction is isolated in that direction and
 // admits only what some rule of those policies allows; a pod no policy selects is open. Peers are
 // matched by pod and namespace labels (a namespace's labels: its kubernetes.io/metadata.name);
-// ipBlocks match no pod. Enough for the structural checks of code-agreement.test.ts.
+// ipBlocks match no pod. Enough for the structural checks of edges-agree.test.ts.
 import type { K8sObject } from './render.ts';
 
 export interface Peer {
