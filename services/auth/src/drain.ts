@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 
-// Asked of this replica directly, by the supervisor, HAProxy-style probes and Prometheus: always answered.
+// Asked of this replica directly, by the supervisor, Kubernetes' probes and Prometheus: always answered.
 const DIRECT_PATH = /^\/(healthz|readyz|metrics)(\?|$)/;
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 // Failed name lookups too: in Compose the database is reached by name, and Podman's DNS answers
 // ENOTFOUND for an instant whenever a container stops or starts (a lookup loop in auth-1 saw it at a
-// kill of pg-1 and at a start of auth-2), which is when a failover makes every replica reconnect.
+// start of pg-1 and at a kill of auth-2), which is when a failover makes every replica reconnect.
 const RETRYABLE_SOCKET_CODES = [
   'ECONNREFUSED',
   'ECONNRESET',
