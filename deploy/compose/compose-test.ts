@@ -43,6 +43,8 @@ const log = (line: string) =>
 
 const compose = composeOf(project);
 const container = (service: string) => `${project}_${service}_1`;
+// podman-compose's name for the project's network, made beforehand with the test's own subnet.
+const network = `${project}_default`;
 
 async function tearDown(): Promise<void> {
   await compose(['down', '-v'], 300_000).catch((error) => log(`down: ${(error as Error).message}`));
@@ -126,7 +128,7 @@ async function main(): Promise<void> {
   const keep = process.argv.includes('--keep');
   await prepareMachine({
     work,
-    network: `${project}_default`,
+    network,
     subnet: settings.TWOFOLD_COMPOSE_SUBNET,
     log,
   });
@@ -218,7 +220,7 @@ async function main(): Promise<void> {
       'run',
       '--rm',
       '--network',
-      `${project}_default`,
+      network,
       '-v',
       `${state}:/twofold`,
       `twofold/tools:${process.env.TWOFOLD_TAG ?? 'dev'}`,
