@@ -1,5 +1,5 @@
 // Phase (4)'s target, the bound for a session check: bare Fastify "hello" processes (as many as the
-// cluster has auth replicas, run with tsx as the replicas are) behind an nginx rendered from the
+// cluster has auth replicas; tsx's loader costs only at start) behind an nginx rendered from the
 // cluster's own template by deploy/src/nginx.ts (startNginx: `nginx -t`, then in the foreground with
 // its own prefix), all in a temporary directory and on free loopback ports, stopped at the end.
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,6 +15,8 @@ const serverFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'capa
 export interface HelloTarget {
   /** nginx's URL. */
   url: string;
+  /** nginx's access log, in the template's format, for the latency as the load balancer saw it. */
+  accessLog: string;
   /** nginx's master and the hello processes, for the CPU breakdown. */
   nginxPid: number;
   helloPids: number[];
@@ -56,6 +58,7 @@ export async function startHelloTarget(replicas: number): Promise<HelloTarget> {
     handles.push(nginx.handle);
     return {
       url: nginx.url,
+      accessLog: path.join(nginx.prefix, 'logs', 'access.log'),
       nginxPid: nginx.handle.pid,
       helloPids: handles.filter((h) => h.member.startsWith('hello-')).map((h) => h.pid),
       stop: stopAll,
