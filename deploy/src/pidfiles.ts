@@ -3,6 +3,7 @@
 import { readFileSync, unlinkSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { binaries } from './binaries.ts';
 import { runDir } from './paths.ts';
 import { commandLine, isAlive } from './proc.ts';
 
@@ -11,17 +12,11 @@ export interface RecordedMember {
   pid: number;
 }
 
-/** Binaries our members run; a pid file pointing at anything else is stale (the pid was reused). */
-const MEMBER_PROGRAMS = new Set([
-  'postgres',
-  'redis-server',
-  'redis-sentinel',
-  'nginx',
-  'node',
-  'etcd',
-  'haproxy',
-  'patroni',
-]);
+/**
+ * Programs our members run, Debian's and Node (the replicas, the mail sink, the demo); a pid file
+ * pointing at anything else is stale (the pid was reused).
+ */
+const MEMBER_PROGRAMS = new Set(['node', ...Object.values(binaries).map((binary) => binary.name)]);
 
 /**
  * The program a command line runs: nginx and postgres rename their processes ("nginx: master

@@ -16,7 +16,7 @@ import postgresPlugin from './plugins/external/postgres.ts';
 import rateLimitPlugin from './plugins/external/rate-limit.ts';
 import redisPlugin from './plugins/external/redis.ts';
 import sameOriginPlugin from './plugins/external/same-origin.ts';
-import sessionPlugin from './plugins/external/session.ts';
+import sessionPlugin, { sessionCookies } from './plugins/external/session.ts';
 import { adminRoutes } from './routes/admin/index.ts';
 import { anonymousRoutes } from './routes/anonymous/index.ts';
 import { anyRoutes } from './routes/any/index.ts';
@@ -78,15 +78,21 @@ export async function buildApp(config: AuthConfig, options: BuildOptions = {}): 
   await app.register(stepsPlugin);
   await app.register(oidcPlugin, { config });
 
+  // Probes, metrics and the forward-auth check: without @fastify/session, whose hooks build and
+  // hash a Session object for every request; the check reads the session itself (lib/sessions.ts).
   await app.register(opsRoutes);
-  await app.register(anyRoutes);
-  await app.register(anonymousRoutes);
-  await app.register(passwordVerifiedRoutes);
-  await app.register(enrollingRoutes);
-  await app.register(authenticatedRoutes);
-  await app.register(deviceRoutes);
-  await app.register(applicationRoutes);
-  await app.register(adminRoutes);
-  await app.register(oidcRoutes);
+  // Every other route, in a context of its own with @fastify/session's hooks.
+  await app.register(async (withSessions) => {
+    await withSessions.register(sessionCookies, { config });
+    await withSessions.register(anyRoutes);
+    await withSessions.register(anonymousRoutes);
+    await withSessions.register(passwordVerifiedRoutes);
+    await withSessions.register(enrollingRoutes);
+    await withSessions.register(authenticatedRoutes);
+    await withSessions.register(deviceRoutes);
+    await withSessions.register(applicationRoutes);
+    await withSessions.register(adminRoutes);
+    await withSessions.register(oidcRoutes);
+  });
   return app;
 }

@@ -33,6 +33,7 @@ const touchSession = redisScript('twofoldTouchSession', TOUCH_SCRIPT, 2);
 interface StoredSession {
   expiresAt?: number;
   userId?: string;
+  username?: string;
   state?: string;
   createdAt?: number;
   ip?: string;
@@ -165,18 +166,24 @@ export class RedisSessionStore implements SessionStore {
     this.write(sessionId, session as StoredSession).then(() => callback(), callback);
   }
 
-  get(sessionId: string, callback: GetCallback): void {
-    touchSession(
+  /** The record under `sessionId`, its idle timeout slid; undefined when there is none, or a forged one. */
+  async load(sessionId: string): Promise<StoredSession | undefined> {
+    const stored = await touchSession(
       this.redis,
       this.key(sessionId),
       this.signedInKey(),
       String(this.options.idleSeconds),
       String(Date.now()),
       sessionId,
-    ).then((stored) => {
-      const session = typeof stored === 'string' ? this.signer.open(sessionId, stored) : undefined;
-      callback(null, (session as Session | undefined) ?? null);
-    }, callback);
+    );
+    return typeof stored === 'string' ? this.signer.open(sessionId, stored) : undefined;
+  }
+
+  get(sessionId: string, callback: GetCallback): void {
+    this.load(sessionId).then(
+      (session) => callback(null, (session as Session | undefined) ?? null),
+      callback,
+    );
   }
 
   destroy(sessionId: string, callback: Callback): void {

@@ -1,6 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 import { forbiddenState, unauthenticated } from '../errors.ts';
 import type { SessionData, SessionState } from '../session-types.ts';
+import type { RedisSessionStore } from './session-store.ts';
+
+export const SESSION_COOKIE = 'twofold_sid';
 
 /**
  * Moves the session to a new state under a *new id* (the old one is destroyed), then writes it and
@@ -31,10 +34,31 @@ export async function establishSession(
   await request.session.save();
 }
 
-export function sessionUser(request: FastifyRequest): SessionData | undefined {
-  const { userId, username, state, expiresAt } = request.session;
+function userOf(session: Partial<Pick<SessionData, 'userId' | 'username' | 'state' | 'expiresAt'>>) {
+  const { userId, username, state, expiresAt } = session;
   if (!userId || !username || !state || !expiresAt) return undefined;
   return { userId, username, state, expiresAt };
+}
+
+export function sessionUser(request: FastifyRequest): SessionData | undefined {
+  return userOf(request.session);
+}
+
+/**
+ * The session's user for a route outside @fastify/session's context (app.ts), the forward-auth
+ * check, by the steps @fastify/session takes: the cookie's signature (the same secret and HMAC),
+ * then the store's read, which slides the idle timeout and checks the record's MAC.
+ */
+export async function readSessionUser(
+  request: FastifyRequest,
+  store: RedisSessionStore,
+): Promise<SessionData | undefined> {
+  const cookie = request.cookies[SESSION_COOKIE];
+  if (!cookie) return undefined;
+  const unsigned = request.unsignCookie(cookie);
+  if (!unsigned.valid || !unsigned.value) return undefined;
+  const stored = await store.load(unsigned.value);
+  return stored ? userOf(stored as Partial<SessionData>) : undefined;
 }
 
 /** The guard of a security tier: the session must exist and be in one of the given states. */

@@ -6,8 +6,7 @@ import type { AuthConfig } from '../../config.ts';
 import { registerActiveSessionsGauge } from '../../lib/active-sessions-gauge.ts';
 import { sessionCookieDomain } from '../../lib/host-names.ts';
 import { RedisSessionStore, SessionRecordSigner } from '../../lib/session-store.ts';
-
-export const SESSION_COOKIE = 'twofold_sid';
+import { SESSION_COOKIE } from '../../lib/sessions.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -15,6 +14,10 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * The session store, its metrics and the cookie parser, for every route. @fastify/session itself is
+ * `sessionCookies` below, registered only where routes use `request.session` (app.ts).
+ */
 export default fp(
   async function sessions(app: FastifyInstance, { config }: { config: AuthConfig }) {
     const store = new RedisSessionStore(app.redis, new SessionRecordSigner(config.sessionSecret), {
@@ -32,8 +35,20 @@ export default fp(
     });
     app.decorate('sessionStore', store);
     registerActiveSessionsGauge(app.metrics.registry, () => store.countSignedIn());
-    // The secret signs the trusted-device cookie (the session plugin signs its own cookie itself).
+    // The secret signs the trusted-device cookie; the session cookie's signature is checked with
+    // it too where @fastify/session is not loaded (lib/sessions.ts, readSessionUser).
     await app.register(cookie, { secret: config.sessionSecret });
+  },
+  { name: 'sessions', dependencies: ['redis', 'metrics'] },
+);
+
+/**
+ * @fastify/session over the store, for the routes registered in the same context (app.ts). Its
+ * hooks build a Session object for every request and hash it twice to see whether it changed: work
+ * a route that only reads the session, the forward-auth check, does without (BENCHMARKS.md).
+ */
+export const sessionCookies = fp(
+  async function sessionCookies(app: FastifyInstance, { config }: { config: AuthConfig }) {
     await app.register(session, {
       cookieName: SESSION_COOKIE,
       secret: config.sessionSecret,
@@ -47,7 +62,7 @@ export default fp(
         secure: config.session.cookieSecure,
         path: '/',
       },
-      store,
+      store: app.sessionStore,
     });
     const { cookieDomain } = config.applications;
     if (cookieDomain) {
@@ -58,5 +73,5 @@ export default fp(
       });
     }
   },
-  { name: 'sessions', dependencies: ['redis', 'metrics'] },
+  { name: 'session-cookies', dependencies: ['sessions'] },
 );

@@ -2,8 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { unauthenticated } from '../../errors.ts';
 import { sessionCookieDomain } from '../../lib/host-names.ts';
-import { sessionUser } from '../../lib/sessions.ts';
-import { SESSION_COOKIE } from '../../plugins/external/session.ts';
+import { SESSION_COOKIE, sessionUser } from '../../lib/sessions.ts';
 import { UserSummary } from '../../schemas.ts';
 
 const SessionResponse = Type.Object({ state: Type.String(), user: Type.Optional(UserSummary) });

@@ -4,7 +4,7 @@ import { applicationForbidden, unauthenticated } from '../../errors.ts';
 import { allowsUser, DEFAULT_RULE, satisfiesPolicy } from '../../lib/application-access.ts';
 import { type ForwardedRequest, loginLocation } from '../../lib/forward-auth.ts';
 import { parseHostHeader } from '../../lib/host-names.ts';
-import { sessionUser } from '../../lib/sessions.ts';
+import { readSessionUser } from '../../lib/sessions.ts';
 import { usernameKey } from '../../lib/usernames.ts';
 
 const PRINTABLE = /^[\x20-\x7e]*$/;
@@ -53,7 +53,7 @@ export const authVerify: FastifyPluginAsyncTypebox = async (app) => {
     const forwarded = forwardedRequest(request);
     const signIn = () =>
       unauthenticated(forwarded ? { location: loginLocation(app.config.applications, forwarded) } : {});
-    const user = sessionUser(request);
+    const user = await readSessionUser(request, app.sessionStore);
     if (!user) throw signIn();
     // A host no rule can be looked up for must not fall back to the default rule: the attacker picks
     // the header (`Host: app.example:99999`), so a refusal, whoever the user is.

@@ -1,0 +1,78 @@
+// /auth/verify reads the session without @fastify/session (lib/sessions.ts, readSessionUser): it must
+// refuse every cookie @fastify/session refuses, and slide the idle timeout as a session read does.
+import assert from 'node:assert/strict';
+import { describe, it, type TestContext } from 'node:test';
+import { sign } from '@fastify/cookie';
+import type { FastifyInstance } from 'fastify';
+import { buildTestApp, testConfig } from '../helpers/build-app.ts';
+import { COOKIE, enrolledUser, expectStatus, TestClient } from '../helpers/client.ts';
+
+/** The session id inside a signed cookie value (`<id>.<signature>`, URL-encoded). */
+function sessionIdOf(client: TestClient): string {
+  const value = decodeURIComponent(client.cookie ?? '');
+  return value.slice(0, value.lastIndexOf('.'));
+}
+
+/** A browser holding `value` as its session cookie, and nothing else. */
+function browserWith(app: FastifyInstance, value: string): TestClient {
+  const client = new TestClient(app);
+  client.cookie = encodeURIComponent(value);
+  return client;
+}
+
+describe('/auth/verify reads the session itself', () => {
+  it('refuses the session id unsigned, signed with another secret, or with another id’s signature', async (t: TestContext) => {
+    const config = await testConfig();
+    const app = await buildTestApp(t, config);
+    const victim = await enrolledUser(app);
+    const other = await enrolledUser(app);
+    const id = sessionIdOf(victim.client);
+    const signatureOf = (client: TestClient) => {
+      const value = decodeURIComponent(client.cookie ?? '');
+      return value.slice(value.lastIndexOf('.') + 1);
+    };
+    const changedId = `${id.slice(0, -1)}${id.endsWith('A') ? 'B' : 'A'}`;
+
+    expectStatus(await victim.client.get('/auth/verify'), 200);
+    const forged: [string, string][] = [
+      ['the bare id', id],
+      ['the id signed with another secret', sign(id, `${config.sessionSecret}-not-ours`)],
+      ['the id with another session’s signature', `${id}.${signatureOf(other.client)}`],
+      ['the id changed under its signature', `${changedId}.${signatureOf(victim.client)}`],
+    ];
+    for (const [what, value] of forged) {
+      const answer = await browserWith(app, value).get('/auth/verify');
+      assert.equal(answer.statusCode, 401, `${what} was taken: ${answer.headers['remote-user']}`);
+      assert.equal(answer.headers['remote-user'], undefined);
+    }
+    // The same cookie, as the API reads it through @fastify/session, agrees.
+    expectStatus(
+      await browserWith(app, sign(id, `${config.sessionSecret}-not-ours`)).get('/api/v1/session'),
+      401,
+    );
+    expectStatus(
+      await browserWith(app, decodeURIComponent(victim.client.cookie ?? '')).get('/api/v1/session'),
+      200,
+    );
+  });
+
+  it('slides the idle timeout, and knows nothing of a session logged out', async (t: TestContext) => {
+    const config = await testConfig();
+    const app = await buildTestApp(t, config);
+    const user = await enrolledUser(app);
+    const key = `${config.redisKeyPrefix}sess:${sessionIdOf(user.client)}`;
+
+    await app.redis.pexpire(key, 5_000);
+    const answer = expectStatus(await user.client.get('/auth/verify'), 200);
+    assert.equal(answer.headers['remote-user'], user.username);
+    assert.equal(answer.headers['set-cookie'], undefined, 'a check never sets a cookie');
+    const ttl = await app.redis.pttl(key);
+    assert.ok(ttl > 5_000, `the check did not slide the idle timeout (PTTL ${ttl} ms)`);
+
+    const cookie = user.client.cookie;
+    expectStatus(await user.client.post('/api/v1/logout'), 204);
+    const after = new TestClient(app);
+    after.jar.set(COOKIE, cookie ?? '');
+    expectStatus(await after.get('/auth/verify'), 401);
+  });
+});
