@@ -69,6 +69,12 @@ export class TestClient {
   }
 }
 
+/** The session id inside a browser's signed session cookie (`<id>.<signature>`, URL-encoded). */
+export function sessionIdOf(client: TestClient): string {
+  const value = decodeURIComponent(client.cookie ?? '');
+  return value.slice(0, value.lastIndexOf('.'));
+}
+
 let counter = 0;
 export function uniqueUsername(prefix = 'user'): string {
   counter += 1;

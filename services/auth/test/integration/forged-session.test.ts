@@ -5,13 +5,14 @@ import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildTestApp, testConfig } from '../helpers/build-app.ts';
-import { enrolledUser, expectStatus, PASSWORD, TestClient, uniqueUsername } from '../helpers/client.ts';
-
-/** The session id inside a signed `twofold_sid` cookie value (`<id>.<signature>`). */
-function sessionIdOf(client: TestClient): string {
-  const value = decodeURIComponent(client.cookie ?? '');
-  return value.slice(0, value.lastIndexOf('.'));
-}
+import {
+  enrolledUser,
+  expectStatus,
+  PASSWORD,
+  sessionIdOf,
+  TestClient,
+  uniqueUsername,
+} from '../helpers/client.ts';
 
 async function sessionRecord(app: FastifyInstance, prefix: string, client: TestClient) {
   const key = `${prefix}sess:${sessionIdOf(client)}`;

@@ -5,13 +5,7 @@ import { describe, it, type TestContext } from 'node:test';
 import { sign } from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import { buildTestApp, testConfig } from '../helpers/build-app.ts';
-import { COOKIE, enrolledUser, expectStatus, TestClient } from '../helpers/client.ts';
-
-/** The session id inside a signed cookie value (`<id>.<signature>`, URL-encoded). */
-function sessionIdOf(client: TestClient): string {
-  const value = decodeURIComponent(client.cookie ?? '');
-  return value.slice(0, value.lastIndexOf('.'));
-}
+import { COOKIE, enrolledUser, expectStatus, sessionIdOf, TestClient } from '../helpers/client.ts';
 
 /** A browser holding `value` as its session cookie, and nothing else. */
 function browserWith(app: FastifyInstance, value: string): TestClient {
