@@ -124,6 +124,17 @@ export function checkClientRef(ref: string): string {
 const newSecret = () => randomBytes(32).toString('base64url');
 
 /**
+ * 128 random bits, base64url, never starting with '-': the CLI (`twofold clients remove <id>`)
+ * would read such an id as an option. Drawn again rather than altered, so ids stay uniform.
+ */
+export function newClientId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+/**
  * Registers a client; its secret (a confidential client's) is in the answer and nowhere else in
  * clear. `box`: the cluster's key ring, needed for a confidential client only.
  */
@@ -135,7 +146,7 @@ export async function addOidcClient(
 ): Promise<{ client: OidcClientRow; clientSecret: string | undefined }> {
   const { public: isPublic, ...checked } = checkClientInput(input);
   checkName(name, 'client name');
-  const clientId = randomBytes(16).toString('base64url');
+  const clientId = newClientId();
   const clientSecret = isPublic ? undefined : newSecret();
   if (clientSecret !== undefined && !box) throw new Error('a confidential client needs the key ring');
   const client = await repo.add({

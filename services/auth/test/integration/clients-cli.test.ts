@@ -202,4 +202,23 @@ describe('twofold clients', async () => {
     assert.equal(left.rows[0]?.n, 0);
     assert.throws(() => openClientSecret(box, phone, envelope), SecretBoxError, 'bound to its own client');
   });
+
+  it('a client_id starting with "-" (new ids never do) is removed after "--"', async () => {
+    const clientId = '-legacy0123456789_abc';
+    await repo.add({
+      clientId,
+      name: 'legacy',
+      secretEnvelope: null,
+      redirectUris: ['https://legacy.example/callback'],
+      postLogoutRedirectUris: [],
+      scopes: ['openid'],
+      policy: 'two_factor',
+      idTokenAlg: 'RS256',
+    });
+    const options = ['--database-url', url, '--keys-file', keysFile];
+    const result = await twofoldInProcess(['clients', 'remove', ...options, '--', clientId]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /removed/);
+    assert.equal(await repo.findById(clientId), undefined);
+  });
 });

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidInputError } from '../../src/admin/applications.ts';
-import { checkClientInput, checkClientRef, checkRedirectUri, SCOPES } from '../../src/admin/oidc-clients.ts';
+import {
+  checkClientInput,
+  checkClientRef,
+  checkRedirectUri,
+  newClientId,
+  SCOPES,
+} from '../../src/admin/oidc-clients.ts';
+import { CLIENT_ID } from '../../src/repositories/oidc-clients.ts';
 
 const refused = (run: () => unknown, message: RegExp) =>
   assert.throws(run, (error: unknown) => error instanceof InvalidInputError && message.test(error.message));
@@ -123,5 +130,19 @@ describe('OpenID Connect client input', () => {
     for (const ref of ['', 'Web App', 'short-ID', "x' OR 1=1", 'a\u0000b', 'A'.repeat(65)]) {
       refused(() => checkClientRef(ref), /a client name or a client_id/);
     }
+  });
+});
+
+describe('OpenID Connect client ids', () => {
+  // CI once failed on `twofold clients remove -qhZBII…`: the CLI read the id as an option. One id in
+  // 64 started with '-'; 2,000 of them had about 31, so this fails every time on that code.
+  it('never start with "-", so that the CLI takes them as they are', () => {
+    const ids = Array.from({ length: 2_000 }, newClientId);
+    assert.deepEqual(
+      ids.filter((id) => id.startsWith('-')),
+      [],
+    );
+    for (const id of ids) assert.match(id, CLIENT_ID);
+    assert.equal(new Set(ids).size, ids.length);
   });
 });
