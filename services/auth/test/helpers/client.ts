@@ -69,11 +69,15 @@ export class TestClient {
   }
 }
 
-/** The session id inside a browser's signed session cookie (`<id>.<signature>`, URL-encoded). */
-export function sessionIdOf(client: TestClient): string {
+/** A browser's signed session cookie (`<id>.<signature>`, URL-encoded), in its two parts. */
+function signedSessionCookie(client: TestClient): { id: string; signature: string } {
   const value = decodeURIComponent(client.cookie ?? '');
-  return value.slice(0, value.lastIndexOf('.'));
+  const dot = value.lastIndexOf('.');
+  return { id: value.slice(0, dot), signature: value.slice(dot + 1) };
 }
+
+export const sessionIdOf = (client: TestClient): string => signedSessionCookie(client).id;
+export const sessionSignatureOf = (client: TestClient): string => signedSessionCookie(client).signature;
 
 let counter = 0;
 export function uniqueUsername(prefix = 'user'): string {

@@ -5,7 +5,14 @@ import { describe, it, type TestContext } from 'node:test';
 import { sign } from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import { buildTestApp, testConfig } from '../helpers/build-app.ts';
-import { COOKIE, enrolledUser, expectStatus, sessionIdOf, TestClient } from '../helpers/client.ts';
+import {
+  COOKIE,
+  enrolledUser,
+  expectStatus,
+  sessionIdOf,
+  sessionSignatureOf,
+  TestClient,
+} from '../helpers/client.ts';
 
 /** A browser holding `value` as its session cookie, and nothing else. */
 function browserWith(app: FastifyInstance, value: string): TestClient {
@@ -21,18 +28,14 @@ describe('/auth/verify reads the session itself', () => {
     const victim = await enrolledUser(app);
     const other = await enrolledUser(app);
     const id = sessionIdOf(victim.client);
-    const signatureOf = (client: TestClient) => {
-      const value = decodeURIComponent(client.cookie ?? '');
-      return value.slice(value.lastIndexOf('.') + 1);
-    };
     const changedId = `${id.slice(0, -1)}${id.endsWith('A') ? 'B' : 'A'}`;
 
     expectStatus(await victim.client.get('/auth/verify'), 200);
     const forged: [string, string][] = [
       ['the bare id', id],
       ['the id signed with another secret', sign(id, `${config.sessionSecret}-not-ours`)],
-      ['the id with another session’s signature', `${id}.${signatureOf(other.client)}`],
-      ['the id changed under its signature', `${changedId}.${signatureOf(victim.client)}`],
+      ['the id with another session’s signature', `${id}.${sessionSignatureOf(other.client)}`],
+      ['the id changed under its signature', `${changedId}.${sessionSignatureOf(victim.client)}`],
     ];
     for (const [what, value] of forged) {
       const answer = await browserWith(app, value).get('/auth/verify');
