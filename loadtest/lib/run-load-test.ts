@@ -15,7 +15,7 @@ import { progressLine, startProgress } from './progress.ts';
 import { Recorder } from './recorder.ts';
 import { defaultReportDir, type Report, summariseKills, writeReport } from './report.ts';
 import { arrivalCount, runOpenLoop } from './scheduler.ts';
-import { seededPool } from './seeded-pool.ts';
+import { recallSpentSteps, rememberSpentSteps, seededPool, spentStepsFile } from './seeded-pool.ts';
 import { signInSessions } from './sessions-setup.ts';
 import { UserPool } from './user-pool.ts';
 import { type EnsuredUsers, ensureUsers, rememberUse } from './user-setup.ts';
@@ -71,10 +71,19 @@ export async function runLoadTest(
   let ensured: EnsuredUsers | undefined;
   let users: UserPool;
   let phoneUsers = new UserPool([]);
+  let seededSpentSteps: string | undefined;
   if (options.seeded && wantedUsers > 0) {
-    const seed = await loadSeed(options.dataDir ?? resolveDefaultDataDir(), options.seeded.seed);
+    const dataDir = options.dataDir ?? resolveDefaultDataDir();
+    const seed = await loadSeed(dataDir, options.seeded.seed);
     users = new UserPool(seededPool(seed, options.seeded.count, wantedUsers));
+    seededSpentSteps = spentStepsFile(dataDir, seed.name);
+    await recallSpentSteps(seededSpentSteps, users.users);
   }
+  // What the run spends, kept for the next run even when this one fails in its setup.
+  const rememberSpent = async () => {
+    if (ensured) await rememberUse(ensured.cache, [...users.users, ...phoneUsers.users]);
+    if (seededSpentSteps) await rememberSpentSteps(seededSpentSteps, users.users);
+  };
   if ((!options.seeded && wantedUsers > 0) || wantedPhones > 0) {
     ensured = await ensureUsers({
       lbs: options.lbs,
@@ -111,7 +120,7 @@ export async function runLoadTest(
       { users, client: (flow, address, cookies) => makeClient(flow, address, cookies) },
       options.lbs,
       options.sessions,
-    );
+    ).finally(rememberSpent);
     log(`setup: ${sessions.length} signed-in session(s) for the session checks`);
   }
   const phones = wantedPhones > 0 ? await PhoneBank.connect(phoneUsers.users, options.timeoutMs) : undefined;
@@ -195,7 +204,7 @@ export async function runLoadTest(
     stopProgress();
     await phones?.close();
     closeAgents();
-    if (ensured) await rememberUse(ensured.cache, [...users.users, ...phoneUsers.users]);
+    await rememberSpent();
   }
 
   const timeline = recorder.timeline();

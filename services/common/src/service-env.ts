@@ -83,10 +83,19 @@ export function parseTrustProxy(value: string): TrustProxy {
     }
     loadBalancers.addSubnet(address, prefix, family === 6 ? 'ipv6' : 'ipv4');
   }
+  // Fastify asks at every read of request.ip, .protocol and .host, and each BlockList check
+  // allocates; the peers are the load balancers, a handful of addresses, so verdicts are kept.
+  const verdicts = new Map<string, boolean>();
   return (address, hop) => {
     if (hop !== 0) return false;
-    const plain = address.startsWith('::ffff:') ? address.slice(7) : address;
-    return loadBalancers.check(plain, isIP(plain) === 6 ? 'ipv6' : 'ipv4');
+    let trusted = verdicts.get(address);
+    if (trusted === undefined) {
+      const plain = address.startsWith('::ffff:') ? address.slice(7) : address;
+      trusted = loadBalancers.check(plain, isIP(plain) === 6 ? 'ipv6' : 'ipv4');
+      if (verdicts.size >= 1024) verdicts.clear();
+      verdicts.set(address, trusted);
+    }
+    return trusted;
   };
 }
 

@@ -57,6 +57,12 @@ describe('client address behind the load balancer', () => {
     assert.equal(believes('127.0.0.1', 1), false, 'a second hop is never believed');
     assert.equal(believes('10.2.0.1', 0), false);
     assert.equal(believes('127.0.0.2', 0), false);
+    // The verdicts are kept per address: asked again, and after more addresses than are kept.
+    for (let i = 0; i < 3_000; i += 1)
+      assert.equal(believes(`10.${i % 4}.${i >> 8}.${i & 255}`, 0), i % 4 === 1);
+    assert.equal(believes('127.0.0.1', 0), true);
+    assert.equal(believes('127.0.0.2', 0), false);
+    assert.equal(believes('127.0.0.1', 1), false);
     assert.equal(parseTrustProxy('false'), false);
     assert.throws(() => parseTrustProxy('127.0.0.1,not-an-address'), /TWOFOLD_TRUST_PROXY/);
   });

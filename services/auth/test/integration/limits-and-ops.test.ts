@@ -161,6 +161,11 @@ describe('request rate limit per client IP', () => {
     const refused = await logout(one);
     assert.equal(refused.json().error.code, 'rate_limited');
     assert.ok(Number(refused.headers['retry-after']) > 0);
-    for (let i = 0; i < 10; i += 1) assert.equal((await one.inject('/healthz')).statusCode, 200);
+    for (let i = 0; i < 10; i += 1) {
+      assert.equal((await one.inject('/healthz')).statusCode, 200);
+      assert.equal((await one.inject('/readyz')).statusCode, 200);
+      assert.equal((await one.inject('/metrics')).statusCode, 200);
+      assert.equal((await one.inject('/auth/verify')).statusCode, 401);
+    }
   });
 });

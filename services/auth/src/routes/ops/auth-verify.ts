@@ -45,42 +45,46 @@ export const authVerify: FastifyPluginAsyncTypebox = async (app) => {
   // The hot path: nginx logs every call already, and nginx alone reads the answer, so helmet's
   // headers for pages are left out. For the public GET, the two that matter to JSON stay: nosniff,
   // and no cross-origin embedding (a sibling subdomain's page could load it with the cookie).
-  app.get('/auth/verify', { logLevel: 'warn', helmet: false }, async (request, reply) => {
-    reply
-      .header('cache-control', 'no-store')
-      .header('x-content-type-options', 'nosniff')
-      .header('cross-origin-resource-policy', 'same-origin');
-    const forwarded = forwardedRequest(request);
-    const signIn = () =>
-      unauthenticated(forwarded ? { location: loginLocation(app.config.applications, forwarded) } : {});
-    const user = await readSessionUser(request, app.sessionStore);
-    if (!user) throw signIn();
-    // A host no rule can be looked up for must not fall back to the default rule: the attacker picks
-    // the header (`Host: app.example:99999`), so a refusal, whoever the user is.
-    if (!forwarded) throw applicationForbidden();
-    const [application, identity] = await Promise.all([
-      app.applicationDirectory.applicationFor(forwarded.host),
-      app.applicationDirectory.identityOf(user.userId),
-    ]);
-    const rule = application ?? DEFAULT_RULE;
-    if (!identity || !satisfiesPolicy(rule.policy, user.state)) throw signIn();
-    if (!allowsUser(rule, { usernameKey: usernameKey(user.username), groups: identity.groups })) {
-      if (await firstRefusalThisMinute(user.userId, forwarded.host))
-        await app.recordStep(request, {
-          step: 'application-access',
-          result: 'rejected',
-          ...user,
-          detail: { application: application?.name, host: forwarded.host },
-        });
-      throw applicationForbidden();
-    }
-    reply
-      .header('remote-user', user.username)
-      // A header carries no more than Latin-1: an address with other characters is left out.
-      .header('remote-email', identity.email && PRINTABLE.test(identity.email) ? identity.email : '')
-      // Accounts have no display name: the username stands in for it.
-      .header('remote-name', user.username)
-      .header('remote-groups', identity.groups.join(','));
-    return { user: { id: user.userId, username: user.username } };
-  });
+  app.get(
+    '/auth/verify',
+    { logLevel: 'warn', helmet: false, config: { rateLimit: false } },
+    async (request, reply) => {
+      reply
+        .header('cache-control', 'no-store')
+        .header('x-content-type-options', 'nosniff')
+        .header('cross-origin-resource-policy', 'same-origin');
+      const forwarded = forwardedRequest(request);
+      const signIn = () =>
+        unauthenticated(forwarded ? { location: loginLocation(app.config.applications, forwarded) } : {});
+      const user = await readSessionUser(request, app.sessionStore);
+      if (!user) throw signIn();
+      // A host no rule can be looked up for must not fall back to the default rule: the attacker picks
+      // the header (`Host: app.example:99999`), so a refusal, whoever the user is.
+      if (!forwarded) throw applicationForbidden();
+      const [application, identity] = await Promise.all([
+        app.applicationDirectory.applicationFor(forwarded.host),
+        app.applicationDirectory.identityOf(user.userId),
+      ]);
+      const rule = application ?? DEFAULT_RULE;
+      if (!identity || !satisfiesPolicy(rule.policy, user.state)) throw signIn();
+      if (!allowsUser(rule, { usernameKey: usernameKey(user.username), groups: identity.groups })) {
+        if (await firstRefusalThisMinute(user.userId, forwarded.host))
+          await app.recordStep(request, {
+            step: 'application-access',
+            result: 'rejected',
+            ...user,
+            detail: { application: application?.name, host: forwarded.host },
+          });
+        throw applicationForbidden();
+      }
+      reply
+        .header('remote-user', user.username)
+        // A header carries no more than Latin-1: an address with other characters is left out.
+        .header('remote-email', identity.email && PRINTABLE.test(identity.email) ? identity.email : '')
+        // Accounts have no display name: the username stands in for it.
+        .header('remote-name', user.username)
+        .header('remote-groups', identity.groups.join(','));
+      return { user: { id: user.userId, username: user.username } };
+    },
+  );
 };

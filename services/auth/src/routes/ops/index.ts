@@ -22,8 +22,9 @@ async function check(name: string, probe: () => Promise<unknown>): Promise<'up' 
 
 /** Operations: liveness, readiness, metrics, and the nginx auth_request endpoint. */
 export const opsRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  // Probes and scrapes come every few seconds from nginx, HAProxy and Prometheus: not an info line each.
-  const quiet = { logLevel: 'warn' } as const;
+  // Probes and scrapes come every few seconds from nginx, HAProxy and Prometheus: not an info line
+  // each. Never budgeted per address (plugins/external/rate-limit.ts), so not even its hook runs.
+  const quiet = { logLevel: 'warn', config: { rateLimit: false } } as const;
   app.get('/healthz', quiet, async () => ({ status: 'ok', replica: app.config.replicaName }));
 
   app.get('/readyz', quiet, async (_request, reply) => {
