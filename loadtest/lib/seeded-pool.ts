@@ -1,7 +1,7 @@
 // Users made in bulk by loadtest/seed.ts: their credentials are derived, not stored, so a pool of
 // any size is drawn at random from the seeded range (a million users stay a million, not a list).
-import { randomInt } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { randomBytes, randomInt } from 'node:crypto';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Seed, seededUser, seedKeyFile } from '../seeded-users.ts';
 import { clientAddress } from './addresses.ts';
@@ -17,7 +17,8 @@ export const spentStepsFile = (dataDir: string, seedName: string): string =>
 
 async function readSpentSteps(file: string): Promise<Record<string, number>> {
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as Record<string, number>;
+    const spent: unknown = JSON.parse(await readFile(file, 'utf8'));
+    return typeof spent === 'object' && spent !== null ? (spent as Record<string, number>) : {};
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' || error instanceof SyntaxError) return {};
     throw error;
@@ -39,7 +40,10 @@ export async function rememberSpentSteps(file: string, users: PoolUser[], now = 
   const spent = await readSpentSteps(file);
   for (const user of users) spent[user.username] = Math.max(user.lastStep, spent[user.username] ?? -1);
   const kept = Object.fromEntries(Object.entries(spent).filter(([, step]) => step >= oldestThatCounts));
-  await writeFile(file, JSON.stringify(kept), { mode: 0o600 });
+  // Renamed into place: a run starting meanwhile reads the old file or the new one, never half of one.
+  const partial = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(partial, JSON.stringify(kept), { mode: 0o600 });
+  await rename(partial, file);
 }
 
 export function seededPool(seed: Seed, count: number, size: number): PoolUser[] {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -57,9 +57,16 @@ describe('seeded pool: steps spent by earlier runs', () => {
 
   it('reads a damaged file as nothing spent', async (t) => {
     const file = await scratchFile(t);
-    await writeFile(file, '{"lt-s-1": 12');
-    const users = seededPool(seed, 2, 2);
-    await recallSpentSteps(file, users);
-    assert.ok(users.every((user) => user.lastStep === -1));
+    for (const damaged of ['{"lt-s-1": 12', 'null', '7']) {
+      await writeFile(file, damaged);
+      const users = seededPool(seed, 2, 2);
+      await recallSpentSteps(file, users);
+      assert.ok(
+        users.every((user) => user.lastStep === -1),
+        damaged,
+      );
+    }
+    await rememberSpentSteps(file, seededPool(seed, 1, 1));
+    assert.deepEqual(await readdir(path.dirname(file)), [path.basename(file)], 'no temporary file left');
   });
 });

@@ -62,6 +62,10 @@ export class SessionRecordSigner {
 
   seal(sessionId: string, session: object): string {
     const content = JSON.stringify(session);
+    // The format below needs an object's JSON, and a field of its own named `mac` would be read twice.
+    if (!content.startsWith('{') || Object.hasOwn(session, 'mac')) {
+      throw new TypeError('a session record is an object without a "mac" field');
+    }
     const mac = this.#mac(sessionId, content);
     return content === '{}' ? `{${MAC_FIELD}${mac}"}` : `${content.slice(0, -1)},${MAC_FIELD}${mac}"}`;
   }
@@ -73,7 +77,8 @@ export class SessionRecordSigner {
     const head = stored.slice(0, macAt);
     let content: string;
     if (head === `{${MAC_FIELD}`) content = '{}';
-    else if (head.endsWith(`,${MAC_FIELD}`)) content = `${head.slice(0, -MAC_FIELD.length - 1)}}`;
+    else if (head.length > MAC_FIELD.length + 2 && head.endsWith(`,${MAC_FIELD}`))
+      content = `${head.slice(0, -MAC_FIELD.length - 1)}}`;
     else return undefined;
     const given = Buffer.from(stored.slice(macAt, -2));
     const expected = Buffer.from(this.#mac(sessionId, content));

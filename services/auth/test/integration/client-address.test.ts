@@ -61,6 +61,9 @@ describe('client address behind the load balancer', () => {
     for (let i = 0; i < 3_000; i += 1)
       assert.equal(believes(`10.${i % 4}.${i >> 8}.${i & 255}`, 0), i % 4 === 1);
     assert.equal(believes('127.0.0.1', 0), true);
+    assert.equal(believes('::ffff:127.0.0.1', 0), true);
+    assert.equal(believes('::ffff:10.1.0.5', 0), true);
+    assert.equal(believes('::ffff:10.2.0.5', 0), false);
     assert.equal(believes('127.0.0.2', 0), false);
     assert.equal(believes('127.0.0.1', 1), false);
     assert.equal(parseTrustProxy('false'), false);

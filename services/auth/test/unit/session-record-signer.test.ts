@@ -51,6 +51,11 @@ describe('SessionRecordSigner', () => {
     }
   });
 
+  it('seals only objects without a field of its own named mac', () => {
+    assert.throws(() => signer.seal(ID, [1, 2]), TypeError);
+    assert.throws(() => signer.seal(ID, { ...session, mac: 'mine' }), TypeError);
+  });
+
   it('refuses records that are not of its shape, without throwing', () => {
     const sealed = signer.seal(ID, session);
     const { mac, ...content } = JSON.parse(sealed) as { mac: string };
@@ -68,6 +73,7 @@ describe('SessionRecordSigner', () => {
       JSON.stringify({ ...content, mac: 123 }),
       JSON.stringify(content),
       `"mac":"${'A'.repeat(43)}"}`,
+      `{,${sealed.slice(-53)}`,
     ];
     for (const record of malformed) assert.equal(signer.open(ID, record), undefined, record);
   });
