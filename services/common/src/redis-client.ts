@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { type Callback, Redis, type RedisOptions } from 'ioredis';
 
 /** Who the client is to Redis (an ACL user) and the Sentinels' password, when they ask for them. */
 export interface RedisCredentials {
@@ -23,11 +23,52 @@ export interface RedisClientOptions {
   autoResubscribe?: boolean;
 }
 
+/** How soon a client that ended without being closed connects again (ReconnectingRedis). */
+const RECONNECT_AFTER_END_MS = 100;
+
+/**
+ * ioredis's client, connected again when it ends without having been closed. ioredis 5 ends a
+ * Sentinel client for good (status "end": every command fails at once with "Connection is closed.")
+ * when its failover detector hears +switch-master while a reconnect is still asking a Sentinel
+ * for the master: SentinelConnector#connect then rejects, and Redis#connect ends the client instead
+ * of retrying (redis/ioredis#1683 reports the same). In the cluster's Redis master kill, one auth
+ * replica kept answering 503 after the others had followed the new master.
+ */
+class ReconnectingRedis extends Redis {
+  #closing = false;
+
+  constructor(...args: [RedisOptions] | [string, RedisOptions]) {
+    super(...(args as [string, RedisOptions]));
+    this.on('end', () => {
+      if (this.#closing) return;
+      setTimeout(() => {
+        if (!this.#closing && this.status === 'end') this.connect().catch(() => {});
+      }, RECONNECT_AFTER_END_MS).unref();
+    });
+  }
+
+  override connect(callback?: Callback<void>): Promise<void> {
+    this.#closing = false;
+    return super.connect(callback);
+  }
+
+  override disconnect(reconnect = false): void {
+    if (!reconnect) this.#closing = true;
+    super.disconnect(reconnect);
+  }
+
+  override quit(callback?: Callback<'OK'>): Promise<'OK'> {
+    this.#closing = true;
+    return super.quit(callback);
+  }
+}
+
 /**
  * An ioredis client that never lets a request hang: every command has a timeout and is retried
  * at most once on reconnect, so a dead Redis turns into a fast error (503) instead of a queue.
  * With Sentinel, it asks the sentinels for the master, follows a failover as soon as a sentinel
- * announces it (failoverDetector), and reconnects when a demoted master answers READONLY.
+ * announces it (failoverDetector), and reconnects when a demoted master answers READONLY. It stops
+ * reconnecting only when closed (quit, disconnect).
  */
 export function createRedisClient(options: RedisClientOptions): Redis {
   const { username, password, sentinelUsername, sentinelPassword } = options.target;
@@ -46,8 +87,8 @@ export function createRedisClient(options: RedisClientOptions): Redis {
   };
   const client =
     'url' in options.target
-      ? new Redis(options.target.url, common)
-      : new Redis({
+      ? new ReconnectingRedis(options.target.url, common)
+      : new ReconnectingRedis({
           ...common,
           sentinels: options.target.sentinels,
           name: options.target.masterName,
