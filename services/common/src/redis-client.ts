@@ -23,8 +23,8 @@ export interface RedisClientOptions {
   autoResubscribe?: boolean;
 }
 
-/** How soon a client that ended without being closed connects again (ReconnectingRedis). */
-const RECONNECT_AFTER_END_MS = 100;
+/** How soon a client that ended without being closed connects again: 100 ms more each time, up to 1 s. */
+const reconnectAfterEndMs = (attempt: number) => Math.min(attempt * 100, 1_000);
 
 /**
  * ioredis's client, connected again when it ends without having been closed. ioredis 5 ends a
@@ -36,19 +36,29 @@ const RECONNECT_AFTER_END_MS = 100;
  */
 class ReconnectingRedis extends Redis {
   #closing = false;
+  /** Reconnections after an unasked end since the client was last ready. */
+  #attempts = 0;
 
+  /** With `lazyConnect: true` only: ioredis would otherwise call connect() before #closing exists. */
   constructor(...args: [RedisOptions] | [string, RedisOptions]) {
+    // ioredis takes (options) and (url, options) alike; one spread keeps super() the first statement.
     super(...(args as [string, RedisOptions]));
+    this.on('ready', () => {
+      this.#attempts = 0;
+    });
     this.on('end', () => {
       if (this.#closing) return;
+      this.#attempts += 1;
       setTimeout(() => {
         if (!this.#closing && this.status === 'end') this.connect().catch(() => {});
-      }, RECONNECT_AFTER_END_MS).unref();
+      }, reconnectAfterEndMs(this.#attempts)).unref();
     });
   }
 
   override connect(callback?: Callback<void>): Promise<void> {
-    this.#closing = false;
+    // ioredis's own reconnects call connect() too (status "reconnecting" or "wait"): only a connect
+    // after the client ended reopens a closed client, so a quit() waiting on a reconnect holds.
+    if (this.status === 'end') this.#closing = false;
     return super.connect(callback);
   }
 

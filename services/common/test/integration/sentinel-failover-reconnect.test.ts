@@ -113,4 +113,29 @@ describe('a Sentinel client through a failover announced during its reconnect', 
       await assert.rejects(client.get('k'), /Connection is closed/);
     }
   });
+
+  it('stays closed when quit while it reconnects with a command queued', async (t: TestContext) => {
+    const redisUrl = new URL((await getTestServices()).redisUrl);
+    const relay = await TcpProxy.start({ host: redisUrl.hostname, port: Number(redisUrl.port) });
+    t.after(() => relay.stop());
+    const client = createRedisClient({
+      target: { url: relay.rewrite(redisUrl.toString()) },
+      name: 'quit-test',
+    });
+    t.after(() => client.disconnect());
+    await client.connect();
+    await relay.stop();
+    await waitFor(async () => client.status === 'reconnecting', {
+      description: 'the client to lose its connection',
+      timeoutMs: 5_000,
+      intervalMs: 5,
+    });
+    const queued = client.get('k').catch(() => undefined);
+    const quit = client.quit();
+    await relay.resume();
+    assert.equal(await quit, 'OK');
+    await queued;
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert.equal(client.status, 'end');
+  });
 });
