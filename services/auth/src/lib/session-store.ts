@@ -12,20 +12,34 @@ type GetCallback = (error: unknown, session?: Session | null) => void;
  * Reads a session and slides its idle timeout, but never past the absolute deadline the session
  * carries (`expiresAt`, epoch ms), in one round trip. A session without a deadline is dropped.
  * A signed-in session's entry in the index of signed-in sessions (KEYS[2]) slides with it.
+ *
+ * A slide that would extend the timeout by less than a hundredth of the idle timeout (at most a
+ * second) is skipped: a session checked many times a second (forward auth of a page and its
+ * assets) costs Redis one write a second, not one per check, which the replica Redis and both
+ * AOFs take too. A session may so end up to that slack before its idle timeout. A TTL longer
+ * than the timeout (the idle timeout was lowered) is always cut. Every TTL is clamped to the
+ * deadline, so a session whose key exists is before its deadline: one slid within the slack is
+ * returned without decoding it.
  */
 const TOUCH_SCRIPT = `
 local value = redis.call('GET', KEYS[1])
 if not value then return false end
+local idle = tonumber(ARGV[1]) * 1000
+local slack = math.min(1000, idle / 100)
+local pttl = redis.call('PTTL', KEYS[1])
+if pttl <= idle and idle - pttl <= slack then return value end
 local ok, session = pcall(cjson.decode, value)
 local deadline = ok and type(session) == 'table' and tonumber(session.expiresAt) or 0
-local ttl = math.min(tonumber(ARGV[1]) * 1000, deadline - tonumber(ARGV[2]))
+local ttl = math.floor(math.min(idle, deadline - tonumber(ARGV[2])))
 if ttl <= 0 then
   redis.call('DEL', KEYS[1])
   redis.call('ZREM', KEYS[2], ARGV[3])
   return false
 end
-redis.call('PEXPIRE', KEYS[1], math.floor(ttl))
-redis.call('ZADD', KEYS[2], 'XX', tonumber(ARGV[2]) + math.floor(ttl), ARGV[3])
+if ttl < pttl or ttl - pttl > slack then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+  redis.call('ZADD', KEYS[2], 'XX', tonumber(ARGV[2]) + ttl, ARGV[3])
+end
 return value
 `;
 const touchSession = redisScript('twofoldTouchSession', TOUCH_SCRIPT, 2);
@@ -189,7 +203,9 @@ export class RedisSessionStore implements SessionStore {
       String(Date.now()),
       sessionId,
     );
-    return typeof stored === 'string' ? this.signer.open(sessionId, stored) : undefined;
+    const session = typeof stored === 'string' ? this.signer.open(sessionId, stored) : undefined;
+    // Redis expires every key by its deadline; this holds even if a key's TTL was lengthened.
+    return session && Number(session.expiresAt) > Date.now() ? session : undefined;
   }
 
   get(sessionId: string, callback: GetCallback): void {

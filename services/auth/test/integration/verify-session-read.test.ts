@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { sign } from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
+import { SessionRecordSigner } from '../../src/lib/session-store.ts';
 import { buildTestApp, testConfig } from '../helpers/build-app.ts';
 import {
   COOKIE,
@@ -71,5 +72,48 @@ describe('/auth/verify reads the session itself', () => {
     const after = new TestClient(app);
     after.jar.set(COOKIE, cookie ?? '');
     expectStatus(await after.get('/auth/verify'), 401);
+  });
+
+  it('slides at most once per slack (a hundredth of the idle timeout, at most 1 s)', async (t: TestContext) => {
+    const config = await testConfig();
+    const app = await buildTestApp(t, config);
+    const user = await enrolledUser(app);
+    const id = sessionIdOf(user.client);
+    const key = `${config.redisKeyPrefix}sess:${id}`;
+    const signedIn = `${config.redisKeyPrefix}sess:signed-in`;
+    const idleMs = config.session.idleSeconds * 1000;
+    assert.ok(idleMs >= 100_000, 'the test assumes a slack of 1 s');
+
+    // Slid 400 ms ago: within the slack, the check writes nothing.
+    await app.redis.pexpire(key, idleMs - 400);
+    const scoreBefore = await app.redis.zscore(signedIn, id);
+    expectStatus(await user.client.get('/auth/verify'), 200);
+    expectStatus(await user.client.get('/api/v1/session'), 200);
+    assert.ok((await app.redis.pttl(key)) <= idleMs - 400, 'slid again within the slack');
+    assert.equal(await app.redis.zscore(signedIn, id), scoreBefore);
+
+    // Slid 3 s ago: past the slack, the check slides the key and its entry in the signed-in index.
+    await app.redis.pexpire(key, idleMs - 3_000);
+    const checkedAt = Date.now();
+    expectStatus(await user.client.get('/auth/verify'), 200);
+    assert.ok((await app.redis.pttl(key)) > idleMs - 1_000, 'not slid past the slack');
+    assert.ok(Number(await app.redis.zscore(signedIn, id)) >= checkedAt + idleMs - 1_000);
+  });
+
+  it('refuses a session past its deadline even when its key was made to live longer', async (t: TestContext) => {
+    const config = await testConfig();
+    const app = await buildTestApp(t, config);
+    const user = await enrolledUser(app);
+    const id = sessionIdOf(user.client);
+    const key = `${config.redisKeyPrefix}sess:${id}`;
+    const { mac: _mac, ...content } = JSON.parse((await app.redis.get(key)) ?? '{}');
+    // Sealed with the replicas' own secret, so only the deadline is wrong; the TTL is a fresh slide's.
+    const expired = new SessionRecordSigner(config.sessionSecret).seal(id, {
+      ...content,
+      expiresAt: Date.now() - 1_000,
+    });
+    await app.redis.set(key, expired, 'PX', config.session.idleSeconds * 1000);
+    expectStatus(await user.client.get('/auth/verify'), 401);
+    expectStatus(await user.client.get('/api/v1/session'), 401);
   });
 });
