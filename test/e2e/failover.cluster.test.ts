@@ -45,18 +45,6 @@ function assertTrafficRan(outcomes: Outcome[], from: number, to: number, minimum
   }
 }
 
-/** The auth replicas whose /readyz is not 200 after `timeoutMs` of asking (none: all ready). */
-async function authReplicasNotReady(cluster: TestCluster, timeoutMs: number): Promise<string[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const notReady = (await cluster.status())
-      .filter((member) => member.kind === 'auth' && !member.healthy)
-      .map((member) => `${member.name} (${member.detail})`);
-    if (notReady.length === 0 || Date.now() > deadline) return notReady;
-    await sleep(250);
-  }
-}
-
 describe('failover of every member under traffic', () => {
   let cluster: TestCluster;
   let lbs: [string, string];
@@ -286,7 +274,8 @@ describe('failover of every member under traffic', () => {
     assert.deepEqual(unexpectedFailures(outcomes, [503]), []);
     // Every replica follows the new master, not only the one a request lands on (a client that
     // ioredis had ended for good left one replica answering 503 while the others were back).
-    assert.deepEqual(await authReplicasNotReady(cluster, 10_000), [], 'every auth replica ready again');
+    const replicas = await waitUntilHealthy(cluster, 10_000, (member) => member.kind === 'auth');
+    assert.deepEqual(replicas.unhealthy, [], 'every auth replica ready again');
     const client = new HttpClient(lbs[0]);
     client.cookie = before.cookie;
     const me = await client.get('/api/v1/me');

@@ -9,6 +9,7 @@ import {
   startCluster,
 } from '../../deploy/src/cluster.ts';
 import { tailFile } from '../../deploy/src/files.ts';
+import type { MemberStatus } from '../../deploy/src/member-status.ts';
 import { allPorts, DEFAULT_AUTH_REPLICAS, derivePorts, isPortInUse } from '../../deploy/src/ports.ts';
 
 /**
@@ -68,17 +69,18 @@ export async function startTestCluster(options: Partial<ClusterOptions> = {}): P
 }
 
 /**
- * Polls until every member says it is healthy and Patroni names a running primary (through etcd);
- * gives the seconds that took, or the members still unhealthy at the deadline.
+ * Polls until every member (of those `which` picks) says it is healthy and Patroni names a running
+ * primary (through etcd); gives the seconds that took, or the members still unhealthy at the deadline.
  */
 export async function waitUntilHealthy(
   cluster: Cluster,
   timeoutMs = 60_000,
+  which: (member: MemberStatus) => boolean = () => true,
 ): Promise<{ seconds: number; unhealthy: string[] }> {
   const start = Date.now();
   for (;;) {
     const unhealthy = (await cluster.status())
-      .filter((m) => !m.healthy)
+      .filter((m) => which(m) && !m.healthy)
       .map((m) => `${m.name} (${m.detail})`);
     const primary = await cluster.resolve('pg-primary').catch(() => undefined);
     if (!primary) unhealthy.push('pg-primary (no leader in etcd)');

@@ -23,8 +23,8 @@ export interface RedisClientOptions {
   autoResubscribe?: boolean;
 }
 
-/** How soon a client that ended without being closed connects again: 100 ms more each time, up to 1 s. */
-const reconnectAfterEndMs = (attempt: number) => Math.min(attempt * 100, 1_000);
+/** Every reconnection's delay (to Redis, to the Sentinels, after an unasked end): 100 ms more each time, up to 1 s. */
+const backoffMs = (attempt: number) => Math.min(attempt * 100, 1_000);
 
 /**
  * ioredis's client, connected again when it ends without having been closed. ioredis 5 ends a
@@ -51,7 +51,7 @@ class ReconnectingRedis extends Redis {
       this.#attempts += 1;
       setTimeout(() => {
         if (!this.#closing && this.status === 'end') this.connect().catch(() => {});
-      }, reconnectAfterEndMs(this.#attempts)).unref();
+      }, backoffMs(this.#attempts)).unref();
     });
   }
 
@@ -91,7 +91,7 @@ export function createRedisClient(options: RedisClientOptions): Redis {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: true,
     lazyConnect: true,
-    retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
+    retryStrategy: backoffMs,
     reconnectOnError: (error) => (/^(READONLY|LOADING|MASTERDOWN)/.test(error.message) ? 2 : false),
     autoResubscribe: options.autoResubscribe ?? true,
   };
@@ -107,8 +107,8 @@ export function createRedisClient(options: RedisClientOptions): Redis {
           ...(sentinelPassword ? { sentinelPassword } : {}),
           failoverDetector: true,
           sentinelCommandTimeout: 1_000,
-          sentinelRetryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
-          sentinelReconnectStrategy: (attempt) => Math.min(attempt * 100, 1_000),
+          sentinelRetryStrategy: backoffMs,
+          sentinelReconnectStrategy: backoffMs,
         });
   // Errors surface on the commands themselves; without a listener ioredis would log each reconnect failure.
   client.on('error', () => {});
