@@ -108,7 +108,11 @@ export function createRedisClient(options: RedisClientOptions): Redis {
           failoverDetector: true,
           sentinelCommandTimeout: 1_000,
           sentinelRetryStrategy: backoffMs,
-          sentinelReconnectStrategy: backoffMs,
+          // The failover detector's Sentinel connections are not reconnected: ioredis resubscribes a
+          // reconnected one without handling the promise, and a Sentinel slow to answer then ended
+          // the process (an unhandled "Command timed out"). A lost one stays lost until this client
+          // reconnects, which subscribes afresh; the other Sentinels' subscriptions still hold.
+          sentinelReconnectStrategy: () => null,
         });
   // Errors surface on the commands themselves; without a listener ioredis would log each reconnect failure.
   client.on('error', () => {});

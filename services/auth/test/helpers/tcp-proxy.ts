@@ -8,10 +8,11 @@ export class TcpProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private readonly relayed = new Set<Socket>();
+  private readonly upstreams = new Set<Socket>();
   private held: Socket[] | undefined;
 
   private constructor(
-    private readonly target: { host: string; port: number },
+    readonly target: { host: string; port: number },
     readonly port: number,
   ) {}
 
@@ -45,10 +46,17 @@ export class TcpProxy {
     return this.relayed.size;
   }
 
+  /** The local ports of the relay's connections to the server: how the server sees its clients. */
+  get upstreamPorts(): number[] {
+    return [...this.upstreams].flatMap((socket) => (socket.localPort ? [socket.localPort] : []));
+  }
+
   private relay(client: Socket): void {
     const upstream = connect(this.target.port, this.target.host);
     this.relayed.add(client);
+    this.upstreams.add(upstream);
     client.on('close', () => this.relayed.delete(client));
+    upstream.on('close', () => this.upstreams.delete(upstream));
     for (const socket of [client, upstream]) {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { freePort } from '../../../../deploy/src/ports.ts';
 import { type RedisServer, startRedis } from '../../../../deploy/src/redis.ts';
+import { redisCommand } from '../../../../deploy/src/redis-protocol.ts';
 import {
   askSentinelsForMaster,
   startSentinel,
@@ -57,6 +58,14 @@ async function proxies(t: TestContext, ports: number[]): Promise<TcpProxy[]> {
   return started;
 }
 
+/** Whether a client of the relay's Sentinel is subscribed to a channel through the relay. */
+async function isSubscribedThrough(relay: TcpProxy): Promise<boolean> {
+  const clients = String(await redisCommand(relay.target.port, ['CLIENT', 'LIST'])).split('\n');
+  return relay.upstreamPorts.some((localPort) =>
+    clients.some((line) => line.includes(` addr=127.0.0.1:${localPort} `) && / sub=[1-9]/.test(line)),
+  );
+}
+
 function kill(server: RedisServer): Promise<unknown> {
   server.handle.expectExit();
   server.handle.signal('SIGKILL');
@@ -99,6 +108,50 @@ describe('a Sentinel client through a failover announced during its reconnect', 
       timeoutMs: 10_000,
     });
     assert.equal(client.stream?.remotePort, replica.port);
+  });
+
+  // ioredis resubscribes a reconnected Sentinel client of its failover detector without handling
+  // the promise: a Sentinel slow to answer (or gone again) made it reject unhandled, which ends a
+  // Node process. It failed this file in CI, after the test above, as Sentinels were stopped.
+  it('survives a Sentinel that comes back slow to answer', async (t: TestContext) => {
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', record);
+    t.after(() => process.off('unhandledRejection', record));
+    const { sentinelPorts } = await startRedisWithSentinels(t);
+    const relays = await proxies(t, sentinelPorts);
+    const client = createRedisClient({
+      target: {
+        sentinels: relays.map((relay) => ({ host: '127.0.0.1', port: relay.port })),
+        masterName: SENTINEL_MASTER_NAME,
+      },
+      name: 'slow-sentinel-test',
+    });
+    t.after(() => client.disconnect());
+    await client.connect();
+    await waitFor(async () => (await Promise.all(relays.map(isSubscribedThrough))).every(Boolean), {
+      description: 'the failover detector to subscribe through every relay',
+      timeoutMs: 5_000,
+    });
+
+    // The Sentinels' connections are cut; they answer again, but only after the commands' timeout.
+    for (const relay of relays) {
+      await relay.stop();
+      await relay.resume();
+      relay.hold();
+    }
+    // Long enough for a reconnect (0.1 s), CLIENT SETINFO's timeout (1 s) and the resubscription's (1 s).
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    for (const relay of relays) relay.release();
+
+    assert.deepEqual(unhandled.map(String), []);
+    assert.equal(await client.set('still', '1'), 'OK');
+    // The subscriptions lost with the cut come back when the client itself reconnects.
+    client.disconnect(true);
+    await waitFor(async () => (await Promise.all(relays.map(isSubscribedThrough))).every(Boolean), {
+      description: 'the client to subscribe again through every relay',
+      timeoutMs: 5_000,
+    });
   });
 
   it('stays closed once quit or disconnected', async (t: TestContext) => {
