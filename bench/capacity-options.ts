@@ -8,8 +8,8 @@ export interface CapacityOptions {
   dataDir: string;
   durationMs: number;
   warmupMs: number;
-  /** Accounts in the login pool: one login each per 30 s TOTP step. */
-  users: number;
+  /** Accounts in the login pool (one login each per 30 s TOTP step); undefined: sized from (1). */
+  users: number | undefined;
   /** Concurrencies tried for full logins; the best is the figure. */
   loginConcurrencies: number[];
   sessionConcurrency: number;
@@ -25,6 +25,14 @@ function positive(name: string, value: string | undefined, fallback: number, int
     throw new Error(`--${name}: "${value}" is not a positive ${integer ? 'integer' : 'number'}\n${USAGE}`);
   }
   return n;
+}
+
+/**
+ * Accounts enough for logins at the argon2 bound for a whole TOTP step, and a tenth more: an account
+ * signs in once per step, so a smaller pool runs dry and the login phase measures the pool instead.
+ */
+export function poolSizeFor(argon2PerSecond: number): number {
+  return Math.max(100, Math.ceil(argon2PerSecond * 30 * 1.1));
 }
 
 export function parseCapacityOptions(args: string[], defaultDataDir: string): CapacityOptions {
@@ -53,7 +61,7 @@ export function parseCapacityOptions(args: string[], defaultDataDir: string): Ca
     dataDir: values['data-dir'] ?? defaultDataDir,
     durationMs: positive('duration', values.duration, 10) * 1000,
     warmupMs: values.warmup === '0' ? 0 : positive('warmup', values.warmup, 2) * 1000,
-    users: positive('users', values.users, 2_000, true),
+    users: values.users === undefined ? undefined : positive('users', values.users, 0, true),
     loginConcurrencies: [8, 16, 32],
     sessionConcurrency: 32,
   };

@@ -17,7 +17,7 @@ import { errorKind, send } from './capacity-http.ts';
 import { accessLogEnd, type LbLatency, lbLatency } from './capacity-lb-latency.ts';
 import { LOGIN_TIMEOUT_MS, LoginDriver } from './capacity-login.ts';
 import { closedLoop, openLoop, type Timing } from './capacity-loops.ts';
-import { type CapacityOptions, parseCapacityOptions } from './capacity-options.ts';
+import { type CapacityOptions, parseCapacityOptions, poolSizeFor } from './capacity-options.ts';
 import { type Measured, measured } from './capacity-phase.ts';
 import {
   clusterGroups,
@@ -254,12 +254,11 @@ export async function benchCapacity(args: string[]): Promise<void> {
       `p=${hashing.params.parallelism}; the replicas' libuv pool: ${hashing.threadPool} threads each`,
   );
   const rssBefore = new Map(auth.map((m) => [m.name, rssKiB(m.pid as number)]));
-  const pool = await loginPool(lb, options.users);
-  const groups = clusterGroups(members, lbPort);
-
   console.log('\nphases:');
   const argon2 = await benchArgon2Capacity(hashing.params, timing);
   printPhase(argon2.phase);
+  const pool = await loginPool(lb, options.users ?? poolSizeFor(argon2.phase.ratePerSecond));
+  const groups = clusterGroups(members, lbPort);
   let logins: Awaited<ReturnType<typeof loginLevels>>;
   try {
     logins = await loginLevels(run, pool, groups, replicaUrls);

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { loopbackAddress } from '../../capacity-addresses.ts';
 import { errorKind, sessionCookieOf } from '../../capacity-http.ts';
 import { dueBy } from '../../capacity-loops.ts';
-import { parseCapacityOptions } from '../../capacity-options.ts';
+import { parseCapacityOptions, poolSizeFor } from '../../capacity-options.ts';
 import { formatTable, ratioLine } from '../../capacity-report.ts';
 import { type BenchUser, UserPool } from '../../capacity-user-pool.ts';
 
@@ -82,9 +82,16 @@ describe('capacity benchmark: options and report', () => {
     assert.equal(options.warmupMs, 2000);
     assert.equal(parseCapacityOptions(['--warmup', '0'], '/d').warmupMs, 0);
     assert.throws(() => parseCapacityOptions(['--duration', '-1'], '/d'), /--duration/);
+    assert.equal(options.users, undefined);
+    assert.equal(parseCapacityOptions(['--users', '300'], '/d').users, 300);
     assert.throws(() => parseCapacityOptions(['--users', '1.5'], '/d'), /--users/);
     assert.throws(() => parseCapacityOptions(['--lb', 'nope'], '/d'), /--lb/);
     assert.throws(() => parseCapacityOptions(['--bogus'], '/d'));
+  });
+
+  it('sizes the login pool for a TOTP step of logins at the argon2 bound', () => {
+    assert.equal(poolSizeFor(163.9), 5409); // 163.9/s for 30 s, and a tenth more
+    assert.equal(poolSizeFor(0.5), 100);
   });
 
   it('aligns a table and states a ratio with its figures', () => {
