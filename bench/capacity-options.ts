@@ -32,6 +32,8 @@ function positive(name: string, value: string | undefined, fallback: number, int
  * signs in once per step, so a smaller pool runs dry and the login phase measures the pool instead.
  */
 export function poolSizeFor(argon2PerSecond: number): number {
+  if (!Number.isFinite(argon2PerSecond))
+    throw new Error(`no argon2 rate to size the pool from: ${argon2PerSecond}`);
   return Math.max(100, Math.ceil(argon2PerSecond * 30 * 1.1));
 }
 

@@ -92,6 +92,7 @@ describe('capacity benchmark: options and report', () => {
   it('sizes the login pool for a TOTP step of logins at the argon2 bound', () => {
     assert.equal(poolSizeFor(163.9), 5409); // 163.9/s for 30 s, and a tenth more
     assert.equal(poolSizeFor(0.5), 100);
+    assert.throws(() => poolSizeFor(Number.NaN), /no argon2 rate/);
   });
 
   it('aligns a table and states a ratio with its figures', () => {

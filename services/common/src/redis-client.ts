@@ -108,10 +108,12 @@ export function createRedisClient(options: RedisClientOptions): Redis {
           failoverDetector: true,
           sentinelCommandTimeout: 1_000,
           sentinelRetryStrategy: backoffMs,
-          // The failover detector's Sentinel connections are not reconnected: ioredis resubscribes a
-          // reconnected one without handling the promise, and a Sentinel slow to answer then ended
-          // the process (an unhandled "Command timed out"). A lost one stays lost until this client
-          // reconnects, which subscribes afresh; the other Sentinels' subscriptions still hold.
+          // The failover detector's Sentinel connections are not reconnected: ioredis 5 resubscribes
+          // a reconnected one without handling the promise, and a Sentinel slow to answer then ended
+          // the process (an unhandled "Command timed out"; fixed upstream by redis/ioredis#2187,
+          // after 5.11). A lost one stays lost until this client reconnects, which subscribes
+          // afresh. Meanwhile the other Sentinels' subscriptions still hold; with all of them lost,
+          // a master that hangs without closing its connections goes unnoticed until then.
           sentinelReconnectStrategy: () => null,
         });
   // Errors surface on the commands themselves; without a listener ioredis would log each reconnect failure.
