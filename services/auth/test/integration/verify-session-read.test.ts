@@ -22,6 +22,15 @@ function browserWith(app: FastifyInstance, value: string): TestClient {
   return client;
 }
 
+/** A signed-in user of a fresh app, with the Redis key of their session. */
+async function signedInSession(t: TestContext) {
+  const config = await testConfig();
+  const app = await buildTestApp(t, config);
+  const user = await enrolledUser(app);
+  const id = sessionIdOf(user.client);
+  return { config, app, user, id, key: `${config.redisKeyPrefix}sess:${id}` };
+}
+
 describe('/auth/verify reads the session itself', () => {
   it('refuses the session id unsigned, signed with another secret, or with another id’s signature', async (t: TestContext) => {
     const config = await testConfig();
@@ -55,10 +64,7 @@ describe('/auth/verify reads the session itself', () => {
   });
 
   it('slides the idle timeout, and knows nothing of a session logged out', async (t: TestContext) => {
-    const config = await testConfig();
-    const app = await buildTestApp(t, config);
-    const user = await enrolledUser(app);
-    const key = `${config.redisKeyPrefix}sess:${sessionIdOf(user.client)}`;
+    const { app, user, key } = await signedInSession(t);
 
     await app.redis.pexpire(key, 5_000);
     const answer = expectStatus(await user.client.get('/auth/verify'), 200);
@@ -75,11 +81,7 @@ describe('/auth/verify reads the session itself', () => {
   });
 
   it('slides at most once per slack (a hundredth of the idle timeout, at most 1 s)', async (t: TestContext) => {
-    const config = await testConfig();
-    const app = await buildTestApp(t, config);
-    const user = await enrolledUser(app);
-    const id = sessionIdOf(user.client);
-    const key = `${config.redisKeyPrefix}sess:${id}`;
+    const { config, app, user, id, key } = await signedInSession(t);
     const signedIn = `${config.redisKeyPrefix}sess:signed-in`;
     const idleMs = config.session.idleSeconds * 1000;
     assert.ok(idleMs >= 100_000, 'the test assumes a slack of 1 s');
@@ -101,11 +103,7 @@ describe('/auth/verify reads the session itself', () => {
   });
 
   it('refuses a session past its deadline even when its key was made to live longer', async (t: TestContext) => {
-    const config = await testConfig();
-    const app = await buildTestApp(t, config);
-    const user = await enrolledUser(app);
-    const id = sessionIdOf(user.client);
-    const key = `${config.redisKeyPrefix}sess:${id}`;
+    const { config, app, user, id, key } = await signedInSession(t);
     const { mac: _mac, ...content } = JSON.parse((await app.redis.get(key)) ?? '{}');
     // Sealed with the replicas' own secret, so only the deadline is wrong; the TTL is a fresh slide's.
     const expired = new SessionRecordSigner(config.sessionSecret).seal(id, {

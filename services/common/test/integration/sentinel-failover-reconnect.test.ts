@@ -58,6 +58,28 @@ async function proxies(t: TestContext, ports: number[]): Promise<TcpProxy[]> {
   return started;
 }
 
+/** A Sentinel client that knows the Sentinels by their relays, connected; closed after the test. */
+async function connectedThrough(t: TestContext, relays: TcpProxy[], name: string) {
+  const client = createRedisClient({
+    target: {
+      sentinels: relays.map((relay) => ({ host: '127.0.0.1', port: relay.port })),
+      masterName: SENTINEL_MASTER_NAME,
+    },
+    name,
+  });
+  t.after(() => client.disconnect());
+  await client.connect();
+  return client;
+}
+
+/** Waits until some client is subscribed through every relay. */
+function subscribedThroughEvery(relays: TcpProxy[], description: string): Promise<void> {
+  return waitFor(async () => (await Promise.all(relays.map(isSubscribedThrough))).every(Boolean), {
+    description,
+    timeoutMs: 5_000,
+  });
+}
+
 /** Whether a client of the relay's Sentinel is subscribed to a channel through the relay. */
 async function isSubscribedThrough(relay: TcpProxy): Promise<boolean> {
   const clients = String(await redisCommand(relay.target.port, ['CLIENT', 'LIST'])).split('\n');
@@ -76,15 +98,7 @@ describe('a Sentinel client through a failover announced during its reconnect', 
   it('follows the new master instead of ending for good', async (t: TestContext) => {
     const { master, replica, sentinelPorts } = await startRedisWithSentinels(t);
     const relays = await proxies(t, sentinelPorts);
-    const client = createRedisClient({
-      target: {
-        sentinels: relays.map((relay) => ({ host: '127.0.0.1', port: relay.port })),
-        masterName: SENTINEL_MASTER_NAME,
-      },
-      name: 'failover-race-test',
-    });
-    t.after(() => client.disconnect());
-    await client.connect();
+    const client = await connectedThrough(t, relays, 'failover-race-test');
     assert.equal(await client.set('before', '1'), 'OK');
     // The failover detector's subscriptions, one per Sentinel, are the relays' open connections.
     await waitFor(async () => relays.every((relay) => relay.openConnections > 0), {
@@ -120,19 +134,8 @@ describe('a Sentinel client through a failover announced during its reconnect', 
     t.after(() => process.off('unhandledRejection', record));
     const { sentinelPorts } = await startRedisWithSentinels(t);
     const relays = await proxies(t, sentinelPorts);
-    const client = createRedisClient({
-      target: {
-        sentinels: relays.map((relay) => ({ host: '127.0.0.1', port: relay.port })),
-        masterName: SENTINEL_MASTER_NAME,
-      },
-      name: 'slow-sentinel-test',
-    });
-    t.after(() => client.disconnect());
-    await client.connect();
-    await waitFor(async () => (await Promise.all(relays.map(isSubscribedThrough))).every(Boolean), {
-      description: 'the failover detector to subscribe through every relay',
-      timeoutMs: 5_000,
-    });
+    const client = await connectedThrough(t, relays, 'slow-sentinel-test');
+    await subscribedThroughEvery(relays, 'the failover detector to subscribe through every relay');
 
     // The Sentinels' connections are cut; they answer again, but only after the commands' timeout.
     for (const relay of relays) {
@@ -148,10 +151,7 @@ describe('a Sentinel client through a failover announced during its reconnect', 
     assert.equal(await client.set('still', '1'), 'OK');
     // The subscriptions lost with the cut come back when the client itself reconnects.
     client.disconnect(true);
-    await waitFor(async () => (await Promise.all(relays.map(isSubscribedThrough))).every(Boolean), {
-      description: 'the client to subscribe again through every relay',
-      timeoutMs: 5_000,
-    });
+    await subscribedThroughEvery(relays, 'the client to subscribe again through every relay');
   });
 
   it('stays closed once quit or disconnected', async (t: TestContext) => {
