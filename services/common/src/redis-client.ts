@@ -1,5 +1,8 @@
 import { type Callback, Redis, type RedisOptions } from 'ioredis';
 
+/** Replies in RESP2's shapes: what `Redis` (ioredis's `Redis<'legacy'>`) is typed for. */
+type ClientOptions = RedisOptions & { replyMapping?: 'legacy' };
+
 /** Who the client is to Redis (an ACL user) and the Sentinels' password, when they ask for them. */
 export interface RedisCredentials {
   username?: string;
@@ -27,7 +30,7 @@ export interface RedisClientOptions {
 const backoffMs = (attempt: number) => Math.min(attempt * 100, 1_000);
 
 /**
- * ioredis's client, connected again when it ends without having been closed. ioredis 5 ends a
+ * ioredis's client, connected again when it ends without having been closed. ioredis 5 ended a
  * Sentinel client for good (status "end": every command fails at once with "Connection is closed.")
  * when its failover detector hears +switch-master while a reconnect is still asking a Sentinel
  * for the master: SentinelConnector#connect then rejects, and Redis#connect ends the client instead
@@ -40,9 +43,9 @@ class ReconnectingRedis extends Redis {
   #attempts = 0;
 
   /** With `lazyConnect: true` only: ioredis would otherwise call connect() before #closing exists. */
-  constructor(...args: [RedisOptions] | [string, RedisOptions]) {
+  constructor(...args: [ClientOptions] | [string, ClientOptions]) {
     // ioredis takes (options) and (url, options) alike; one spread keeps super() the first statement.
-    super(...(args as [string, RedisOptions]));
+    super(...(args as [string, ClientOptions]));
     this.on('ready', () => {
       this.#attempts = 0;
     });
@@ -82,7 +85,7 @@ class ReconnectingRedis extends Redis {
  */
 export function createRedisClient(options: RedisClientOptions): Redis {
   const { username, password, sentinelUsername, sentinelPassword } = options.target;
-  const common: RedisOptions = {
+  const common: ClientOptions = {
     ...(username ? { username } : {}),
     ...(password ? { password } : {}),
     connectionName: options.name,
@@ -94,6 +97,11 @@ export function createRedisClient(options: RedisClientOptions): Redis {
     retryStrategy: backoffMs,
     reconnectOnError: (error) => (/^(READONLY|LOADING|MASTERDOWN)/.test(error.message) ? 2 : false),
     autoResubscribe: options.autoResubscribe ?? true,
+    // ioredis 6 speaks RESP3 by default, opening each connection with HELLO 3 (with AUTH in it). The
+    // push replicas' ACL user may not run HELLO (deploy/src/redis-acl.ts), and a Lua script's true or
+    // false reaches a RESP3 client as a boolean rather than 1 or nil: RESP2 keeps every reply as the
+    // scripts and tests were written for.
+    protocol: 2,
   };
   const client =
     'url' in options.target
@@ -108,13 +116,11 @@ export function createRedisClient(options: RedisClientOptions): Redis {
           failoverDetector: true,
           sentinelCommandTimeout: 1_000,
           sentinelRetryStrategy: backoffMs,
-          // The failover detector's Sentinel connections are not reconnected: ioredis 5 resubscribes
-          // a reconnected one without handling the promise, and a Sentinel slow to answer then ended
-          // the process (an unhandled "Command timed out"; fixed upstream by redis/ioredis#2187,
-          // after 5.11). A lost one stays lost until this client reconnects, which subscribes
-          // afresh. Meanwhile the other Sentinels' subscriptions still hold; with all of them lost,
-          // a master that hangs without closing its connections goes unnoticed until then.
-          sentinelReconnectStrategy: () => null,
+          // The failover detector's Sentinel connections are reconnected too. ioredis 5 resubscribed
+          // a reconnected one without handling the promise, so a Sentinel slow to answer ended the
+          // process; 6.1 handles it (redis/ioredis#2187), and sentinel-failover-reconnect.test.ts
+          // keeps a Sentinel slow to answer in the tests.
+          sentinelReconnectStrategy: backoffMs,
         });
   // Errors surface on the commands themselves; without a listener ioredis would log each reconnect failure.
   client.on('error', () => {});
@@ -135,10 +141,12 @@ export function isRedisUnavailable(error: unknown): boolean {
 }
 
 /**
- * Subscribes now and again after every reconnect. ioredis's own resubscription (autoResubscribe)
- * leaves its promise unhandled: a connection lost again before Redis answered it rejected with
- * "Connection is closed." and, unhandled, would end the process. The client must be made with
- * `autoResubscribe: false`; a failed resubscription is reported and retried at the next connect.
+ * Subscribes now and again after every reconnect. ioredis 5's own resubscription (autoResubscribe)
+ * left its promise unhandled: a connection lost again before Redis answered it rejected with
+ * "Connection is closed." and, unhandled, ended the process. ioredis 6.1 only emits that failure as
+ * an `error` event, which the client's listener drops; here it reaches the caller, who logs it. The
+ * client must be made with `autoResubscribe: false`; a failed resubscription is reported and
+ * retried at the next connect.
  */
 export async function subscribeAfterEveryConnect(
   subscriber: Redis,

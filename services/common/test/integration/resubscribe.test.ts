@@ -1,5 +1,5 @@
-// ioredis's own resubscription after a reconnect leaves its promise unhandled: when the
-// connection is lost again before Redis answers, "Connection is closed." went unhandled, which
+// ioredis 5's own resubscription after a reconnect left its promise unhandled: when the
+// connection was lost again before Redis answered, "Connection is closed." went unhandled, which
 // ends a Node process (it failed a push gateway test run once). subscribeAfterEveryConnect
 // subscribes again itself and reports the failure instead.
 import assert from 'node:assert/strict';

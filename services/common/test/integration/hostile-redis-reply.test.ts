@@ -1,0 +1,96 @@
+// Whoever answers at Redis's address (an impostor on the network, a member taken over, a master a
+// compromised Sentinel points to) must not be able to end a replica with one reply. ioredis 5's
+// parser descended a nested reply by recursion without a bound, so an array nested 100,000 deep
+// overflowed the stack inside the socket's data handler: an uncaught RangeError, the end of the
+// process (redis/ioredis#2108). The client must turn such a reply into a failed command.
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { describe, it, type TestContext } from 'node:test';
+import { createRedisClient } from '../../src/redis-client.ts';
+
+/** The names of the commands in one chunk of RESP requests (arrays of bulk strings). */
+function commandNames(chunk: Buffer): string[] {
+  const text = chunk.toString('latin1');
+  const names: string[] = [];
+  let at = 0;
+  const line = () => {
+    const end = text.indexOf('\r\n', at);
+    const value = text.slice(at + 1, end);
+    at = end + 2;
+    return Number(value);
+  };
+  while (at < text.length) {
+    const count = line();
+    for (let i = 0; i < count; i += 1) {
+      const length = line();
+      if (i === 0) names.push(text.slice(at, at + length).toLowerCase());
+      at += length + 2;
+    }
+  }
+  return names;
+}
+
+const bulk = (text: string) => `$${Buffer.byteLength(text)}\r\n${text}\r\n`;
+
+/** A server that speaks enough RESP to pass a handshake and answers GET with `reply`, and every other command with OK. */
+async function impostor(reply: string, t: TestContext): Promise<number> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('data', (chunk) => {
+      for (const name of commandNames(chunk)) {
+        if (name === 'get') socket.write(reply);
+        else if (name === 'hello') socket.write("-ERR unknown command 'HELLO'\r\n");
+        else if (name === 'info') socket.write(bulk('# Server\r\nredis_version:7.0.15\r\nloading:0\r\n'));
+        else socket.write('+OK\r\n');
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const socket of sockets) socket.destroy();
+    return new Promise((resolve) => server.close(resolve));
+  });
+  return (server.address() as net.AddressInfo).port;
+}
+
+describe('a Redis reply built to overflow the stack', () => {
+  it('fails the command and leaves the process running', async (t: TestContext) => {
+    const nestedTooDeep = `${'*1\r\n'.repeat(100_000)}:1\r\n`;
+    const port = await impostor(nestedTooDeep, t);
+    const client = createRedisClient({
+      target: { url: `redis://127.0.0.1:${port}` },
+      name: 'hostile-reply-test',
+    });
+    t.after(() => client.disconnect());
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    t.after(() => process.off('uncaughtException', onUncaught));
+
+    await client.connect();
+    const outcome = await client.get('session:any').then(
+      (value) => ({ answered: value }),
+      (error: Error) => ({ failed: error.message }),
+    );
+
+    assert.deepEqual(
+      uncaught.map((error) => String(error)),
+      [],
+      'the reply escaped the client as an uncaught exception, which ends a replica',
+    );
+    assert.ok('failed' in outcome, `the command should fail, got ${JSON.stringify(outcome)}`);
+  });
+
+  it('still reads an ordinary nested reply from the same kind of server', async (t: TestContext) => {
+    const port = await impostor('*2\r\n*1\r\n$1\r\na\r\n:7\r\n', t);
+    const client = createRedisClient({
+      target: { url: `redis://127.0.0.1:${port}` },
+      name: 'hostile-reply-test',
+    });
+    t.after(() => client.disconnect());
+    await client.connect();
+    assert.deepEqual(await client.get('session:any'), [['a'], 7]);
+  });
+});
