@@ -97,6 +97,9 @@ appenddirname "appendonly"
 # No RDB snapshots: no surprise fork+dump under load, and no stale dump.rdb to load instead of the AOF.
 save ""
 dbfilename "dump.rdb"
+# Record every stall of 100 ms or more (LATENCY LATEST, which prometheus-redis-exporter reports):
+# a session check that waits on Redis should show whether Redis itself was slow.
+latency-monitor-threshold 100
 # Refuse writes rather than silently evict sessions when memory runs out.
 maxmemory-policy noeviction
 tcp-keepalive 60

@@ -105,4 +105,24 @@ describe('PostgreSQL and Redis started by the supervisor', () => {
     redis = undefined;
     assert.equal(isAlive(secondPid), false);
   });
+
+  test('Redis: records a command that holds it for 100 ms or more in LATENCY LATEST', async () => {
+    redis = await startRedis({ dataDir, port: await freePort() });
+    const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await client.connect();
+    try {
+      assert.deepEqual(await client.latency('LATEST'), [], 'no stall recorded yet');
+      const busyFor150Ms = `local function now() local t = redis.call('TIME') return t[1] * 1000000 + t[2] end
+        local start = now() repeat until now() - start >= 150000 return 1`;
+      await client.eval(busyFor150Ms, 0);
+      const events = (await client.latency('LATEST')) as Array<[string, number, number, number]>;
+      const command = events.find(([event]) => event === 'command');
+      assert.ok(command, `a "command" latency event, got ${JSON.stringify(events)}`);
+      assert.ok(command[2] >= 150, `its latency in ms, got ${command[2]}`);
+    } finally {
+      client.disconnect();
+      await redis.stop();
+      redis = undefined;
+    }
+  });
 });
