@@ -111,7 +111,8 @@ describe('PostgreSQL and Redis started by the supervisor', () => {
     const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await client.connect();
     try {
-      assert.deepEqual(await client.latency('LATEST'), [], 'no stall recorded yet');
+      const threshold = await client.config('GET', 'latency-monitor-threshold');
+      assert.deepEqual(threshold, ['latency-monitor-threshold', '100']);
       const busyFor150Ms = `local function now() local t = redis.call('TIME') return t[1] * 1000000 + t[2] end
         local start = now() repeat until now() - start >= 150000 return 1`;
       await client.eval(busyFor150Ms, 0);

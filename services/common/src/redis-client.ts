@@ -1,7 +1,7 @@
 import { type Callback, Redis, type RedisOptions } from 'ioredis';
 
-/** Replies in RESP2's shapes: what `Redis` (ioredis's `Redis<'legacy'>`) is typed for. */
-type ClientOptions = RedisOptions & { replyMapping?: 'legacy' };
+/** ioredis's options for a `Redis` typed with RESP2's reply shapes (its `Redis<'legacy'>`). */
+type IoredisOptions = RedisOptions & { replyMapping?: 'legacy' };
 
 /** Who the client is to Redis (an ACL user) and the Sentinels' password, when they ask for them. */
 export interface RedisCredentials {
@@ -30,12 +30,13 @@ export interface RedisClientOptions {
 const backoffMs = (attempt: number) => Math.min(attempt * 100, 1_000);
 
 /**
- * ioredis's client, connected again when it ends without having been closed. ioredis 5 ended a
- * Sentinel client for good (status "end": every command fails at once with "Connection is closed.")
- * when its failover detector hears +switch-master while a reconnect is still asking a Sentinel
- * for the master: SentinelConnector#connect then rejects, and Redis#connect ends the client instead
- * of retrying (redis/ioredis#1683 reports the same). In the cluster's Redis master kill, one auth
- * replica kept answering 503 after the others had followed the new master.
+ * ioredis's client, connected again when it ends without having been closed. When
+ * SentinelConnector#connect rejects, Redis#connect ends the client instead of retrying (status
+ * "end": every command fails at once with "Connection is closed."). It rejects when a disconnect
+ * lands while a reconnect still asks a Sentinel for the master, as the failover detector's did on
+ * +switch-master (redis/ioredis#1683). In the cluster's Redis master kill, one auth replica kept
+ * answering 503 after the others had followed the new master. ioredis 6.1 cleans up the detector
+ * when the connection closes, but the path that ends the client is still there.
  */
 class ReconnectingRedis extends Redis {
   #closing = false;
@@ -43,9 +44,9 @@ class ReconnectingRedis extends Redis {
   #attempts = 0;
 
   /** With `lazyConnect: true` only: ioredis would otherwise call connect() before #closing exists. */
-  constructor(...args: [ClientOptions] | [string, ClientOptions]) {
+  constructor(...args: [IoredisOptions] | [string, IoredisOptions]) {
     // ioredis takes (options) and (url, options) alike; one spread keeps super() the first statement.
-    super(...(args as [string, ClientOptions]));
+    super(...(args as [string, IoredisOptions]));
     this.on('ready', () => {
       this.#attempts = 0;
     });
@@ -85,7 +86,7 @@ class ReconnectingRedis extends Redis {
  */
 export function createRedisClient(options: RedisClientOptions): Redis {
   const { username, password, sentinelUsername, sentinelPassword } = options.target;
-  const common: ClientOptions = {
+  const common: IoredisOptions = {
     ...(username ? { username } : {}),
     ...(password ? { password } : {}),
     connectionName: options.name,
@@ -97,10 +98,8 @@ export function createRedisClient(options: RedisClientOptions): Redis {
     retryStrategy: backoffMs,
     reconnectOnError: (error) => (/^(READONLY|LOADING|MASTERDOWN)/.test(error.message) ? 2 : false),
     autoResubscribe: options.autoResubscribe ?? true,
-    // ioredis 6 speaks RESP3 by default, opening each connection with HELLO 3 (with AUTH in it). The
-    // push replicas' ACL user may not run HELLO (deploy/src/redis-acl.ts), and a Lua script's true or
-    // false reaches a RESP3 client as a boolean rather than 1 or nil: RESP2 keeps every reply as the
-    // scripts and tests were written for.
+    // RESP2, as with ioredis 5 (6 defaults to RESP3): the replies and the pub/sub traffic stay those
+    // the suite has proven, on the Sentinel connections too, and RESP3 offers nothing used here.
     protocol: 2,
   };
   const client =
@@ -116,10 +115,10 @@ export function createRedisClient(options: RedisClientOptions): Redis {
           failoverDetector: true,
           sentinelCommandTimeout: 1_000,
           sentinelRetryStrategy: backoffMs,
-          // The failover detector's Sentinel connections are reconnected too. ioredis 5 resubscribed
-          // a reconnected one without handling the promise, so a Sentinel slow to answer ended the
-          // process; 6.1 handles it (redis/ioredis#2187), and sentinel-failover-reconnect.test.ts
-          // keeps a Sentinel slow to answer in the tests.
+          // The failover detector's Sentinel connections are reconnected too, each about once a
+          // second while its Sentinel is down. A resubscription that times out (a Sentinel slow to
+          // answer) is not tried again until that connection drops again; the other Sentinels'
+          // subscriptions still hold.
           sentinelReconnectStrategy: backoffMs,
         });
   // Errors surface on the commands themselves; without a listener ioredis would log each reconnect failure.
@@ -141,12 +140,10 @@ export function isRedisUnavailable(error: unknown): boolean {
 }
 
 /**
- * Subscribes now and again after every reconnect. ioredis 5's own resubscription (autoResubscribe)
- * left its promise unhandled: a connection lost again before Redis answered it rejected with
- * "Connection is closed." and, unhandled, ended the process. ioredis 6.1 only emits that failure as
- * an `error` event, which the client's listener drops; here it reaches the caller, who logs it. The
- * client must be made with `autoResubscribe: false`; a failed resubscription is reported and
- * retried at the next connect.
+ * Subscribes now and again after every reconnect, and reports a failed resubscription to the
+ * caller. ioredis's own (autoResubscribe) emits that failure as an `error` event, which the
+ * client's listener drops (ioredis 5 left it unhandled, which ended the process). The client must
+ * be made with `autoResubscribe: false`; a failed resubscription is retried at the next connect.
  */
 export async function subscribeAfterEveryConnect(
   subscriber: Redis,
