@@ -9,6 +9,11 @@ export const SESSION_COOKIE = 'twofold_sid';
  * Moves the session to a new state under a *new id* (the old one is destroyed), then writes it and
  * waits for the write to be acknowledged before the caller answers. The absolute deadline set at
  * the password step carries over, so factor steps do not extend a session's life.
+ *
+ * A session without a deadline was not loaded from the store (every stored record has one):
+ * @fastify/session made it for this request, under an id it generated here and that no one has
+ * seen, whatever cookie came in. There is nothing to destroy and no fixation to undo, so it is
+ * written under that id, which saves the login's password step a Redis round trip.
  */
 export async function establishSession(
   request: FastifyRequest,
@@ -19,7 +24,7 @@ export async function establishSession(
   const expiresAt =
     sameUser && request.session.expiresAt ? request.session.expiresAt : Date.now() + absoluteSeconds * 1000;
   const createdAt = sameUser && request.session.createdAt ? request.session.createdAt : Date.now();
-  await request.session.regenerate();
+  if (request.session.expiresAt !== undefined) await request.session.regenerate();
   request.session.createdAt = createdAt;
   request.session.ip = request.ip;
   request.session.userAgent = request.headers['user-agent']?.slice(0, 256);

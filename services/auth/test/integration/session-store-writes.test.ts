@@ -1,28 +1,27 @@
-// @fastify/session's regenerate() saves the new, empty session before the route fills it: a write
-// that stored nothing (the record has no deadline) yet cost a MULTI round trip at every factor of
-// every login. What Redis receives is watched with MONITOR on the real test Redis.
+// What a session costs in Redis, watched with MONITOR on the real test Redis. @fastify/session's
+// regenerate() saved the new, empty session before the route filled it (a MULTI for nothing at
+// every factor), and destroyed the session a login's password step had just made for the request,
+// which was never stored (another, at every login).
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import { Redis } from 'ioredis';
 import { buildTestApp, testConfig } from '../helpers/build-app.ts';
+import { enrolledUser, expectStatus, PASSWORD, sessionIdOf, TestClient } from '../helpers/client.ts';
+import { commandsOn, watchRedis } from '../helpers/redis-monitor.ts';
+
+async function watchedApp(t: TestContext) {
+  const config = await testConfig();
+  const app = await buildTestApp(t, config);
+  const watch = await watchRedis(t, config);
+  const sessionKey = (id: string) => `${config.redisKeyPrefix}sess:${id}`;
+  return { app, watch, sessionKey };
+}
 
 describe('the session store', () => {
   it('sends nothing to Redis for a session never established, and one write for one that is', async (t: TestContext) => {
-    const config = await testConfig();
-    const app = await buildTestApp(t, config);
-    const store = app.sessionStore;
-    const target = config.redis;
-    assert.ok('url' in target, 'the test Redis is reached by URL');
-    const monitored = new Redis(target.url, { username: target.username, password: target.password });
-    t.after(() => monitored.disconnect());
-    const monitor = await monitored.monitor();
-    t.after(() => monitor.disconnect());
-    const seen: string[][] = [];
-    monitor.on('monitor', (_time: string, args: string[]) => seen.push(args));
-
+    const { app, watch, sessionKey } = await watchedApp(t);
     const set = (id: string, session: object) =>
       new Promise<void>((resolve, reject) =>
-        store.set(id, session as never, (error) => (error ? reject(error) : resolve())),
+        app.sessionStore.set(id, session as never, (error) => (error ? reject(error) : resolve())),
       );
     const stamp = `${Date.now()}`;
     const emptyId = `never-established-${stamp}`;
@@ -34,12 +33,48 @@ describe('the session store', () => {
       state: 'password_verified',
       expiresAt: Date.now() + 60_000,
     });
-    // MONITOR reports a command once Redis ran it; the write above was acknowledged, so it has run.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await watch.settle();
 
-    const about = (id: string) => seen.filter((args) => args.some((arg) => arg.includes(id)));
-    assert.deepEqual(about(emptyId), [], 'no command names the never-established session');
-    const written = about(signedInId).map((args) => args[0]?.toLowerCase());
+    assert.deepEqual(
+      commandsOn(watch, sessionKey(emptyId)),
+      [],
+      'no command names the never-established session',
+    );
+    const written = commandsOn(watch, sessionKey(signedInId));
     assert.ok(written.includes('set'), `the established session is written (saw: ${written.join(', ')})`);
+  });
+
+  it("writes a login's first session once, under the id it sends, and destroys nothing", async (t: TestContext) => {
+    const { app, watch, sessionKey } = await watchedApp(t);
+    const { username } = await enrolledUser(app);
+    watch.clear();
+    const browser = new TestClient(app);
+    expectStatus(await browser.post('/api/v1/login', { username, password: PASSWORD }), 200);
+    await watch.settle();
+
+    const onSessions = (command: string) =>
+      watch.seen
+        .filter((args) => args[0]?.toLowerCase() === command && args[1]?.startsWith(sessionKey('')))
+        .map((args) => args[1]);
+    assert.deepEqual(onSessions('set'), [sessionKey(sessionIdOf(browser))], 'one SET, of the session sent');
+    assert.deepEqual(onSessions('del'), [], 'no DEL of a session never stored');
+  });
+
+  it("moves a login over someone else's live session to a new id, and ends that session", async (t: TestContext) => {
+    const { app, watch, sessionKey } = await watchedApp(t);
+    const victim = await enrolledUser(app);
+    const attacker = await enrolledUser(app);
+    // Session fixation: the attacker's own live session, planted in the victim's browser.
+    const browser = new TestClient(app);
+    browser.cookie = attacker.client.cookie;
+    const planted = sessionIdOf(attacker.client);
+    watch.clear();
+
+    const login = await browser.post('/api/v1/login', { username: victim.username, password: PASSWORD });
+    assert.deepEqual(expectStatus(login, 200).json().state, 'mfa_required');
+    assert.notEqual(sessionIdOf(browser), planted, 'the victim is signed in under a new session id');
+    await watch.settle();
+    assert.ok(commandsOn(watch, sessionKey(planted)).includes('del'), 'the planted session is destroyed');
+    assert.equal((await attacker.client.get('/api/v1/session')).statusCode, 401, 'the planted id is dead');
   });
 });
