@@ -1,19 +1,25 @@
-// Seconds to recover from a kill: from the kill to the start of the first second after which
-// errors stay at zero for a quiet window (5 s), on the run's per-second error counts.
+// Seconds to recover from a kill: from the kill to the end of the failures it caused, that is the
+// start of the first quiet window (5 s without an error) that begins at or after the first error
+// following the kill, on the run's per-second error counts. The search starts at that first error,
+// not at the kill: a failover whose requests wait in retries fails seconds later, after a quiet
+// stretch that must not count as recovered.
 
 export const QUIET_SECONDS = 5;
 
 /**
  * `errorsPerSecond[s]` counts the errors of second s of the run; `killAtMs` is the kill's offset
- * from the run's start. Undefined when the run ended before a quiet window followed the kill.
+ * from the run's start. 0 when no error followed the kill; undefined when the run ended before a
+ * quiet window followed its errors.
  */
 export function secondsToRecover(
   errorsPerSecond: number[],
   killAtMs: number,
   quietSeconds = QUIET_SECONDS,
 ): number | undefined {
-  const first = Math.floor(killAtMs / 1000);
-  for (let start = first; start + quietSeconds <= errorsPerSecond.length; start += 1) {
+  const killSecond = Math.floor(killAtMs / 1000);
+  const firstError = errorsPerSecond.findIndex((errors, second) => second >= killSecond && errors > 0);
+  if (firstError === -1) return 0;
+  for (let start = firstError; start + quietSeconds <= errorsPerSecond.length; start += 1) {
     const window = errorsPerSecond.slice(start, start + quietSeconds);
     if (window.every((errors) => errors === 0)) return Math.max(0, start * 1000 - killAtMs) / 1000;
   }

@@ -18,6 +18,13 @@ describe('seconds to recover from a kill', () => {
     assert.equal(secondsToRecover([0, 2, 0, 0, 0, 0, 0], 1_400), 0.6);
   });
 
+  test('errors that begin after a quiet stretch still count: recovered when they end', () => {
+    // A PostgreSQL failover: requests wait in retries and fail 4–6 s after the kill.
+    //         10 11 12 13 14 15 16 17 18 19 20 21
+    const errors = [...Array(10).fill(0), 0, 0, 0, 0, 0, 2, 1, 0, 0, 0, 0, 0];
+    assert.equal(secondsToRecover(errors, 10_400), 6.6);
+  });
+
   test('a run that ends before five quiet seconds has not recovered', () => {
     assert.equal(secondsToRecover([0, 5, 5, 0, 0, 0], 1_000), undefined);
     assert.equal(secondsToRecover([0, 5, 5, 0, 0, 0, 0, 0], 1_000), 2);
