@@ -13,6 +13,13 @@ export const DIRECTORY_TTL_MS = 5_000;
  * application at once. A host or user never looked up still gets 503.
  */
 const MAX_STALE_MS = 5 * 60_000;
+/**
+ * A refresh that takes longer than this is answered by those last answers at once, instead of
+ * holding the check until the lookup fails. A lookup by key takes about a millisecond; a primary
+ * that fails over stalls it for 5–8 s, and every check whose entry expired then waited that long.
+ * The cost: while PostgreSQL is slow (not only down), a change to groups or rules waits for it.
+ */
+const PATIENCE_MS = 500;
 // Hosts come from request headers: bounded, so that made-up ones cannot fill the memory.
 const MAX_ENTRIES = 10_000;
 
@@ -34,6 +41,7 @@ export class ApplicationDirectory {
       ttlMs: options.ttlMs ?? DIRECTORY_TTL_MS,
       maxStaleMs: MAX_STALE_MS,
       maxEntries: MAX_ENTRIES,
+      patienceMs: PATIENCE_MS,
     };
     this.#applications = new TtlCache({ ...cache, now: options.now });
     this.#identities = new TtlCache({ ...cache, now: options.now });

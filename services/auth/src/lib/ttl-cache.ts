@@ -9,13 +9,21 @@ interface Entry<V> {
  * A small in-memory cache of lookups with a time to live and a bounded size (the oldest entry goes
  * first). It keeps the pending promise, so that a burst of requests for one key makes one lookup.
  * When a lookup fails, the last value loaded (no older than `maxStaleMs`) is answered instead; with
- * none, the failure is, and it is forgotten at once so that the next request asks again.
+ * none, the failure is, and it is forgotten at once so that the next request asks again. With
+ * `patienceMs`, a lookup that has not answered by then is answered by that last value too, without
+ * waiting for it to fail; its answer, if it comes, replaces the stand-in.
  */
 export class TtlCache<K, V> {
   readonly #entries = new Map<K, Entry<V>>();
 
   constructor(
-    private readonly options: { ttlMs: number; maxStaleMs: number; maxEntries: number; now?: () => number },
+    private readonly options: {
+      ttlMs: number;
+      maxStaleMs: number;
+      maxEntries: number;
+      patienceMs?: number;
+      now?: () => number;
+    },
   ) {}
 
   get(key: K, load: (key: K) => Promise<V>): Promise<V> {
@@ -30,20 +38,39 @@ export class TtlCache<K, V> {
     }
     const entry: Entry<V> = { value: Promise.resolve() as Promise<V>, expiresAt: now + this.options.ttlMs };
     if (cached?.loaded) entry.loaded = cached.loaded;
-    entry.value = load(key).then(
+    const lookup = load(key).then(
       (value) => {
         entry.loaded = { value, at: this.#now() };
+        entry.value = lookup;
         return value;
       },
       (error: unknown) => {
-        const last = entry.loaded;
-        if (last && this.#now() - last.at <= this.options.maxStaleMs) return last.value;
+        const last = this.#usable(entry.loaded);
+        if (last) return last.value;
         if (this.#entries.get(key) === entry) this.#entries.delete(key);
         throw error;
       },
     );
+    entry.value = this.#standInIfSlow(lookup, entry.loaded);
     this.#entries.set(key, entry);
     return entry.value;
+  }
+
+  /** `lookup`, or `last` once the lookup has taken `patienceMs`, if `last` may still stand in then. */
+  #standInIfSlow(lookup: Promise<V>, last: Entry<V>['loaded']): Promise<V> {
+    const { patienceMs } = this.options;
+    if (patienceMs === undefined || !last) return lookup;
+    return new Promise<V>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const usable = this.#usable(last);
+        if (usable) resolve(usable.value);
+      }, patienceMs);
+      lookup.then(resolve, reject).finally(() => clearTimeout(timer));
+    });
+  }
+
+  #usable(loaded: Entry<V>['loaded']): Entry<V>['loaded'] {
+    return loaded && this.#now() - loaded.at <= this.options.maxStaleMs ? loaded : undefined;
   }
 
   get size(): number {

@@ -57,6 +57,47 @@ describe('TtlCache', () => {
     assert.equal(await cache.get('a', async () => 7), 7);
   });
 
+  it('a lookup slower than patienceMs is answered by the last value, and its late answer replaces it', async () => {
+    const time = clock();
+    const cache = new TtlCache<string, string>({
+      ttlMs: 5_000,
+      maxStaleMs: 60_000,
+      maxEntries: 10,
+      patienceMs: 20,
+      now: time.now,
+    });
+    assert.equal(await cache.get('a', async () => 'v1'), 'v1');
+    time.advance(5_000);
+    // A database failing over: the refresh neither answers nor fails for seconds.
+    let answer: (value: string) => void = () => {};
+    const slow = () => new Promise<string>((resolve) => (answer = resolve));
+    let deadline: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      cache.get('a', slow),
+      new Promise((resolve) => {
+        deadline = setTimeout(() => resolve('still waiting after 2 s'), 2_000);
+      }),
+    ]);
+    clearTimeout(deadline);
+    assert.equal(outcome, 'v1', 'the last value stands in');
+    answer('v2');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(await cache.get('a', slow), 'v2', 'the late answer replaces the stand-in');
+  });
+
+  it('no stand-in without patienceMs, nor with a last value older than maxStaleMs', async () => {
+    const time = clock();
+    const settings = { ttlMs: 5_000, maxStaleMs: 60_000, maxEntries: 10, now: time.now };
+    const patient = new TtlCache<string, string>(settings);
+    const impatient = new TtlCache<string, string>({ ...settings, patienceMs: 1 });
+    for (const cache of [patient, impatient]) assert.equal(await cache.get('a', async () => 'v1'), 'v1');
+    const later = (value: string) => new Promise<string>((resolve) => setTimeout(() => resolve(value), 30));
+    time.advance(5_000);
+    assert.equal(await patient.get('a', () => later('v2')), 'v2', 'waits for the lookup');
+    time.advance(60_001);
+    assert.equal(await impatient.get('a', () => later('v3')), 'v3', 'too old to stand in');
+  });
+
   it('a failed lookup answers the last value loaded, no older than maxStaleMs', async () => {
     const time = clock();
     const cache = new TtlCache<string, string>({

@@ -1,0 +1,38 @@
+// The forward-auth check's lookups while PostgreSQL fails over: a refresh that hangs (the primary is
+// gone, the statement retries) must not hold every check whose cache entry expired until it fails.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ApplicationDirectory, DIRECTORY_TTL_MS } from '../../src/lib/application-directory.ts';
+import type { UserIdentity } from '../../src/repositories/groups.ts';
+
+describe('ApplicationDirectory', () => {
+  it('answers an expired entry from its last lookup within a second while the refresh hangs', async () => {
+    let now = 1_000_000;
+    let answering = true;
+    const identity: UserIdentity = { email: 'a@example.org', groups: ['staff'] };
+    const directory = new ApplicationDirectory(
+      {
+        findByHost: async () => undefined,
+        identityOf: (): Promise<UserIdentity | undefined> =>
+          answering ? Promise.resolve(identity) : new Promise(() => {}),
+      },
+      // The deadline of a lookup, as in production: the failover retries' budget, seconds.
+      { lookupTimeoutMs: 10_000, now: () => now },
+    );
+    assert.deepEqual(await directory.identityOf('u1'), identity);
+    answering = false;
+    now += DIRECTORY_TTL_MS;
+
+    const started = Date.now();
+    let deadline: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      directory.identityOf('u1'),
+      new Promise((resolve) => {
+        deadline = setTimeout(() => resolve('no answer within 3 s'), 3_000);
+      }),
+    ]);
+    clearTimeout(deadline);
+    assert.deepEqual(outcome, identity, 'the last answer stands in');
+    assert.ok(Date.now() - started < 1_000, `answered in ${Date.now() - started} ms`);
+  });
+});
