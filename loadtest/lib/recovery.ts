@@ -8,17 +8,21 @@ export const QUIET_SECONDS = 5;
 
 /**
  * `errorsPerSecond[s]` counts the errors of second s of the run; `killAtMs` is the kill's offset
- * from the run's start. 0 when no error followed the kill; undefined when the run ended before a
- * quiet window followed its errors.
+ * from the run's start, and errors from `untilMs` on (the member back, and 5 s more) are not the
+ * kill's. 0 when no error followed the kill; undefined when the run ended before a quiet window
+ * followed its errors, or before one could follow the kill.
  */
 export function secondsToRecover(
   errorsPerSecond: number[],
   killAtMs: number,
+  untilMs = Number.POSITIVE_INFINITY,
   quietSeconds = QUIET_SECONDS,
 ): number | undefined {
   const killSecond = Math.floor(killAtMs / 1000);
-  const firstError = errorsPerSecond.findIndex((errors, second) => second >= killSecond && errors > 0);
-  if (firstError === -1) return 0;
+  const firstError = errorsPerSecond.findIndex(
+    (errors, second) => second >= killSecond && second * 1000 < untilMs && errors > 0,
+  );
+  if (firstError === -1) return killSecond + quietSeconds <= errorsPerSecond.length ? 0 : undefined;
   for (let start = firstError; start + quietSeconds <= errorsPerSecond.length; start += 1) {
     const window = errorsPerSecond.slice(start, start + quietSeconds);
     if (window.every((errors) => errors === 0)) return Math.max(0, start * 1000 - killAtMs) / 1000;

@@ -12,7 +12,7 @@ export const REPORTS_DIR = path.join(import.meta.dirname, '..', 'reports');
 export interface KillSummary extends KillRecord {
   /** Failed flows by kind from the kill until 5 s after the member was back (or the run's end). */
   failedByKind: Record<string, number>;
-  /** From the kill to the first second after which errors stayed at zero for 5 s; null: never within the run. */
+  /** From the kill to the end of its failures (recovery.ts); null: not within the run. */
   secondsToRecover: number | null;
   /** Seconds from the kill to the first and to the last failed flow in that window (null: none). */
   firstErrorAfterS: number | null;
@@ -47,7 +47,7 @@ export function summariseKills(records: KillRecord[], timeline: SecondFigures[])
   return records.map((record) => {
     const until = record.restartedAtMs === undefined ? endMs : record.restartedAtMs + QUIET_SECONDS * 1000;
     const killSecond = Math.floor(record.killAtMs / 1000);
-    const recovered = secondsToRecover(failed, record.killAtMs);
+    const recovered = secondsToRecover(failed, record.killAtMs, until);
     const failing = failed
       .map((n, second) => (n > 0 && second >= killSecond && second * 1000 < until ? second : -1))
       .filter((second) => second >= 0);

@@ -28,6 +28,14 @@ describe('seconds to recover from a kill', () => {
   test('a run that ends before five quiet seconds has not recovered', () => {
     assert.equal(secondsToRecover([0, 5, 5, 0, 0, 0], 1_000), undefined);
     assert.equal(secondsToRecover([0, 5, 5, 0, 0, 0, 0, 0], 1_000), 2);
+    assert.equal(secondsToRecover([0, 0, 0, 0], 1_000), undefined, 'no errors, but no five seconds either');
+  });
+
+  test("errors from the end of the kill window on are not the kill's", () => {
+    // Killed at 2 s, back at 8 s: the window ends at 13 s. The errors at 15 s came later.
+    const errors = [...Array(15).fill(0), 4, 0, 0, 0, 0, 0];
+    assert.equal(secondsToRecover(errors, 2_000, 13_000), 0);
+    assert.equal(secondsToRecover(errors, 2_000), 14, 'unbounded, they would be');
   });
 
   test('errors by kind summed over a window of seconds', () => {

@@ -1,6 +1,6 @@
 // The lookups of /auth/verify, cached for a few seconds: thousands of checks a second must not each
 // cost PostgreSQL round trips. A change made with `twofold apps` or `twofold users groups` reaches
-// every replica within the TTL.
+// every replica within the TTL, while PostgreSQL answers in time (PATIENCE below).
 import { withTimeout } from '../../../common/src/with-timeout.ts';
 import type { ApplicationRow } from '../repositories/applications.ts';
 import type { UserIdentity } from '../repositories/groups.ts';
@@ -14,12 +14,13 @@ export const DIRECTORY_TTL_MS = 5_000;
  */
 const MAX_STALE_MS = 5 * 60_000;
 /**
- * A refresh that takes longer than this is answered by those last answers at once, instead of
- * holding the check until the lookup fails. A lookup by key takes about a millisecond; a primary
- * that fails over stalls it for 5–8 s, and every check whose entry expired then waited that long.
- * The cost: while PostgreSQL is slow (not only down), a change to groups or rules waits for it.
+ * A refresh that has not answered in half a second is answered by the last answer at once, if that
+ * is under a minute old, instead of holding the check until the lookup fails. A lookup by key takes
+ * about a millisecond; a primary that fails over stalls it for 5–8 s, and every check whose entry
+ * had expired waited that long. The cost: while PostgreSQL is that slow (not only down), a change
+ * to groups or rules takes up to a minute to reach a check, instead of the TTL.
  */
-const PATIENCE_MS = 500;
+const PATIENCE = { afterMs: 500, maxAgeMs: 60_000 };
 // Hosts come from request headers: bounded, so that made-up ones cannot fill the memory.
 const MAX_ENTRIES = 10_000;
 
@@ -41,7 +42,7 @@ export class ApplicationDirectory {
       ttlMs: options.ttlMs ?? DIRECTORY_TTL_MS,
       maxStaleMs: MAX_STALE_MS,
       maxEntries: MAX_ENTRIES,
-      patienceMs: PATIENCE_MS,
+      patience: PATIENCE,
     };
     this.#applications = new TtlCache({ ...cache, now: options.now });
     this.#identities = new TtlCache({ ...cache, now: options.now });

@@ -6,14 +6,13 @@ import type { RedisSessionStore } from './session-store.ts';
 export const SESSION_COOKIE = 'twofold_sid';
 
 /**
- * Moves the session to a new state under a *new id* (the old one is destroyed), then writes it and
- * waits for the write to be acknowledged before the caller answers. The absolute deadline set at
- * the password step carries over, so factor steps do not extend a session's life.
- *
- * A session without a deadline was not loaded from the store (every stored record has one):
- * @fastify/session made it for this request, under an id it generated here and that no one has
- * seen, whatever cookie came in. There is nothing to destroy and no fixation to undo, so it is
- * written under that id, which saves the login's password step a Redis round trip.
+ * Moves the session to a new state, then writes it and waits for the write to be acknowledged
+ * before the caller answers. A session that came with the request (loaded from the store under the
+ * cookie's id) goes to a *new id* and the old one is destroyed, so that no id known before a factor
+ * was proven is signed in after it. A session @fastify/session made for this request (no cookie,
+ * or one whose session is gone) already has an id generated here that no one has seen: it is
+ * written under that id, which saves a login's password step a Redis round trip. The absolute
+ * deadline set at the password step carries over, so factor steps do not extend a session's life.
  */
 export async function establishSession(
   request: FastifyRequest,
@@ -24,7 +23,8 @@ export async function establishSession(
   const expiresAt =
     sameUser && request.session.expiresAt ? request.session.expiresAt : Date.now() + absoluteSeconds * 1000;
   const createdAt = sameUser && request.session.createdAt ? request.session.createdAt : Date.now();
-  if (request.session.expiresAt !== undefined) await request.session.regenerate();
+  // Either sign of a loaded session suffices: every record in the store has a deadline.
+  if (cameWithRequest(request) || request.session.expiresAt !== undefined) await request.session.regenerate();
   request.session.createdAt = createdAt;
   request.session.ip = request.ip;
   request.session.userAgent = request.headers['user-agent']?.slice(0, 256);
@@ -37,6 +37,14 @@ export async function establishSession(
   if (data.secondFactorAt) request.session.secondFactorAt = data.secondFactorAt;
   if (data.amr) request.session.amr = data.amr;
   await request.session.save();
+}
+
+/** Whether the session's id is the one the request's cookie carried: @fastify/session loaded it. */
+function cameWithRequest(request: FastifyRequest): boolean {
+  const cookie = request.cookies[SESSION_COOKIE];
+  if (!cookie) return false;
+  const unsigned = request.unsignCookie(cookie);
+  return unsigned.valid && unsigned.value === request.session.sessionId;
 }
 
 function userOf(session: Partial<Pick<SessionData, 'userId' | 'username' | 'state' | 'expiresAt'>>) {

@@ -13,12 +13,6 @@ const BROWSER_TTL_SECONDS = 30 * 24 * 3600;
  * budget of the user's own browser, so a lockout cannot be used to keep the user out.
  */
 export class TrustedBrowsers {
-  /** What recognise() found for a request: a login's second step asks twice (its budget, then remember). */
-  readonly #recognised = new WeakMap<
-    FastifyRequest,
-    { accountKey: string; found: Promise<string | undefined> }
-  >();
-
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
@@ -29,15 +23,7 @@ export class TrustedBrowsers {
   }
 
   /** The id of this browser if it is trusted for the account, else undefined. */
-  recognise(request: FastifyRequest, accountKey: string): Promise<string | undefined> {
-    const earlier = this.#recognised.get(request);
-    if (earlier?.accountKey === accountKey) return earlier.found;
-    const found = this.#lookUp(request, accountKey);
-    this.#recognised.set(request, { accountKey, found });
-    return found;
-  }
-
-  async #lookUp(request: FastifyRequest, accountKey: string): Promise<string | undefined> {
+  async recognise(request: FastifyRequest, accountKey: string): Promise<string | undefined> {
     const raw = request.cookies[BROWSER_COOKIE];
     if (!raw) return undefined;
     const unsigned = request.unsignCookie(raw);

@@ -10,8 +10,9 @@ interface Entry<V> {
  * first). It keeps the pending promise, so that a burst of requests for one key makes one lookup.
  * When a lookup fails, the last value loaded (no older than `maxStaleMs`) is answered instead; with
  * none, the failure is, and it is forgotten at once so that the next request asks again. With
- * `patienceMs`, a lookup that has not answered by then is answered by that last value too, without
- * waiting for it to fail; its answer, if it comes, replaces the stand-in.
+ * `patience`, a lookup that has not answered after `afterMs` is answered by that last value too,
+ * if it is no older than `maxAgeMs`, without waiting for the lookup to fail; the lookup's answer, if
+ * it comes, replaces the stand-in.
  */
 export class TtlCache<K, V> {
   readonly #entries = new Map<K, Entry<V>>();
@@ -21,7 +22,7 @@ export class TtlCache<K, V> {
       ttlMs: number;
       maxStaleMs: number;
       maxEntries: number;
-      patienceMs?: number;
+      patience?: { afterMs: number; maxAgeMs: number };
       now?: () => number;
     },
   ) {}
@@ -40,8 +41,12 @@ export class TtlCache<K, V> {
     if (cached?.loaded) entry.loaded = cached.loaded;
     const lookup = load(key).then(
       (value) => {
-        entry.loaded = { value, at: this.#now() };
+        const loaded = { value, at: this.#now() };
+        entry.loaded = loaded;
         entry.value = lookup;
+        // An answer that comes after its entry expired still reaches the entry that replaced it.
+        const current = this.#entries.get(key);
+        if (current && current !== entry && (current.loaded?.at ?? 0) < loaded.at) current.loaded = loaded;
         return value;
       },
       (error: unknown) => {
@@ -56,16 +61,23 @@ export class TtlCache<K, V> {
     return entry.value;
   }
 
-  /** `lookup`, or `last` once the lookup has taken `patienceMs`, if `last` may still stand in then. */
+  /** `lookup`, or `last` once the lookup has been patiently waited for, if `last` is recent enough. */
   #standInIfSlow(lookup: Promise<V>, last: Entry<V>['loaded']): Promise<V> {
-    const { patienceMs } = this.options;
-    if (patienceMs === undefined || !last) return lookup;
+    const { patience } = this.options;
+    if (!patience || !last) return lookup;
     return new Promise<V>((resolve, reject) => {
+      let settled = false;
       const timer = setTimeout(() => {
-        const usable = this.#usable(last);
-        if (usable) resolve(usable.value);
-      }, patienceMs);
-      lookup.then(resolve, reject).finally(() => clearTimeout(timer));
+        // After the event loop stalls, timers run before I/O: an answer that has already arrived
+        // is read first, and wins.
+        setImmediate(() => {
+          if (!settled && this.#now() - last.at <= patience.maxAgeMs) resolve(last.value);
+        });
+      }, patience.afterMs);
+      lookup.then(resolve, reject).finally(() => {
+        settled = true;
+        clearTimeout(timer);
+      });
     });
   }
 

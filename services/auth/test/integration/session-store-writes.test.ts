@@ -77,4 +77,22 @@ describe('the session store', () => {
     assert.ok(commandsOn(watch, sessionKey(planted)).includes('del'), 'the planted session is destroyed');
     assert.equal((await attacker.client.get('/api/v1/session')).statusCode, 401, 'the planted id is dead');
   });
+
+  it('signs a login in under a new id when the cookie it brings is of a session that is gone', async (t: TestContext) => {
+    const { app } = await watchedApp(t);
+    const victim = await enrolledUser(app);
+    const attacker = await enrolledUser(app);
+    // A validly signed cookie whose session has ended: the attacker's own, after logging out.
+    const planted = attacker.client.cookie;
+    const plantedId = sessionIdOf(attacker.client);
+    expectStatus(await attacker.client.post('/api/v1/logout'), 204);
+    const browser = new TestClient(app);
+    browser.cookie = planted;
+
+    expectStatus(await browser.post('/api/v1/login', { username: victim.username, password: PASSWORD }), 200);
+    assert.notEqual(sessionIdOf(browser), plantedId, 'the id of the ended session is not reused');
+    const replay = new TestClient(app);
+    replay.cookie = planted;
+    assert.equal((await replay.get('/api/v1/session')).statusCode, 401, 'the planted cookie signs no one in');
+  });
 });

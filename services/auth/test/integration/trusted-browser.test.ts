@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { usernameKey } from '../../src/lib/usernames.ts';
 import { buildTestApp, testConfig } from '../helpers/build-app.ts';
 import {
   type EnrolledUser,
@@ -11,7 +10,6 @@ import {
   TestClient,
   totpCode,
 } from '../helpers/client.ts';
-import { commandsOn, watchRedis } from '../helpers/redis-monitor.ts';
 
 const DEVICE = 'twofold_device';
 const THIRTY_DAYS = 30 * 24 * 3600;
@@ -113,21 +111,5 @@ describe('the trusted-browser cookie twofold_device', () => {
     expectStatus(await browser.post('/api/v1/logout'), 204);
     assert.ok(browser.jar.get(DEVICE), 'the browser still sends its cookie');
     assertLocked(await browser.post('/api/v1/login', { username: user.username, password: PASSWORD }));
-  });
-
-  it('is looked up once per request, though the second step asks twice', async (t: TestContext) => {
-    const config = await testConfig();
-    const app = await buildTestApp(t, config);
-    const user = await enrolledUser(app);
-    const { browser } = await trustedBrowser(app, user);
-    expectStatus(await browser.post('/api/v1/login', { username: user.username, password: PASSWORD }), 200);
-    const watch = await watchRedis(t, config);
-    // The code step asks for the browser's own budget, then renews the trust once the code is right.
-    const next = await totpCode(user.secret, Date.now() + 30_000);
-    expectStatus(await browser.post('/api/v1/login/totp', { code: next }), 200);
-    await watch.settle();
-    const devicesKey = `${config.redisKeyPrefix}devices:${usernameKey(user.username)}`;
-    const lookups = commandsOn(watch, devicesKey).filter((command) => command === 'sismember');
-    assert.equal(lookups.length, 1, `one SISMEMBER on ${devicesKey}`);
   });
 });

@@ -17,7 +17,7 @@ describe('ApplicationDirectory', () => {
           answering ? Promise.resolve(identity) : new Promise(() => {}),
       },
       // The deadline of a lookup, as in production: the failover retries' budget, seconds.
-      { lookupTimeoutMs: 10_000, now: () => now },
+      { lookupTimeoutMs: 2_500, now: () => now },
     );
     assert.deepEqual(await directory.identityOf('u1'), identity);
     answering = false;

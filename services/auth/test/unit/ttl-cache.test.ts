@@ -1,6 +1,30 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { TtlCache } from '../../src/lib/ttl-cache.ts';
+
+function pending<T>() {
+  let resolve: (value: T) => void = () => {};
+  let reject: (error: Error) => void = () => {};
+  const promise = new Promise<T>((yes, no) => {
+    resolve = yes;
+    reject = no;
+  });
+  return { promise, resolve, reject };
+}
+
+/** The promise's value, or a message saying it did not settle in time. */
+async function within<T>(ms: number, promise: Promise<T>): Promise<T | string> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`no answer within ${ms} ms`), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 function clock() {
   let now = 1_000_000;
@@ -57,45 +81,111 @@ describe('TtlCache', () => {
     assert.equal(await cache.get('a', async () => 7), 7);
   });
 
-  it('a lookup slower than patienceMs is answered by the last value, and its late answer replaces it', async () => {
+  it('a lookup slower than its patience is answered by the last value, and its late answer replaces it', async () => {
     const time = clock();
     const cache = new TtlCache<string, string>({
       ttlMs: 5_000,
       maxStaleMs: 60_000,
       maxEntries: 10,
-      patienceMs: 20,
+      patience: { afterMs: 20, maxAgeMs: 10_000 },
       now: time.now,
     });
     assert.equal(await cache.get('a', async () => 'v1'), 'v1');
     time.advance(5_000);
     // A database failing over: the refresh neither answers nor fails for seconds.
-    let answer: (value: string) => void = () => {};
-    const slow = () => new Promise<string>((resolve) => (answer = resolve));
-    let deadline: NodeJS.Timeout | undefined;
-    const outcome = await Promise.race([
-      cache.get('a', slow),
-      new Promise((resolve) => {
-        deadline = setTimeout(() => resolve('still waiting after 2 s'), 2_000);
-      }),
-    ]);
-    clearTimeout(deadline);
-    assert.equal(outcome, 'v1', 'the last value stands in');
-    answer('v2');
+    const refresh = pending<string>();
+    assert.equal(
+      await within(
+        2_000,
+        cache.get('a', () => refresh.promise),
+      ),
+      'v1',
+      'the last value stands in',
+    );
+    refresh.resolve('v2');
     await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(await cache.get('a', slow), 'v2', 'the late answer replaces the stand-in');
+    assert.equal(await cache.get('a', async () => 'unused'), 'v2', 'the late answer replaces the stand-in');
   });
 
-  it('no stand-in without patienceMs, nor with a last value older than maxStaleMs', async () => {
+  it('no stand-in without patience, nor with a last value older than its maxAgeMs', async () => {
     const time = clock();
     const settings = { ttlMs: 5_000, maxStaleMs: 60_000, maxEntries: 10, now: time.now };
     const patient = new TtlCache<string, string>(settings);
-    const impatient = new TtlCache<string, string>({ ...settings, patienceMs: 1 });
+    const impatient = new TtlCache<string, string>({
+      ...settings,
+      patience: { afterMs: 1, maxAgeMs: 10_000 },
+    });
     for (const cache of [patient, impatient]) assert.equal(await cache.get('a', async () => 'v1'), 'v1');
     const later = (value: string) => new Promise<string>((resolve) => setTimeout(() => resolve(value), 30));
     time.advance(5_000);
     assert.equal(await patient.get('a', () => later('v2')), 'v2', 'waits for the lookup');
-    time.advance(60_001);
-    assert.equal(await impatient.get('a', () => later('v3')), 'v3', 'too old to stand in');
+    time.advance(10_001);
+    assert.equal(await impatient.get('a', () => later('v3')), 'v3', 'too old to stand in for a slow lookup');
+  });
+
+  it('an answer that arrived while the event loop was stalled wins over the stand-in', async (t) => {
+    const time = clock();
+    const cache = new TtlCache<string, string>({
+      ttlMs: 5_000,
+      maxStaleMs: 60_000,
+      maxEntries: 10,
+      patience: { afterMs: 10, maxAgeMs: 60_000 },
+      now: time.now,
+    });
+    assert.equal(await cache.get('a', async () => 'v1'), 'v1');
+    time.advance(5_000);
+    // The lookup's answer comes through a pipe, from another process (cat echoes what it is sent).
+    const echo = spawn('cat', [], { stdio: ['pipe', 'pipe', 'ignore'] });
+    t.after(() => echo.kill());
+    const lookup = () =>
+      new Promise<string>((resolve) => {
+        echo.stdout.once('data', (data: Buffer) => resolve(data.toString()));
+        echo.stdin.write('v2');
+      });
+    // Busy past the patience, from the loop's check phase: the answer waits in the pipe while the
+    // timer falls due, and the next turn of the loop begins with the timers.
+    const stalled = await new Promise<{ answer: Promise<string> }>((resolve) =>
+      setImmediate(() => {
+        const answer = cache.get('a', lookup);
+        const until = Date.now() + 300;
+        while (Date.now() < until) {}
+        resolve({ answer });
+      }),
+    );
+    assert.equal(await stalled.answer, 'v2');
+  });
+
+  it('a lookup that fails after its stand-in leaves the stand-in, and a late answer reaches the next entry', async () => {
+    const time = clock();
+    const cache = new TtlCache<string, string>({
+      ttlMs: 5_000,
+      maxStaleMs: 60_000,
+      maxEntries: 10,
+      patience: { afterMs: 1, maxAgeMs: 60_000 },
+      now: time.now,
+    });
+    const down = async () => Promise.reject(new Error('down'));
+    assert.equal(await cache.get('a', async () => 'v1'), 'v1');
+    time.advance(5_000);
+    const failing = pending<string>();
+    assert.equal(await cache.get('a', () => failing.promise), 'v1');
+    failing.reject(new Error('timed out'));
+    assert.equal(await cache.get('a', down), 'v1', 'the stand-in holds until its entry expires');
+
+    time.advance(5_000);
+    const late = pending<string>();
+    assert.equal(await cache.get('a', () => late.promise), 'v1');
+    time.advance(5_000);
+    const hanging = pending<string>();
+    assert.equal(
+      await cache.get('a', () => hanging.promise),
+      'v1',
+      'the next entry, while the late one is out',
+    );
+    late.resolve('v2');
+    await new Promise((resolve) => setImmediate(resolve));
+    time.advance(5_000);
+    assert.equal(await cache.get('a', down), 'v2', 'the late answer reached the entry that replaced its own');
   });
 
   it('a failed lookup answers the last value loaded, no older than maxStaleMs', async () => {
