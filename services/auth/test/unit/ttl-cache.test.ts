@@ -26,6 +26,19 @@ async function within<T>(ms: number, promise: Promise<T>): Promise<T | string> {
   }
 }
 
+/** A cache of 5 s entries, whose last value may stand in for 60 s after a failure, on a clock of its own. */
+function patientCache(patience: { afterMs: number; maxAgeMs: number }) {
+  const time = clock();
+  const cache = new TtlCache<string, string>({
+    ttlMs: 5_000,
+    maxStaleMs: 60_000,
+    maxEntries: 10,
+    patience,
+    now: time.now,
+  });
+  return { time, cache };
+}
+
 function clock() {
   let now = 1_000_000;
   return { now: () => now, advance: (ms: number) => (now += ms) };
@@ -82,14 +95,7 @@ describe('TtlCache', () => {
   });
 
   it('a lookup slower than its patience is answered by the last value, and its late answer replaces it', async () => {
-    const time = clock();
-    const cache = new TtlCache<string, string>({
-      ttlMs: 5_000,
-      maxStaleMs: 60_000,
-      maxEntries: 10,
-      patience: { afterMs: 20, maxAgeMs: 10_000 },
-      now: time.now,
-    });
+    const { time, cache } = patientCache({ afterMs: 20, maxAgeMs: 10_000 });
     assert.equal(await cache.get('a', async () => 'v1'), 'v1');
     time.advance(5_000);
     // A database failing over: the refresh neither answers nor fails for seconds.
@@ -124,14 +130,7 @@ describe('TtlCache', () => {
   });
 
   it('an answer that arrived while the event loop was stalled wins over the stand-in', async (t) => {
-    const time = clock();
-    const cache = new TtlCache<string, string>({
-      ttlMs: 5_000,
-      maxStaleMs: 60_000,
-      maxEntries: 10,
-      patience: { afterMs: 10, maxAgeMs: 60_000 },
-      now: time.now,
-    });
+    const { time, cache } = patientCache({ afterMs: 10, maxAgeMs: 60_000 });
     assert.equal(await cache.get('a', async () => 'v1'), 'v1');
     time.advance(5_000);
     // The lookup's answer comes through a pipe, from another process (cat echoes what it is sent).
@@ -156,14 +155,7 @@ describe('TtlCache', () => {
   });
 
   it('a lookup that fails after its stand-in leaves the stand-in, and a late answer reaches the next entry', async () => {
-    const time = clock();
-    const cache = new TtlCache<string, string>({
-      ttlMs: 5_000,
-      maxStaleMs: 60_000,
-      maxEntries: 10,
-      patience: { afterMs: 1, maxAgeMs: 60_000 },
-      now: time.now,
-    });
+    const { time, cache } = patientCache({ afterMs: 1, maxAgeMs: 60_000 });
     const down = async () => Promise.reject(new Error('down'));
     assert.equal(await cache.get('a', async () => 'v1'), 'v1');
     time.advance(5_000);
