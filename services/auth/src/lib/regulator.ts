@@ -8,23 +8,23 @@ import type { BudgetScope, BudgetTable } from '../factors/budgets.ts';
  * An attempt is *consumed before* the credential is checked, in one atomic script, so N parallel
  * attempts through N replicas can never all see "under the limit" and all go through (the race of
  * advisory GHSA-7h8m-vrxx-vr4m). A success resets the counter; a failure leaves it counted.
- */
-/**
- * A counter must never outlive its window, nor count below one attempt. A cluster that had been
- * through many Redis failovers and restarts held thousands of counters without an expiry, some
- * below zero, which these scripts never write on a master (the refund stops at zero); how the
- * members' histories made them was not pinned down (BENCHMARKS.md). Such a counter would last
- * forever: a lockout for good, or a budget that never fills. So the consume script does not trust
- * what it finds: a counter without an expiry gets one, and one below zero starts again at one.
+ *
+ * A counter lives one window from its first attempt, and the consume script does not trust what it
+ * finds. A cluster that had been through many Redis failovers and restarts held thousands of
+ * counters without an expiry, some below zero, which these scripts never write on a master (the
+ * refund stops at zero). Restarting Redis (Debian's 7.0.15) made more: a counter whose window ended
+ * about when Redis stopped came back from the append-only file without its expiry (BENCHMARKS.md).
+ * One without an expiry never resets: past its limit, a lockout for good. So a counter without an
+ * expiry, or below one, belongs to no window we know: it starts again at one, with a window.
  */
 const CONSUME_SCRIPT = `
 local count = redis.call('INCR', KEYS[1])
-if count < 1 then
+local ttl = redis.call('TTL', KEYS[1])
+if count ~= 1 and (count < 1 or ttl < 0) then
   count = 1
   redis.call('SET', KEYS[1], count)
 end
-local ttl = redis.call('TTL', KEYS[1])
-if count == 1 or ttl < 0 then
+if count == 1 then
   redis.call('EXPIRE', KEYS[1], ARGV[1])
   ttl = tonumber(ARGV[1])
 end

@@ -20,12 +20,14 @@ export function isBudgeted(method: string, url: string): boolean {
 
 /**
  * @fastify/rate-limit's own counting script (store/RedisStore.js, 11.2), with one change: a counter
- * found without an expiry gets one. Its script sets the expiry only when the count is 1, so a
- * counter found without one (as after Redis failovers: lib/regulator.ts) would count on forever, and
- * its address would be refused for good once past the limit. Defined under the command name the
- * library looks for, which it then uses instead of its own (test: rate-limit-counters.test.ts).
+ * found without an expiry starts again at one, with a window. Its script sets the expiry only when
+ * the count is 1, so a counter found without one (as after Redis failovers: lib/regulator.ts) would
+ * count on forever, and its address would be refused for good once past the limit. Defined under
+ * the command name the library looks for, which it then uses instead of its own. Tests:
+ * rate-limit-counters.test.ts, and rate-limit-script.test.ts, which fails when the library's script
+ * changes.
  */
-const RATE_LIMIT_SCRIPT = `
+export const RATE_LIMIT_SCRIPT = `
 local key = KEYS[1]
 local timeWindow = tonumber(ARGV[1])
 local max = tonumber(ARGV[2])
@@ -42,7 +44,8 @@ elseif exponentialBackoff and current > max then
 else
   local ttl = redis.call('PTTL', key)
   if ttl < 0 then
-    redis.call('PEXPIRE', key, timeWindow)
+    current = 1
+    redis.call('SET', key, current, 'PX', timeWindow)
   else
     timeWindow = ttl
   end
