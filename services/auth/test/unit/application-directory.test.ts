@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApplicationDirectory, DIRECTORY_TTL_MS } from '../../src/lib/application-directory.ts';
 import type { UserIdentity } from '../../src/repositories/groups.ts';
+import { within } from '../helpers/within.ts';
 
 describe('ApplicationDirectory', () => {
   it('answers an expired entry from its last lookup within a second while the refresh hangs', async () => {
@@ -24,14 +25,7 @@ describe('ApplicationDirectory', () => {
     now += DIRECTORY_TTL_MS;
 
     const started = Date.now();
-    let deadline: NodeJS.Timeout | undefined;
-    const outcome = await Promise.race([
-      directory.identityOf('u1'),
-      new Promise((resolve) => {
-        deadline = setTimeout(() => resolve('no answer within 3 s'), 3_000);
-      }),
-    ]);
-    clearTimeout(deadline);
+    const outcome = await within(3_000, directory.identityOf('u1'));
     assert.deepEqual(outcome, identity, 'the last answer stands in');
     assert.ok(Date.now() - started < 1_000, `answered in ${Date.now() - started} ms`);
   });

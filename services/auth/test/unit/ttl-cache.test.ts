@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { TtlCache } from '../../src/lib/ttl-cache.ts';
+import { within } from '../helpers/within.ts';
 
 function pending<T>() {
   let resolve: (value: T) => void = () => {};
@@ -11,19 +12,6 @@ function pending<T>() {
     reject = no;
   });
   return { promise, resolve, reject };
-}
-
-/** The promise's value, or a message saying it did not settle in time. */
-async function within<T>(ms: number, promise: Promise<T>): Promise<T | string> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<string>((resolve) => {
-    timer = setTimeout(() => resolve(`no answer within ${ms} ms`), ms);
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** A cache of 5 s entries, whose last value may stand in for 60 s after a failure, on a clock of its own. */
