@@ -21,6 +21,8 @@ export const defaultSecretsDir = path.join(
 
 /** CloudNativePG's read-write Service (k8s/base/postgres/cluster.yaml: Cluster twofold-pg). */
 export const DATABASE_HOST = 'twofold-pg-rw';
+/** Its read-only Service (the standbys): forward auth reads it while the primary fails over. */
+export const DATABASE_STANDBY_HOST = 'twofold-pg-ro';
 export const SENTINEL_USERS = ['admin', 'client', 'monitor'] as const;
 
 /** The file names the overlay's secretGenerator reads (k8s/overlays/local/kustomization.yaml). */
@@ -32,6 +34,7 @@ export function secretFileNames(): string[] {
     'pg-twofold-push.password',
     'pg-twofold-monitor.password',
     'database-url-auth',
+    'database-standby-url-auth',
     'database-url-push',
     ...REDIS_USERS.map((user) => `redis-${user}.password`),
     ...SENTINEL_USERS.map((user) => `sentinel-${user}.password`),
@@ -47,9 +50,10 @@ export async function makeLocalSecrets(dir = defaultSecretsDir): Promise<string[
   const push = await ensureSecret(file('pg-twofold-push.password'), () => randomPassword());
   await ensureSecret(file('pg-twofold-monitor.password'), () => randomPassword());
   // The URLs the replicas read (TWOFOLD_DATABASE_URL_FILE): the passwords above, CNPG's -rw Service.
-  const url = (user: string, password: string) =>
-    postgresUrl({ user, password, host: DATABASE_HOST, port: 5432, database: 'twofold' });
+  const url = (user: string, password: string, host = DATABASE_HOST) =>
+    postgresUrl({ user, password, host, port: 5432, database: 'twofold' });
   await ensureSecret(file('database-url-auth'), () => url('twofold', owner));
+  await ensureSecret(file('database-standby-url-auth'), () => url('twofold', owner, DATABASE_STANDBY_HOST));
   await ensureSecret(file('database-url-push'), () => url('twofold_push', push));
   for (const user of REDIS_USERS) await ensureSecret(file(`redis-${user}.password`), () => randomPassword());
   for (const user of SENTINEL_USERS)

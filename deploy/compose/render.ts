@@ -151,6 +151,18 @@ function replicaFiles(secrets: ComposeSecrets): MemberFile[] {
     { member: 'auth', name: 'session-secret', content: secrets.sessionSecret },
     { member: 'auth', name: 'encryption-keys', content: secrets.encryptionKeys },
     { member: 'auth', name: 'database-url', content: appDatabaseUrl(secrets) },
+    // HAProxy's read-only port: the standby, which forward auth reads while the primary fails over.
+    {
+      member: 'auth',
+      name: 'database-standby-url',
+      content: postgresUrl({
+        user: 'twofold',
+        password: secrets.cluster.databasePassword,
+        host: 'haproxy',
+        port: PORTS.haproxyReadOnly,
+        database: 'twofold',
+      }),
+    },
     { member: 'auth', name: 'redis-password', content: redis.passwords.auth },
     { member: 'auth', name: 'sentinel-password', content: redis.sentinelPasswords.client },
     // The admins' /ops dashboard reads Prometheus as `operator`.

@@ -22,6 +22,8 @@ export interface AuthReplicaOptions extends ReplicaOptions {
    * sibling subdomains (the demo applications app1. and app2.); the login page is on it.
    */
   cookieDomain?: string;
+  /** PostgreSQL's standby (HAProxy's read-only port): forward auth reads it while the primary fails over. */
+  standbyDatabaseUrl?: string;
   /** Password hashes the replica runs at once (TWOFOLD_ARGON2_CONCURRENCY); default its cores. */
   argon2Concurrency?: number;
   /** Prometheus's HTTP API, which the admins' ops dashboard (/ops) reads through the replica, as `operator`. */
@@ -35,6 +37,7 @@ function authSettings(options: AuthReplicaOptions): NodeJS.ProcessEnv {
     ...(options.smtpPort
       ? { TWOFOLD_SMTP_HOST: '127.0.0.1', TWOFOLD_SMTP_PORT: String(options.smtpPort) }
       : {}),
+    ...(options.standbyDatabaseUrl ? { TWOFOLD_DATABASE_STANDBY_URL: options.standbyDatabaseUrl } : {}),
     TWOFOLD_SESSION_SECRET_FILE: options.secrets.sessionSecretFile,
     TWOFOLD_ENCRYPTION_KEYS_FILE: options.secrets.encryptionKeysFile,
     ...(options.publicUrl ? { TWOFOLD_PUBLIC_URL: options.publicUrl } : {}),

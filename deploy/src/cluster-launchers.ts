@@ -52,6 +52,15 @@ export const appDatabaseUrl = (ctx: ClusterContext) =>
     database: 'twofold',
   });
 
+/** The same role on HAProxy's read-only port: the standby, which forward auth falls back on. */
+export const appStandbyDatabaseUrl = (ctx: ClusterContext) =>
+  postgresUrl({
+    user: 'twofold',
+    password: ctx.secrets.databasePassword,
+    port: ctx.ports.haproxy.readOnly,
+    database: 'twofold',
+  });
+
 /** The key prefix of the replicas' Redis keys: their ACL users may touch nothing else. */
 export const REDIS_KEY_PREFIX = 'twofold:';
 
@@ -168,6 +177,7 @@ export function createLaunchers(ctx: ClusterContext): Map<string, Launcher> {
           await runnableEntry(ctx.authEntry ?? authEntry()),
         )),
         redisUser: { username: 'auth', passwordFile: ctx.secrets.redis.files.auth },
+        standbyDatabaseUrl: appStandbyDatabaseUrl(ctx),
         smtpPort: ports.mail.smtp,
         secrets: ctx.secrets,
         // The operator's public URL (a name in front of both load balancers), else lb-a's.

@@ -19,6 +19,13 @@ export interface HaproxyConfigOptions {
   resolveNames?: boolean;
 }
 
+/**
+ * A replica further behind the primary than this (WAL it has not replayed, as Patroni last saw the
+ * primary's position) is left out of the read-only port: forward auth reads it during a failover,
+ * and must not read a replica that is catching up after a rewind or has stopped streaming.
+ */
+const READ_ONLY_MAX_LAG = '1MB';
+
 function backend(
   name: string,
   port: number,
@@ -72,7 +79,7 @@ ${
 `
     : ''
 }${backend('postgres_rw', options.readWritePort, '/primary', options)}
-${backend('postgres_ro', options.readOnlyPort, '/replica', options)}
+${backend('postgres_ro', options.readOnlyPort, `/replica?lag=${READ_ONLY_MAX_LAG}`, options)}
 ${
   options.statsPassword
     ? `userlist operators

@@ -55,7 +55,7 @@ describe('renderHaproxyConfig', () => {
     assert.match(rw, /server pg-2 127\.0\.0\.1:18101 check port 18103/);
     const ro = section(config, 'postgres_ro');
     assert.match(ro, /bind 127\.0\.0\.1:18106/);
-    assert.match(ro, /option httpchk OPTIONS \/replica/);
+    assert.match(ro, /option httpchk OPTIONS \/replica\?lag=1MB\n/);
     assert.match(config, /bind 127\.0\.0\.1:18107/);
     assert.match(config, /prometheus-exporter if \{ path \/metrics \}/);
   });

@@ -45,6 +45,7 @@ forEachRendering('the Twofold containers agree with the code', (render) => {
         assert.ok(!e.valueFrom?.secretKeyRef, `${where}: ${e.name} takes a secret into the environment`);
       for (const secret of [
         'TWOFOLD_DATABASE_URL',
+        'TWOFOLD_DATABASE_STANDBY_URL',
         'TWOFOLD_SESSION_SECRET',
         'TWOFOLD_ENCRYPTION_KEYS',
         'TWOFOLD_REDIS_PASSWORD',

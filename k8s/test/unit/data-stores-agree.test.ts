@@ -73,6 +73,14 @@ forEachRendering('the data stores agree with the code', (render) => {
       assert.equal(decode(secret, 'username'), role);
       assert.equal(decodeURIComponent(url.password), decode(secret, 'password'), `${key}: password`);
     }
+    // Forward auth's standby: the same role and password on the read-only Service.
+    const standby = new URL(decode(urls, 'auth-standby'));
+    const primary = new URL(decode(urls, 'auth'));
+    assert.equal(standby.hostname, `${cluster.metadata.name}-ro`);
+    assert.equal(
+      `${standby.username}:${standby.password}${standby.pathname}`,
+      `${primary.username}:${primary.password}${primary.pathname}`,
+    );
     const ring = find(objects, 'Secret', 'twofold-auth');
     assert.ok(parseKeyRing(decode(ring, 'encryption-keys')).length >= 1);
     assert.ok(decode(ring, 'session-secret').length >= 32);

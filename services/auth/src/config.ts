@@ -27,6 +27,8 @@ import { type WebAuthnConfig, WebAuthnEnvSchema, webAuthnConfigFrom } from './co
 /** Every setting of an auth replica; each can also be given as `<NAME>_FILE`. See README "Configuration". */
 export const EnvSchema = Type.Object({
   ...serviceEnvProperties(3000),
+  /** A PostgreSQL standby (read-only) that forward auth's lookups may fall back on; optional. */
+  TWOFOLD_DATABASE_STANDBY_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   TWOFOLD_SESSION_SECRET: Type.String({ minLength: 32 }),
   TWOFOLD_ENCRYPTION_KEYS: Type.String({ minLength: 1 }),
   TWOFOLD_ISSUER: Type.String({ default: 'Twofold', minLength: 1, maxLength: 64 }),
@@ -65,6 +67,8 @@ export const EnvSchema = Type.Object({
 });
 
 export interface AuthConfig extends ServiceConfig {
+  /** Read by forward auth's lookups when the primary is slow to answer (a failover). */
+  databaseStandbyUrl?: string;
   sessionSecret: string;
   encryptionKeys: RingKey[];
   /** Where the ring came from, when it came from a file: followed for online key rotation. */
@@ -113,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
   }
   return {
     ...serviceConfigFrom(e),
+    ...(e.TWOFOLD_DATABASE_STANDBY_URL ? { databaseStandbyUrl: e.TWOFOLD_DATABASE_STANDBY_URL } : {}),
     sessionSecret: e.TWOFOLD_SESSION_SECRET,
     encryptionKeys,
     encryptionKeysFile: env.TWOFOLD_ENCRYPTION_KEYS_FILE,

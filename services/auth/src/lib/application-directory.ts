@@ -4,6 +4,7 @@
 import { withTimeout } from '../../../common/src/with-timeout.ts';
 import type { ApplicationRow } from '../repositories/applications.ts';
 import type { UserIdentity } from '../repositories/groups.ts';
+import { hedged } from './standby-hedge.ts';
 import { TtlCache } from './ttl-cache.ts';
 
 export const DIRECTORY_TTL_MS = 5_000;
@@ -21,6 +22,19 @@ const MAX_STALE_MS = 5 * 60_000;
  * to groups or rules takes up to a minute to reach a check, instead of the TTL.
  */
 const PATIENCE = { afterMs: 500, maxAgeMs: 60_000 };
+/**
+ * A lookup the primary has not answered in this time is asked of the standby too (when there is
+ * one): while the primary fails over, the standby still answers, so that a user or host no replica
+ * has looked up lately is not refused with 503 for the 5–8 s of the failover. Only slow lookups go
+ * there, which the primary answers in about a millisecond otherwise.
+ *
+ * The standby's answer can be older than the primary's: by its replay lag, milliseconds for
+ * Patroni's synchronous standby (HAProxy's read-only port leaves out a replica more than 1 MB of
+ * WAL behind), more for an asynchronous one (Kubernetes' `-ro` Service may pick one). A group
+ * removed or a rule tightened in that time can still admit someone, as the cache's TTL already
+ * allows for 5 s. The admin guard reads the same directory.
+ */
+export const STANDBY_AFTER_MS = 250;
 // Hosts come from request headers: bounded, so that made-up ones cannot fill the memory.
 const MAX_ENTRIES = 10_000;
 
@@ -35,8 +49,18 @@ export class ApplicationDirectory {
 
   constructor(
     private readonly source: DirectorySource,
-    /** lookupTimeoutMs: under the database's failover retries, so that a check answers 503 in time. */
-    private readonly options: { lookupTimeoutMs: number; ttlMs?: number; now?: () => number },
+    /**
+     * lookupTimeoutMs: under the database's failover retries, so that a check answers 503 in time.
+     * standby: the same lookups on a PostgreSQL standby, asked when the primary is slow to answer.
+     */
+    private readonly options: {
+      lookupTimeoutMs: number;
+      standby?: DirectorySource;
+      /** Told how each lookup asked of the standby ended (a metric). */
+      onStandbyLookup?: (result: 'answered' | 'failed') => void;
+      ttlMs?: number;
+      now?: () => number;
+    },
   ) {
     const cache = {
       ttlMs: options.ttlMs ?? DIRECTORY_TTL_MS,
@@ -50,15 +74,33 @@ export class ApplicationDirectory {
 
   /** The application registered for a host (lower case, no port); undefined for an unknown host. */
   applicationFor(host: string): Promise<ApplicationRow | undefined> {
-    return this.#applications.get(host, (key) => this.#bounded(this.source.findByHost(key)));
+    return this.#applications.get(host, (key) => this.#lookup((source) => source.findByHost(key)));
   }
 
   /** A user's email and groups; undefined when the user no longer exists. */
   identityOf(userId: string): Promise<UserIdentity | undefined> {
-    return this.#identities.get(userId, (key) => this.#bounded(this.source.identityOf(key)));
+    return this.#identities.get(userId, (key) => this.#lookup((source) => source.identityOf(key)));
   }
 
-  #bounded<T>(lookup: Promise<T>): Promise<T> {
-    return withTimeout('postgres', this.options.lookupTimeoutMs, lookup);
+  #lookup<T>(read: (source: DirectorySource) => Promise<T>): Promise<T> {
+    const { standby, lookupTimeoutMs, onStandbyLookup } = this.options;
+    const fromStandby =
+      standby &&
+      (() =>
+        read(standby).then(
+          (value) => {
+            onStandbyLookup?.('answered');
+            return value;
+          },
+          (error: unknown) => {
+            onStandbyLookup?.('failed');
+            throw error;
+          },
+        ));
+    return withTimeout(
+      'postgres',
+      lookupTimeoutMs,
+      hedged(() => read(this.source), fromStandby, STANDBY_AFTER_MS),
+    );
   }
 }

@@ -48,4 +48,58 @@ describe('/auth/verify while PostgreSQL is down', () => {
     await proxy.resume();
     expectStatus(await verify(unseen.client, 'app1.example'), 200);
   });
+
+  it('answers what it never looked up from the standby while the primary is gone, and 503 once both are', async (t: TestContext) => {
+    const config = await testConfig({ trustProxy: parseTrustProxy('true') });
+    const url = new URL(config.databaseUrl);
+    const primary = await TcpProxy.start({ host: url.hostname, port: Number(url.port) });
+    // The standby: the same database behind a relay of its own, as a hot standby has the same rows.
+    const standby = await TcpProxy.start({ host: url.hostname, port: Number(url.port) });
+    t.after(() => Promise.all([primary.stop(), standby.stop()]));
+    const app = await buildTestApp(t, {
+      ...config,
+      databaseUrl: primary.rewrite(config.databaseUrl),
+      databaseStandbyUrl: standby.rewrite(config.databaseUrl),
+      timeouts: { ...config.timeouts, dbStatementMs: 3_000 },
+    });
+    const seen = await enrolledUser(app);
+    const unseen = await enrolledUser(app);
+    const unseenId = (await app.users.findByUsernameKey(unseen.username.toLowerCase()))?.id;
+    assert.ok(unseenId);
+    await app.groups.add(unseenId, ['staff']);
+    await addApplication(app.applications, 'app1', { hosts: ['app1.example'], allowGroups: ['staff'] });
+    expectStatus(await verify(seen.client, 'app2.example'), 200);
+    assert.equal(standby.openConnections, 0, 'the standby is not asked while the primary answers');
+
+    await primary.stop();
+    const started = Date.now();
+    const answer = await verify(unseen.client, 'app1.example');
+    const elapsed = Date.now() - started;
+    assert.equal(answer.statusCode, 200, answer.body);
+    assert.equal(answer.headers['remote-user'], unseen.username);
+    assert.equal(answer.headers['remote-groups'], 'staff', "the standby's groups");
+    assert.ok(elapsed < 1_500, `answered in ${elapsed} ms, not at the lookup's deadline`);
+    const standbyLookups = await app.metrics.registry
+      .getSingleMetric('twofold_directory_standby_lookups_total')
+      ?.get();
+    const answered = standbyLookups?.values.find((v) => v.labels.result === 'answered')?.value ?? 0;
+    assert.ok(answered >= 2, `the metric counted ${answered} lookups answered by the standby`);
+    // The rule came from the standby too: someone outside the group is still refused, and in time,
+    // although the refusal's audit row cannot be written (its retries last 15 s).
+    const refusalStarted = Date.now();
+    assert.equal((await verify(seen.client, 'app1.example')).statusCode, 403);
+    const refusal = Date.now() - refusalStarted;
+    assert.ok(refusal < 2_500, `refused in ${refusal} ms`);
+
+    // A primary that accepts connections and never answers, as a host that is gone does.
+    await primary.resume();
+    primary.hold();
+    const held = await verify(seen.client, 'app3.example');
+    assert.equal(held.statusCode, 200, held.body);
+
+    await standby.stop();
+    const refused = await verify(unseen.client, 'app4.example');
+    assert.equal(refused.statusCode, 503, refused.body);
+    assert.equal(refused.json().error.code, 'service_unavailable');
+  });
 });

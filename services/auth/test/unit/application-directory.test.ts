@@ -29,4 +29,20 @@ describe('ApplicationDirectory', () => {
     assert.deepEqual(outcome, identity, 'the last answer stands in');
     assert.ok(Date.now() - started < 1_000, `answered in ${Date.now() - started} ms`);
   });
+
+  it('asks the standby for what it never looked up while the primary hangs', async () => {
+    const hang = () => new Promise<never>(() => {});
+    const identity: UserIdentity = { email: null, groups: ['ops'] };
+    const directory = new ApplicationDirectory(
+      { findByHost: hang, identityOf: hang },
+      {
+        lookupTimeoutMs: 2_500,
+        standby: { findByHost: async () => undefined, identityOf: async () => identity },
+      },
+    );
+    const started = Date.now();
+    assert.deepEqual(await within(2_000, directory.identityOf('u2')), identity);
+    assert.ok(Date.now() - started < 1_000, `answered in ${Date.now() - started} ms`);
+    assert.equal(await within(2_000, directory.applicationFor('app.example')), undefined);
+  });
 });

@@ -78,6 +78,7 @@ describe('auth configuration', () => {
       [{ ...valid, TWOFOLD_ARGON2_MEMORY_KIB: '1024' }, /^TWOFOLD_ARGON2_MEMORY_KIB: invalid/],
       [{ ...valid, TWOFOLD_ENCRYPTION_KEYS: '1:AAAA' }, /^TWOFOLD_ENCRYPTION_KEYS: .*32 bytes/],
       [{ ...valid, TWOFOLD_REDIS_URL: 'http://x' }, /^TWOFOLD_REDIS_URL: invalid/],
+      [{ ...valid, TWOFOLD_DATABASE_STANDBY_URL: 'mysql://x' }, /^TWOFOLD_DATABASE_STANDBY_URL: invalid/],
     ];
     for (const [env, message] of cases) {
       assert.throws(
@@ -85,6 +86,12 @@ describe('auth configuration', () => {
         (error: Error) => error instanceof ConfigError && message.test(error.message),
       );
     }
+  });
+
+  it('takes a PostgreSQL standby for forward auth only when one is given', () => {
+    assert.equal(loadConfig(valid).databaseStandbyUrl, undefined);
+    const standby = 'postgres://u:p@127.0.0.1:5433/db';
+    assert.equal(loadConfig({ ...valid, TWOFOLD_DATABASE_STANDBY_URL: standby }).databaseStandbyUrl, standby);
   });
 
   it('never echoes a secret value in its errors', () => {

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { Counter } from 'prom-client';
+import type { Database } from '../../../../common/src/database.ts';
 import { SecretBox } from '../../../../common/src/secret-box.ts';
 import type { AuthConfig } from '../../config.ts';
 import { budgetSettingsOf, budgetTable } from '../../factors/budgets.ts';
@@ -98,12 +100,26 @@ export default fp(
     const groups = new GroupsRepository(app.db);
     app.decorate('applications', applications);
     app.decorate('groups', groups);
+    const directorySource = (db: Database) => {
+      const [hosts, members] = [new ApplicationsRepository(db), new GroupsRepository(db)];
+      return {
+        findByHost: (host: string) => hosts.findByHost(host),
+        identityOf: (id: string) => members.identityOf(id),
+      };
+    };
+    const standbyLookups = new Counter({
+      name: 'twofold_directory_standby_lookups_total',
+      help: "Forward auth's lookups asked of the PostgreSQL standby (the primary was slow), by how they ended",
+      labelNames: ['result'] as const,
+      registers: [registry],
+    });
     app.decorate(
       'applicationDirectory',
-      new ApplicationDirectory(
-        { findByHost: (host) => applications.findByHost(host), identityOf: (id) => groups.identityOf(id) },
-        { lookupTimeoutMs: config.timeouts.dbStatementMs },
-      ),
+      new ApplicationDirectory(directorySource(app.db), {
+        lookupTimeoutMs: config.timeouts.dbStatementMs,
+        ...(app.standbyDb ? { standby: directorySource(app.standbyDb) } : {}),
+        onStandbyLookup: (result) => standbyLookups.inc({ result }),
+      }),
     );
     app.decorate('factorFacts', new FactorFactsRepository(app.db));
     const webauthnCredentials = new WebAuthnCredentialsRepository(app.db);

@@ -10,11 +10,18 @@ import { migrate } from '../../lib/migrate.ts';
 declare module 'fastify' {
   interface FastifyInstance {
     db: Database;
+    /** A read-only standby, when one is configured: asked only while the primary is slow to answer. */
+    standbyDb: Database | undefined;
   }
 }
 
 /** How long a statement is retried through a failover before the request gets a 503. */
 const FAILOVER_RETRY_BUDGET_MS = 15_000;
+/**
+ * The standby is a fallback for reads that are late already: it answers at once or not at all.
+ * No retries; a second to connect and a second per statement (the client gives up a second later).
+ */
+const STANDBY_TIMEOUT_MS = 1_000;
 
 export default fp(
   async function postgres(app: FastifyInstance, { config }: { config: AuthConfig }) {
@@ -33,6 +40,18 @@ export default fp(
       }),
     );
     app.addHook('onClose', () => pool.end());
+    const standby =
+      config.databaseStandbyUrl === undefined
+        ? undefined
+        : createPgPool({
+            connectionString: config.databaseStandbyUrl,
+            applicationName: `twofold-${config.replicaName}-standby`,
+            max: 4,
+            connectTimeoutMs: STANDBY_TIMEOUT_MS,
+            statementTimeoutMs: STANDBY_TIMEOUT_MS,
+          });
+    app.decorate('standbyDb', standby && new Database(standby, 0));
+    if (standby) app.addHook('onClose', () => standby.end());
     await assertClockAgrees(app.db, config.maxClockSkewMs);
     const { from, to } = await migrate(pool);
     if (from !== to) app.log.info({ from, to }, 'database schema migrated');

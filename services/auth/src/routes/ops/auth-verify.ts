@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
+import { withTimeout } from '../../../../common/src/with-timeout.ts';
 import { applicationForbidden, unauthenticated } from '../../errors.ts';
 import { allowsUser, DEFAULT_RULE, satisfiesPolicy } from '../../lib/application-access.ts';
 import { type ForwardedRequest, loginLocation } from '../../lib/forward-auth.ts';
@@ -8,6 +9,12 @@ import { readSessionUser } from '../../lib/sessions.ts';
 import { usernameKey } from '../../lib/usernames.ts';
 
 const PRINTABLE = /^[\x20-\x7e]*$/;
+/**
+ * How long a refusal waits for its audit row: milliseconds as a rule, but while PostgreSQL fails
+ * over, the write's retries would hold the answer (and nginx) for 15 s. A row not written in time
+ * is still written, or logged as lost, when the retries end.
+ */
+const AUDIT_WAIT_MS = 1_000;
 
 function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
@@ -68,13 +75,15 @@ export const authVerify: FastifyPluginAsyncTypebox = async (app) => {
       const rule = application ?? DEFAULT_RULE;
       if (!identity || !satisfiesPolicy(rule.policy, user.state)) throw signIn();
       if (!allowsUser(rule, { usernameKey: usernameKey(user.username), groups: identity.groups })) {
-        if (await firstRefusalThisMinute(user.userId, forwarded.host))
-          await app.recordStep(request, {
+        if (await firstRefusalThisMinute(user.userId, forwarded.host)) {
+          const recorded = app.recordStep(request, {
             step: 'application-access',
             result: 'rejected',
             ...user,
             detail: { application: application?.name, host: forwarded.host },
           });
+          await withTimeout('postgres', AUDIT_WAIT_MS, recorded).catch(() => {});
+        }
         throw applicationForbidden();
       }
       reply
