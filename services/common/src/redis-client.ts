@@ -24,6 +24,8 @@ export interface RedisClientOptions {
   connectTimeoutMs?: number;
   /** false for subscribers: see subscribeAfterEveryConnect. */
   autoResubscribe?: boolean;
+  /** With Sentinels: a replica the Sentinels know as healthy, instead of the master (reads only). */
+  role?: 'master' | 'replica';
 }
 
 /** Every reconnection's delay (to Redis, to the Sentinels, after an unasked end): 100 ms more each time, up to 1 s. */
@@ -109,10 +111,11 @@ export function createRedisClient(options: RedisClientOptions): Redis {
           ...common,
           sentinels: options.target.sentinels,
           name: options.target.masterName,
-          role: 'master',
+          role: options.role === 'replica' ? 'slave' : 'master',
           ...(sentinelUsername ? { sentinelUsername } : {}),
           ...(sentinelPassword ? { sentinelPassword } : {}),
-          failoverDetector: true,
+          // A replica's connection has no master to follow: it stays where it is through a failover.
+          failoverDetector: options.role !== 'replica',
           sentinelCommandTimeout: 1_000,
           sentinelRetryStrategy: backoffMs,
           // The failover detector's Sentinel connections are reconnected too, each about once a

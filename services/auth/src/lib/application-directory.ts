@@ -4,7 +4,7 @@
 import { withTimeout } from '../../../common/src/with-timeout.ts';
 import type { ApplicationRow } from '../repositories/applications.ts';
 import type { UserIdentity } from '../repositories/groups.ts';
-import { hedged } from './standby-hedge.ts';
+import { hedged, reported, type StandbyResult } from './standby-hedge.ts';
 import { TtlCache } from './ttl-cache.ts';
 
 export const DIRECTORY_TTL_MS = 5_000;
@@ -56,8 +56,8 @@ export class ApplicationDirectory {
     private readonly options: {
       lookupTimeoutMs: number;
       standby?: DirectorySource;
-      /** Told how each lookup asked of the standby ended (a metric). */
-      onStandbyLookup?: (result: 'answered' | 'failed') => void;
+      /** Told how each lookup asked of the standby ended (a metric): "answered" includes "not found". */
+      onStandbyLookup?: (result: StandbyResult) => void;
       ttlMs?: number;
       now?: () => number;
     },
@@ -72,35 +72,42 @@ export class ApplicationDirectory {
     this.#identities = new TtlCache({ ...cache, now: options.now });
   }
 
-  /** The application registered for a host (lower case, no port); undefined for an unknown host. */
+  /**
+   * The application registered for a host (lower case, no port); undefined for an unknown host.
+   * The standby's "unknown" counts: most hosts checked are no application (the default rule
+   * applies, both factors), and waiting for the primary would refuse all of them while it fails
+   * over. The cost: an application registered within the standby's replay lag (milliseconds) before
+   * a failover gets the default rule, not its own, until the primary answers.
+   */
   applicationFor(host: string): Promise<ApplicationRow | undefined> {
-    return this.#applications.get(host, (key) => this.#lookup((source) => source.findByHost(key)));
+    return this.#applications.get(host, (key) =>
+      this.#lookup(
+        (source) => source.findByHost(key),
+        () => true,
+      ),
+    );
   }
 
-  /** A user's email and groups; undefined when the user no longer exists. */
+  /**
+   * A user's email and groups; undefined when the user no longer exists. Only a user the standby
+   * finds counts: one it does not may have just registered, and "unknown" would sign them out.
+   */
   identityOf(userId: string): Promise<UserIdentity | undefined> {
-    return this.#identities.get(userId, (key) => this.#lookup((source) => source.identityOf(key)));
+    return this.#identities.get(userId, (key) =>
+      this.#lookup(
+        (source) => source.identityOf(key),
+        (identity) => identity !== undefined,
+      ),
+    );
   }
 
-  #lookup<T>(read: (source: DirectorySource) => Promise<T>): Promise<T> {
+  #lookup<T>(read: (source: DirectorySource) => Promise<T>, trusted: (answer: T) => boolean): Promise<T> {
     const { standby, lookupTimeoutMs, onStandbyLookup } = this.options;
-    const fromStandby =
-      standby &&
-      (() =>
-        read(standby).then(
-          (value) => {
-            onStandbyLookup?.('answered');
-            return value;
-          },
-          (error: unknown) => {
-            onStandbyLookup?.('failed');
-            throw error;
-          },
-        ));
+    const fromStandby = standby && reported(() => read(standby), onStandbyLookup);
     return withTimeout(
       'postgres',
       lookupTimeoutMs,
-      hedged(() => read(this.source), fromStandby, STANDBY_AFTER_MS),
+      hedged(() => read(this.source), fromStandby, STANDBY_AFTER_MS, trusted),
     );
   }
 }

@@ -1,9 +1,26 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { SessionStore } from '@fastify/session';
 import type { Session } from 'fastify';
 import type { Redis } from 'ioredis';
+import { isRedisUnavailable } from '../../../common/src/redis-client.ts';
 import { redisScript } from '../../../common/src/redis-script.ts';
 import { ReplicaWait } from './replica-wait.ts';
+import { hedged, reported, type StandbyResult } from './standby-hedge.ts';
+
+/**
+ * A session read the master has not answered in this time is asked of a Redis replica too: while
+ * Sentinel fails the master over (3–4 s), session checks go on from the replica, which has every
+ * acknowledged session write and end (each waits for it: WAIT). Such a read does not slide the idle
+ * timeout. The master answers in well under a millisecond otherwise.
+ */
+export const REPLICA_AFTER_MS = 250;
+/**
+ * When Sentinel promotes the replica it cuts every client's connection to it, so for a moment a read
+ * fails at both ends; it is tried again, a tenth of a second apart, for this long, by when the
+ * master has moved. With Redis wholly gone, a session check so answers 503 after about 3 s, not 1 s.
+ */
+const REREAD_FOR_MS = 2_000;
 
 type Callback = (error?: unknown) => void;
 type GetCallback = (error: unknown, session?: Session | null) => void;
@@ -131,6 +148,10 @@ export class RedisSessionStore implements SessionStore {
       prefix?: string;
       /** Called when a write was not acknowledged by enough replicas in time. */
       onUnreplicated?: (acknowledged: number) => void;
+      /** A connection to a Redis replica, which reads fall back on while the master is slow (Sentinel). */
+      replica?: Redis;
+      /** Told how each read asked of the replica ended (a metric). */
+      onReplicaRead?: (result: StandbyResult) => void;
     },
   ) {
     this.replication = new ReplicaWait(redis, options);
@@ -187,6 +208,8 @@ export class RedisSessionStore implements SessionStore {
       .srem(this.userKey(userId), ...sessionIds)
       .zrem(this.signedInKey(), ...sessionIds)
       .exec();
+    // An ended session must stay ended through a master kill, and a replica read must not find it.
+    await this.replication.afterWrite();
   }
 
   set(sessionId: string, session: unknown, callback: Callback): void {
@@ -195,14 +218,33 @@ export class RedisSessionStore implements SessionStore {
 
   /** The record under `sessionId`, its idle timeout slid; undefined when there is none, or a forged one. */
   async load(sessionId: string): Promise<StoredSession | undefined> {
-    const stored = await touchSession(
-      this.redis,
-      this.key(sessionId),
-      this.signedInKey(),
-      String(this.options.idleSeconds),
-      String(Date.now()),
-      sessionId,
-    );
+    const key = this.key(sessionId);
+    const { replica, onReplicaRead } = this.options;
+    const touch = () =>
+      touchSession(
+        this.redis,
+        key,
+        this.signedInKey(),
+        String(this.options.idleSeconds),
+        String(Date.now()),
+        sessionId,
+      );
+    const fromReplica = replica && reported(() => replica.get(key), onReplicaRead);
+    // Only a record the replica has counts: one it lacks may have been written on the master alone
+    // (while no replica acknowledged), and "no session" would sign the user out.
+    const found = (value: unknown) => typeof value === 'string';
+    const read = () => hedged<unknown>(touch, fromReplica, REPLICA_AFTER_MS, found);
+    const giveUpAt = Date.now() + REREAD_FOR_MS;
+    let stored: unknown;
+    for (;;) {
+      try {
+        stored = await read();
+        break;
+      } catch (error) {
+        if (!replica || !isRedisUnavailable(error) || Date.now() >= giveUpAt) throw error;
+        await sleep(100);
+      }
+    }
     const session = typeof stored === 'string' ? this.signer.open(sessionId, stored) : undefined;
     // Redis expires every key by its deadline; this holds even if a key's TTL was lengthened.
     return session && Number(session.expiresAt) > Date.now() ? session : undefined;
@@ -221,6 +263,8 @@ export class RedisSessionStore implements SessionStore {
       .del(this.key(sessionId))
       .zrem(this.signedInKey(), sessionId)
       .exec()
+      // A logout must stay a logout through a master kill, and a replica read must not find it.
+      .then(() => this.replication.afterWrite())
       .then(() => callback(), callback);
   }
 

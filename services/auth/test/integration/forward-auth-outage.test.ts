@@ -68,6 +68,7 @@ describe('/auth/verify while PostgreSQL is down', () => {
     assert.ok(unseenId);
     await app.groups.add(unseenId, ['staff']);
     await addApplication(app.applications, 'app1', { hosts: ['app1.example'], allowGroups: ['staff'] });
+    await addApplication(app.applications, 'app3', { hosts: ['app3.example'] });
     expectStatus(await verify(seen.client, 'app2.example'), 200);
     assert.equal(standby.openConnections, 0, 'the standby is not asked while the primary answers');
 
@@ -96,6 +97,8 @@ describe('/auth/verify while PostgreSQL is down', () => {
     primary.hold();
     const held = await verify(seen.client, 'app3.example');
     assert.equal(held.statusCode, 200, held.body);
+    // A host that is no application on the standby gets the default rule (both factors).
+    expectStatus(await verify(seen.client, 'unregistered.example'), 200);
 
     await standby.stop();
     const refused = await verify(unseen.client, 'app4.example');

@@ -43,6 +43,19 @@ describe('ApplicationDirectory', () => {
     const started = Date.now();
     assert.deepEqual(await within(2_000, directory.identityOf('u2')), identity);
     assert.ok(Date.now() - started < 1_000, `answered in ${Date.now() - started} ms`);
+    // A host the standby knows as no application gets the default rule.
     assert.equal(await within(2_000, directory.applicationFor('app.example')), undefined);
+  });
+
+  it('waits for the primary for a user the standby does not know (it may have just registered)', async () => {
+    const hang = () => new Promise<never>(() => {});
+    const directory = new ApplicationDirectory(
+      { findByHost: hang, identityOf: hang },
+      {
+        lookupTimeoutMs: 1_500,
+        standby: { findByHost: async () => undefined, identityOf: async () => undefined },
+      },
+    );
+    await assert.rejects(directory.identityOf('u3'), /did not answer within 1500 ms/);
   });
 });

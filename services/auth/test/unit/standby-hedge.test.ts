@@ -69,6 +69,29 @@ describe('hedged', () => {
     );
   });
 
+  it("waits for the primary when the standby's answer is not one to trust", async () => {
+    const found = (answer: string | undefined) => answer !== undefined;
+    assert.equal(
+      await hedged(
+        () => after(60, 'primary'),
+        () => after(1, undefined),
+        10,
+        found,
+      ),
+      'primary',
+    );
+    await assert.rejects(
+      hedged(
+        () => failAfter(60, 'primary down'),
+        () => after(1, undefined),
+        10,
+        found,
+      ),
+      /primary down/,
+    );
+    assert.equal(await hedged(never, () => after(1, 'standby'), 10, found), 'standby');
+  });
+
   it('is the primary read alone without a standby', async () => {
     await assert.rejects(
       hedged(() => failAfter(1, 'primary down'), undefined, 10),

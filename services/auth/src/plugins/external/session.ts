@@ -2,6 +2,7 @@ import cookie from '@fastify/cookie';
 import session from '@fastify/session';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { Counter } from 'prom-client';
 import type { AuthConfig } from '../../config.ts';
 import { registerActiveSessionsGauge } from '../../lib/active-sessions-gauge.ts';
 import { sessionCookieDomain } from '../../lib/host-names.ts';
@@ -20,6 +21,12 @@ declare module 'fastify' {
  */
 export default fp(
   async function sessions(app: FastifyInstance, { config }: { config: AuthConfig }) {
+    const replicaReads = new Counter({
+      name: 'twofold_session_replica_reads_total',
+      help: 'Session reads asked of a Redis replica (the master was slow), by how they ended',
+      labelNames: ['result'] as const,
+      registers: [app.metrics.registry],
+    });
     const store = new RedisSessionStore(app.redis, new SessionRecordSigner(config.sessionSecret), {
       idleSeconds: config.session.idleSeconds,
       absoluteSeconds: config.session.absoluteSeconds,
@@ -32,6 +39,8 @@ export default fp(
           { acknowledged, wanted: config.redisWaitReplicas },
           'session write not acknowledged by a Redis replica',
         ),
+      ...(app.redisReplica ? { replica: app.redisReplica } : {}),
+      onReplicaRead: (result) => replicaReads.inc({ result }),
     });
     app.decorate('sessionStore', store);
     registerActiveSessionsGauge(app.metrics.registry, () => store.countSignedIn());
