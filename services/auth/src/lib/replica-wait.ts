@@ -24,6 +24,8 @@ export interface ReplicaWaitOptions {
  */
 export class ReplicaWait {
   #unreplicatedUntil = 0;
+  /** Whether the last WAIT was acknowledged by as many replicas as wanted (none yet: true). */
+  #lastAcknowledged = true;
   /** Writes that have asked for a WAIT so far; each WAIT covers those before it was sent. */
   #writes = 0;
   #inFlight: { covers: number; done: Promise<void> } | undefined;
@@ -62,13 +64,31 @@ export class ReplicaWait {
 
   async #waitOnce(): Promise<void> {
     const { waitReplicas, waitTimeoutMs } = this.options;
-    const acknowledged = Number(await this.redis.wait(waitReplicas, waitTimeoutMs));
-    if (acknowledged >= waitReplicas) return;
+    const acknowledged = Number(
+      await this.redis.wait(waitReplicas, waitTimeoutMs).catch((error) => {
+        this.#lastAcknowledged = false;
+        throw error;
+      }),
+    );
+    this.#lastAcknowledged = acknowledged >= waitReplicas;
+    if (this.#lastAcknowledged) return;
     // With no replica to acknowledge, refusing every login would turn one lost replica into an
     // outage; the write is kept (on the master only) and the degraded durability is reported.
     this.options.onUnreplicated?.(acknowledged);
     if ((await this.connectedReplicas()) < waitReplicas)
       this.#unreplicatedUntil = performance.now() + DEGRADED_MS;
+  }
+
+  /**
+   * Whether the replicas have every write this process made and was told was kept: WAITs are on,
+   * the last one was acknowledged, and none is being skipped. A replica that acknowledged a WAIT has
+   * every write before it. Otherwise a logout may be on the master alone, and a read from a replica
+   * could find the session it ended.
+   */
+  get replicasHaveEveryWrite(): boolean {
+    return (
+      this.options.waitReplicas > 0 && this.#lastAcknowledged && performance.now() >= this.#unreplicatedUntil
+    );
   }
 
   /** Replicas the master has now (INFO replication); on an error, as many as wanted (keep waiting). */

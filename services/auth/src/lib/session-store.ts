@@ -10,9 +10,11 @@ import { hedged, reported, type StandbyResult } from './standby-hedge.ts';
 
 /**
  * A session read the master has not answered in this time is asked of a Redis replica too: while
- * Sentinel fails the master over (3–4 s), session checks go on from the replica, which has every
- * acknowledged session write and end (each waits for it: WAIT). Such a read does not slide the idle
- * timeout. The master answers in well under a millisecond otherwise.
+ * Sentinel fails the master over (3–4 s), session checks go on from the replica. Session writes,
+ * logouts and "sign out everywhere else" wait for a replica (WAIT), and the replica is asked only
+ * while this process's last WAIT was acknowledged and the replica says it is current, so that it
+ * has every session end the master has. Such a read does not slide the idle timeout. The master
+ * answers in well under a millisecond otherwise.
  */
 export const REPLICA_AFTER_MS = 250;
 /**
@@ -21,6 +23,32 @@ export const REPLICA_AFTER_MS = 250;
  * master has moved. With Redis wholly gone, a session check so answers 503 after about 3 s, not 1 s.
  */
 const REREAD_FOR_MS = 2_000;
+
+/** How long a replica that lost its master may still be read: a failover takes 3–5 s. */
+const REPLICA_LINK_DOWN_MAX_SECONDS = 10;
+
+/**
+ * Whether a replica's data can stand in for the master's, from its INFO replication: a master (it
+ * was promoted), or a replica in sync whose link to the master is up or went down only lately (the
+ * master was killed). Not one that is loading or resyncing (it may hold an old copy) or long cut off.
+ */
+export function replicaIsCurrent(info: string): boolean {
+  const field = (name: string) => new RegExp(`^${name}:(.*?)\r?$`, 'm').exec(info)?.[1];
+  if (field('role') === 'master') return true;
+  if (field('role') !== 'slave' || field('master_sync_in_progress') !== '0') return false;
+  if (field('master_link_status') === 'up') return true;
+  const downFor = Number(field('master_link_down_since_seconds'));
+  return Number.isFinite(downFor) && downFor >= 0 && downFor <= REPLICA_LINK_DOWN_MAX_SECONDS;
+}
+
+/** A session record from a replica, in one round trip with its INFO; undefined when it is not current. */
+async function readFromReplica(replica: Redis, key: string): Promise<string | null | undefined> {
+  const results = await replica.pipeline().info('replication').get(key).exec();
+  const [infoReply, getReply] = results ?? [];
+  const error = infoReply?.[0] ?? getReply?.[0];
+  if (error || !infoReply || !getReply) throw error ?? new Error('no reply from the Redis replica');
+  return replicaIsCurrent(String(infoReply[1])) ? (getReply[1] as string | null) : undefined;
+}
 
 type Callback = (error?: unknown) => void;
 type GetCallback = (error: unknown, session?: Session | null) => void;
@@ -208,8 +236,18 @@ export class RedisSessionStore implements SessionStore {
       .srem(this.userKey(userId), ...sessionIds)
       .zrem(this.signedInKey(), ...sessionIds)
       .exec();
-    // An ended session must stay ended through a master kill, and a replica read must not find it.
-    await this.replication.afterWrite();
+    await this.replicateEnd();
+  }
+
+  /**
+   * After sessions end (a logout, "sign out everywhere else"): waits for a replica, so that they
+   * stay ended through a master kill. The ending itself is done: a WAIT that fails does not undo
+   * it, and it turns replica reads off (replicasHaveEveryWrite) until a WAIT is acknowledged again.
+   * Not in destroy(): @fastify/session's regenerate() calls that too, and the new session's write
+   * waits for the replica anyway, which covers the destroy before it.
+   */
+  async replicateEnd(): Promise<void> {
+    await this.replication.afterWrite().catch(() => {});
   }
 
   set(sessionId: string, session: unknown, callback: Callback): void {
@@ -229,7 +267,12 @@ export class RedisSessionStore implements SessionStore {
         String(Date.now()),
         sessionId,
       );
-    const fromReplica = replica && reported(() => replica.get(key), onReplicaRead);
+    // Only while the replicas have every write kept (the WAITs were acknowledged), and only from a
+    // replica that is current (replicaIsCurrent): else it may still have a session that ended.
+    const fromReplica =
+      replica && this.replication.replicasHaveEveryWrite
+        ? reported(() => readFromReplica(replica, key), onReplicaRead)
+        : undefined;
     // Only a record the replica has counts: one it lacks may have been written on the master alone
     // (while no replica acknowledged), and "no session" would sign the user out.
     const found = (value: unknown) => typeof value === 'string';
@@ -263,8 +306,6 @@ export class RedisSessionStore implements SessionStore {
       .del(this.key(sessionId))
       .zrem(this.signedInKey(), sessionId)
       .exec()
-      // A logout must stay a logout through a master kill, and a replica read must not find it.
-      .then(() => this.replication.afterWrite())
       .then(() => callback(), callback);
   }
 

@@ -20,6 +20,7 @@ export const anyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const user = sessionUser(request);
     if (user) {
       await request.session.destroy();
+      await app.sessionStore.replicateEnd();
       await app.recordStep(request, { step: 'logout', result: 'success', ...user });
     }
     reply.clearCookie(SESSION_COOKIE, { path: '/' });

@@ -41,7 +41,9 @@ export async function oidcRoutes(app: FastifyInstance) {
     attachTwofold(raw, {
       signIn: signInOf(request.session),
       endSession: async () => {
-        if (request.session?.userId) await request.session.destroy();
+        if (!request.session?.userId) return;
+        await request.session.destroy();
+        await app.sessionStore.replicateEnd();
       },
       ip: request.ip,
       userAgent: request.headers['user-agent'],
