@@ -76,8 +76,9 @@ export class ApplicationDirectory {
    * The application registered for a host (lower case, no port); undefined for an unknown host.
    * The standby's "unknown" counts: most hosts checked are no application (the default rule
    * applies, both factors), and waiting for the primary would refuse all of them while it fails
-   * over. The cost: an application registered within the standby's replay lag (milliseconds) before
-   * a failover gets the default rule, not its own, until the primary answers.
+   * over. The cost: an application registered within the standby's replay lag (see above) before
+   * the primary turned slow gets the default rule, any user with both factors, not its own, until
+   * the primary answers. Register an application before pointing its hosts at Twofold.
    */
   applicationFor(host: string): Promise<ApplicationRow | undefined> {
     return this.#applications.get(host, (key) =>
