@@ -49,12 +49,13 @@ const REDIS_KEY_PREFIX = 'twofold:';
 /** Where a Debian member keeps its state: the image makes it, a named volume holds it. */
 export const STATE_DIR = '/var/lib/twofold';
 
-export const appDatabaseUrl = (secrets: ComposeSecrets) =>
+/** Role `twofold` through HAProxy's read-write port, or its read-only port (the standby). */
+export const appDatabaseUrl = (secrets: ComposeSecrets, port: number = PORTS.haproxyReadWrite) =>
   postgresUrl({
     user: 'twofold',
     password: secrets.cluster.databasePassword,
     host: 'haproxy',
-    port: PORTS.haproxyReadWrite,
+    port,
     database: 'twofold',
   });
 
@@ -152,17 +153,7 @@ function replicaFiles(secrets: ComposeSecrets): MemberFile[] {
     { member: 'auth', name: 'encryption-keys', content: secrets.encryptionKeys },
     { member: 'auth', name: 'database-url', content: appDatabaseUrl(secrets) },
     // HAProxy's read-only port: the standby, which forward auth reads while the primary fails over.
-    {
-      member: 'auth',
-      name: 'database-standby-url',
-      content: postgresUrl({
-        user: 'twofold',
-        password: secrets.cluster.databasePassword,
-        host: 'haproxy',
-        port: PORTS.haproxyReadOnly,
-        database: 'twofold',
-      }),
-    },
+    { member: 'auth', name: 'database-standby-url', content: appDatabaseUrl(secrets, PORTS.haproxyReadOnly) },
     { member: 'auth', name: 'redis-password', content: redis.passwords.auth },
     { member: 'auth', name: 'sentinel-password', content: redis.sentinelPasswords.client },
     // The admins' /ops dashboard reads Prometheus as `operator`.

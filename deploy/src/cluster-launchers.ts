@@ -43,23 +43,12 @@ export interface ClusterContext {
 
 export type Launcher = () => Promise<Omit<RunningMember, 'plan'>>;
 
-/** The URL of role `twofold` on database `twofold`, through HAProxy's read-write port. */
-export const appDatabaseUrl = (ctx: ClusterContext) =>
-  postgresUrl({
-    user: 'twofold',
-    password: ctx.secrets.databasePassword,
-    port: ctx.ports.haproxy.readWrite,
-    database: 'twofold',
-  });
-
-/** The same role on HAProxy's read-only port: the standby, which forward auth falls back on. */
-export const appStandbyDatabaseUrl = (ctx: ClusterContext) =>
-  postgresUrl({
-    user: 'twofold',
-    password: ctx.secrets.databasePassword,
-    port: ctx.ports.haproxy.readOnly,
-    database: 'twofold',
-  });
+/**
+ * The URL of role `twofold` on database `twofold`, through HAProxy's read-write port, or its
+ * read-only port: the standby, which forward auth falls back on.
+ */
+export const appDatabaseUrl = (ctx: ClusterContext, port = ctx.ports.haproxy.readWrite) =>
+  postgresUrl({ user: 'twofold', password: ctx.secrets.databasePassword, port, database: 'twofold' });
 
 /** The key prefix of the replicas' Redis keys: their ACL users may touch nothing else. */
 export const REDIS_KEY_PREFIX = 'twofold:';
@@ -177,7 +166,7 @@ export function createLaunchers(ctx: ClusterContext): Map<string, Launcher> {
           await runnableEntry(ctx.authEntry ?? authEntry()),
         )),
         redisUser: { username: 'auth', passwordFile: ctx.secrets.redis.files.auth },
-        standbyDatabaseUrl: appStandbyDatabaseUrl(ctx),
+        standbyDatabaseUrl: appDatabaseUrl(ctx, ctx.ports.haproxy.readOnly),
         smtpPort: ports.mail.smtp,
         secrets: ctx.secrets,
         // The operator's public URL (a name in front of both load balancers), else lb-a's.
